@@ -1,0 +1,2 @@
+// Placeholder: replaced by the project's real entry point.
+return 0;
