@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the pipeline and its tests need on a fresh Debian machine, idempotently: it only asks apt/npm for
+# what is missing, so a second run takes a second. Usage: scripts/prerequisites.sh [--tests]
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+with_tests=false
+[[ "${1:-}" == "--tests" ]] && with_tests=true
+
+# Runtime: OpenCV's native library (GTK), ffmpeg for RTSP, GStreamer's RTSP server for the camera simulator.
+packages=(
+  libgtk-3-0 ffmpeg
+  python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
+)
+# Tests: real Kafka clients, an offline compose validator, a browser.
+if $with_tests; then
+  packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# npm may come with a Node.js that is not Debian's; only ask apt for them when the commands are absent.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
+fi
+read -r -a missing <<< "${missing[*]}"
+
+if ((${#missing[@]})); then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if $with_tests; then
+  node_dir="$repo_root/Tests/node"
+  if [[ ! -d "$node_dir/node_modules/kafkajs" || ! -d "$node_dir/node_modules/playwright-core" ]]; then
+    echo "Installing npm packages for the tests (kafkajs, playwright-core)"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
