@@ -1,0 +1,20 @@
+namespace AspirePipeline.Bench;
+
+/// <summary>Rewrites the generated part of a report between <c>&lt;!-- name:begin --&gt;</c> and <c>&lt;!-- name:end --&gt;</c>.</summary>
+internal static class MarkdownSection
+{
+    public static void Replace(string file, string name, string content)
+    {
+        var begin = $"<!-- {name}:begin -->";
+        var end = $"<!-- {name}:end -->";
+        var text = File.Exists(file) ? File.ReadAllText(file) : string.Empty;
+        var from = text.IndexOf(begin, StringComparison.Ordinal);
+        var to = text.IndexOf(end, StringComparison.Ordinal);
+        var block = $"{begin}\n{content.TrimEnd()}\n{end}";
+        text = from >= 0 && to > from
+            ? string.Concat(text.AsSpan(0, from), block, text.AsSpan(to + end.Length))
+            : text + (text.Length > 0 ? "\n" : string.Empty) + block + "\n";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, text);
+    }
+}
