@@ -1,0 +1,14 @@
+namespace AspirePipeline.Frames;
+
+/// <summary>Kafka topic names of the pipeline, shared so producer, consumers and the AppHost cannot drift apart.</summary>
+public static class FrameTopics
+{
+    /// <summary>Encoded camera frames, keyed by camera id.</summary>
+    public const string Frames = "frames";
+
+    /// <summary>One JSON record per analysed frame, written by each consumer group.</summary>
+    public const string Analysis = "frames.analysis";
+
+    /// <summary>Messages the consumers could not decode, with the reason in a header.</summary>
+    public const string DeadLetter = "frames.dlq";
+}
