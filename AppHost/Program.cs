@@ -1,2 +1,3 @@
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddDockerComposePublishing();
 builder.Build().Run();

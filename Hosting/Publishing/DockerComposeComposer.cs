@@ -1,0 +1,649 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Xml.Linq;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Hosting.Publishing;
+
+/// <summary>
+/// Turns the app model into a <see cref="ComposeDocument"/>. Generic over resources: containers keep their image,
+/// projects get the image <c>dotnet publish -t:PublishContainer</c> builds, references become compose service names
+/// and target ports, parameters become <c>${VAR}</c>. Every problem found is collected and reported at once.
+/// </summary>
+internal sealed class DockerComposeComposer(
+    DockerComposePublishingOptions options,
+    DistributedApplicationExecutionContext executionContext,
+    IConfiguration configuration,
+    ILogger logger)
+{
+    private const int DashboardUiPort = 18888;
+    private const int DashboardOtlpGrpcPort = 18889;
+    private const int DashboardOtlpHttpPort = 18890;
+
+    // Deep enough for connection strings built from expressions of expressions, shallow enough to stop a cycle.
+    private const int MaxExpressionDepth = 16;
+
+    private readonly Dictionary<IResource, ComposeService> _services = [];
+    private readonly Dictionary<IResource, string> _leftOut = [];
+    private readonly Dictionary<string, ParameterResource> _parameters = new(StringComparer.Ordinal);
+    private readonly List<string> _errors = [];
+
+    public async Task<ComposeDocument> ComposeAsync(DistributedApplicationModel model, CancellationToken cancellationToken)
+    {
+        var document = new ComposeDocument(options.NetworkName);
+
+        // Services first, so that references to resources declared later resolve.
+        foreach (var resource in model.Resources)
+        {
+            AddServiceFor(resource, document);
+        }
+
+        if (options.IncludeDashboard && document.Services.Any(s => s.Name == options.DashboardServiceName))
+        {
+            _errors.Add($"The dashboard service name '{options.DashboardServiceName}' is also a resource name; rename the resource or set DockerComposePublishingOptions.DashboardServiceName.");
+        }
+
+        foreach (var (resource, service) in _services)
+        {
+            AddEndpoints(resource, service);
+            AddVolumes(resource, service, document);
+            await AddArgumentsAsync(resource, service, cancellationToken).ConfigureAwait(false);
+            await AddEnvironmentAsync(resource, service, cancellationToken).ConfigureAwait(false);
+            AddDependencies(resource, service);
+            service.Replicas = resource.GetReplicaCount();
+            if (service.Replicas < 1)
+            {
+                _errors.Add($"Resource '{resource.Name}' has {service.Replicas} replicas; WithReplicas needs at least 1.");
+            }
+
+            service.HealthCheck = resource.Annotations.OfType<DockerComposeHealthCheckAnnotation>().LastOrDefault();
+            if (resource.HasAnnotationOfType<ContainerRuntimeArgsCallbackAnnotation>())
+            {
+                DockerComposeLog.RuntimeArgsIgnored(logger, resource.Name);
+            }
+        }
+
+        if (options.IncludeDashboard)
+        {
+            document.Services.Add(CreateDashboardService());
+        }
+
+        if (_errors.Count > 0)
+        {
+            throw new DockerComposePublishException(_errors);
+        }
+
+        AddEnvEntries(document);
+        return document;
+    }
+
+    private void AddServiceFor(IResource resource, ComposeDocument document)
+    {
+        if (resource.IsExcludedFromPublish() || resource.HasAnnotationOfType<DockerComposeExcludeAnnotation>())
+        {
+            _leftOut[resource] = "it is excluded from publishing";
+            DockerComposeLog.Excluded(logger, resource.Name);
+            return;
+        }
+
+        if (resource is not IComputeResource)
+        {
+            // Parameters, connection strings and the like are values, not processes: they surface in .env or inline.
+            return;
+        }
+
+        string? image;
+        if (resource is ProjectResource project && !resource.HasAnnotationOfType<ContainerImageAnnotation>())
+        {
+            image = ProjectImage(project);
+            if (image is null)
+            {
+                return;
+            }
+        }
+        else if (!resource.TryGetContainerImageName(out image))
+        {
+            _leftOut[resource] = "it has no container image for publishing";
+            DockerComposeLog.SkippedWithoutImage(logger, resource.Name, resource.GetType().Name);
+            return;
+        }
+
+        var name = resource.Name.ToLowerInvariant();
+        var clash = _services.Values.FirstOrDefault(s => s.Name == name);
+        if (clash is not null)
+        {
+            _errors.Add($"Resources '{clash.ResourceName}' and '{resource.Name}' both become compose service '{name}'; compose service names are lowercase, so rename one of them.");
+            return;
+        }
+
+        var service = new ComposeService(name, resource.Name) { Image = image };
+        if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint })
+        {
+            service.Entrypoint = [Escape(entrypoint)];
+        }
+
+        _services[resource] = service;
+        document.Services.Add(service);
+    }
+
+    /// <summary>
+    /// The image <c>dotnet publish -t:PublishContainer</c> produces: the project file's <c>ContainerRepository</c>
+    /// (and <c>ContainerImageTag</c>, else the first of <c>ContainerImageTags</c>, else <c>latest</c>).
+    /// </summary>
+    private string? ProjectImage(ProjectResource project)
+    {
+        var projectPath = project.GetProjectMetadata().ProjectPath;
+        string? repository = null;
+        string? tag = null;
+        try
+        {
+            var properties = XDocument.Load(projectPath).Root?.Elements("PropertyGroup").SelectMany(g => g.Elements()) ?? [];
+            foreach (var property in properties)
+            {
+                var value = property.Value.Trim();
+                switch (property.Name.LocalName)
+                {
+                    case "ContainerRepository" when value.Length > 0:
+                        repository = value;
+                        break;
+                    case "ContainerImageTag" when value.Length > 0:
+                        tag = value;
+                        break;
+                    case "ContainerImageTags" when value.Length > 0 && tag is null:
+                        tag = value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException)
+        {
+            _errors.Add($"Project resource '{project.Name}': cannot read its project file '{projectPath}' to find the container image name ({ex.Message}).");
+            return null;
+        }
+
+        if (repository is null)
+        {
+            _errors.Add($"Project resource '{project.Name}' has no container image name: set <ContainerRepository> in '{projectPath}' (the name dotnet publish -t:PublishContainer gives the image) or call PublishAsDockerComposeImage(...) on it in the AppHost.");
+            return null;
+        }
+
+        if (repository.Contains('$', StringComparison.Ordinal))
+        {
+            _errors.Add($"Project resource '{project.Name}': <ContainerRepository> '{repository}' in '{projectPath}' uses an MSBuild property; write the image name literally or call PublishAsDockerComposeImage(...).");
+            return null;
+        }
+
+        return $"{repository}:{tag ?? options.DefaultProjectImageTag}";
+    }
+
+    private void AddEndpoints(IResource resource, ComposeService service)
+    {
+        if (!resource.TryGetEndpoints(out var endpoints))
+        {
+            return;
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            if (TargetPort(resource, endpoint) is not { } targetPort)
+            {
+                continue;
+            }
+
+            var suffix = endpoint.Protocol == ProtocolType.Udp ? "/udp" : "";
+            if (endpoint.IsExternal)
+            {
+                // Several replicas cannot share one host port; compose then picks a free one for each.
+                var mapping = resource.GetReplicaCount() > 1
+                    ? $"{targetPort}{suffix}"
+                    : $"{endpoint.Port ?? targetPort}:{targetPort}{suffix}";
+                AddOnce(service.Ports, mapping);
+            }
+            else
+            {
+                AddOnce(service.Expose, $"{targetPort}{suffix}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The port the process listens on inside its container. Projects without one get the .NET container default
+    /// (8080, 8443 for https) as Aspire's compose publisher does; a container endpoint without one is a model error.
+    /// </summary>
+    private int? TargetPort(IResource resource, EndpointAnnotation endpoint)
+    {
+        if (endpoint.TargetPort is { } port)
+        {
+            return port;
+        }
+
+        if (resource is ProjectResource)
+        {
+            return endpoint.UriScheme == "https" ? 8443 : 8080;
+        }
+
+        _errors.Add($"Resource '{resource.Name}': endpoint '{endpoint.Name}' has no target port, so compose cannot tell which container port to use; set targetPort in WithEndpoint(...).");
+        return null;
+    }
+
+    private void AddVolumes(IResource resource, ComposeService service, ComposeDocument document)
+    {
+        if (!resource.TryGetContainerMounts(out var mounts))
+        {
+            return;
+        }
+
+        foreach (var mount in mounts)
+        {
+            var readOnly = mount.IsReadOnly ? ":ro" : "";
+            switch (mount.Type)
+            {
+                case ContainerMountType.Volume when string.IsNullOrEmpty(mount.Source):
+                    service.Volumes.Add(Escape(mount.Target));
+                    break;
+                case ContainerMountType.Volume:
+                    document.NamedVolumes.Add(mount.Source!);
+                    service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));
+                    break;
+                default:
+                    DockerComposeLog.BindMount(logger, resource.Name, mount.Source!);
+                    service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));
+                    break;
+            }
+        }
+    }
+
+    private async Task AddArgumentsAsync(IResource resource, ComposeService service, CancellationToken cancellationToken)
+    {
+        if (!resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var callbacks))
+        {
+            return;
+        }
+
+        var args = new List<object>();
+        var context = new CommandLineArgsCallbackContext(args, resource, cancellationToken)
+        {
+            ExecutionContext = executionContext,
+            Logger = logger,
+        };
+        try
+        {
+            foreach (var callback in callbacks)
+            {
+                await callback.Callback(context).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _errors.Add($"Resource '{resource.Name}': evaluating its arguments for publishing failed: {ex.Message}");
+            return;
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (TryResolve(args[i], service, $"argument {i}") is { } value)
+            {
+                service.Command.Add(value.Text);
+            }
+        }
+    }
+
+    private async Task AddEnvironmentAsync(IResource resource, ComposeService service, CancellationToken cancellationToken)
+    {
+        var variables = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (resource.TryGetAnnotationsOfType<EnvironmentCallbackAnnotation>(out var callbacks))
+        {
+            var context = new EnvironmentCallbackContext(executionContext, resource, variables, cancellationToken) { Logger = logger };
+            try
+            {
+                foreach (var callback in callbacks)
+                {
+                    await callback.Callback(context).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _errors.Add($"Resource '{resource.Name}': evaluating its environment for publishing failed: {ex.Message}");
+                return;
+            }
+        }
+
+        foreach (var (name, value) in variables)
+        {
+            if (TryResolve(value, service, $"environment variable '{name}'") is { } resolved)
+            {
+                service.Environment.Add(new(name, resolved.Text));
+            }
+        }
+
+        // Aspire injects OTLP settings only in run mode (they point at the AppHost's dashboard); in compose the
+        // dashboard is a service of its own.
+        if (options.IncludeDashboard && resource.TryGetLastAnnotation<OtlpExporterAnnotation>(out var otlp))
+        {
+            var http = otlp.RequiredProtocol is OtlpProtocol.HttpProtobuf or OtlpProtocol.HttpJson;
+            AddIfMissing(service, "OTEL_EXPORTER_OTLP_ENDPOINT", $"http://{options.DashboardServiceName}:{(http ? DashboardOtlpHttpPort : DashboardOtlpGrpcPort)}");
+            AddIfMissing(service, "OTEL_EXPORTER_OTLP_PROTOCOL", http ? "http/protobuf" : "grpc");
+            AddIfMissing(service, "OTEL_SERVICE_NAME", Escape(resource.Name));
+        }
+    }
+
+    private void AddDependencies(IResource resource, ComposeService service)
+    {
+        if (!resource.TryGetAnnotationsOfType<WaitAnnotation>(out var waits))
+        {
+            return;
+        }
+
+        foreach (var wait in waits)
+        {
+            var target = wait.Resource;
+            while (!_services.ContainsKey(target) && !_leftOut.ContainsKey(target) && target is IResourceWithParent child)
+            {
+                target = child.Parent;
+            }
+
+            if (_leftOut.TryGetValue(target, out var why))
+            {
+                _errors.Add($"Resource '{resource.Name}' waits for '{wait.Resource.Name}', which is not in the compose file because {why}; remove the WaitFor or publish '{target.Name}'.");
+                continue;
+            }
+
+            if (!_services.TryGetValue(target, out var targetService))
+            {
+                // A parameter or connection string: nothing to start, nothing to wait for.
+                continue;
+            }
+
+            var condition = wait.WaitType switch
+            {
+                WaitType.WaitForCompletion => "service_completed_successfully",
+                WaitType.WaitUntilHealthy when target.HasAnnotationOfType<DockerComposeHealthCheckAnnotation>() => "service_healthy",
+                _ => "service_started",
+            };
+            if (wait.WaitType == WaitType.WaitUntilHealthy && condition == "service_started")
+            {
+                DockerComposeLog.NoHealthCheck(logger, resource.Name, target.Name);
+            }
+
+            if (condition == "service_completed_successfully")
+            {
+                targetService.RestartUnlessStopped = false;
+            }
+
+            var existing = service.DependsOn.FindIndex(d => d.Key == targetService.Name);
+            if (existing < 0)
+            {
+                service.DependsOn.Add(new(targetService.Name, condition));
+            }
+            else if (Strength(condition) > Strength(service.DependsOn[existing].Value))
+            {
+                service.DependsOn[existing] = new(targetService.Name, condition);
+            }
+        }
+
+        static int Strength(string condition) => condition switch
+        {
+            "service_completed_successfully" => 2,
+            "service_healthy" => 1,
+            _ => 0,
+        };
+    }
+
+    private ComposeService CreateDashboardService()
+    {
+        var dashboard = new ComposeService(options.DashboardServiceName, options.DashboardServiceName)
+        {
+            Image = options.DashboardImage,
+        };
+        dashboard.Ports.Add($"{options.DashboardHostPort}:{DashboardUiPort}");
+        dashboard.Expose.Add(DashboardOtlpGrpcPort.ToString(CultureInfo.InvariantCulture));
+        dashboard.Expose.Add(DashboardOtlpHttpPort.ToString(CultureInfo.InvariantCulture));
+        if (options.DashboardAllowAnonymous)
+        {
+            dashboard.Environment.Add(new("DASHBOARD__FRONTEND__AUTHMODE", "Unsecured"));
+            dashboard.Environment.Add(new("DASHBOARD__OTLP__AUTHMODE", "Unsecured"));
+        }
+
+        return dashboard;
+    }
+
+    private void AddEnvEntries(ComposeDocument document)
+    {
+        foreach (var (variable, parameter) in _parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var users = string.Join(", ", _services.Values
+                .Where(s => s.Environment.Any(e => e.Value.Contains("${" + variable + "}", StringComparison.Ordinal))
+                    || s.Command.Any(c => c.Contains("${" + variable + "}", StringComparison.Ordinal)))
+                .Select(s => s.Name));
+            var comment = new StringBuilder($"Parameter '{parameter.Name}'");
+            if (!string.IsNullOrWhiteSpace(parameter.Description))
+            {
+                comment.Append(": ").Append(parameter.Description.ReplaceLineEndings(" "));
+            }
+
+            comment.Append(CultureInfo.InvariantCulture, $" (used by {users})");
+            if (parameter.Secret)
+            {
+                comment.Append(". Secret: never written by publish; set it here or in the environment before docker compose up.");
+                document.EnvEntries.Add(new(variable, comment.ToString(), ""));
+                continue;
+            }
+
+            var value = PublishedValue(parameter);
+            if (value.Length == 0)
+            {
+                comment.Append(". No value at publish time: set one before docker compose up.");
+            }
+
+            document.EnvEntries.Add(new(variable, comment.ToString(), value));
+        }
+    }
+
+    /// <summary>A non-secret parameter's value as known at publish time: its default, else its configured value.</summary>
+    private string PublishedValue(ParameterResource parameter)
+    {
+        if (parameter.Default is { } parameterDefault and not GenerateParameterDefault)
+        {
+            return parameterDefault.GetDefaultValue();
+        }
+
+        var key = parameter.IsConnectionString ? $"ConnectionStrings:{parameter.Name}" : $"Parameters:{parameter.Name}";
+        return configuration[key] ?? "";
+    }
+
+    private ComposeValue? TryResolve(object? value, ComposeService caller, string what)
+    {
+        try
+        {
+            return Resolve(value, caller, what, 0);
+        }
+        catch (ComposeResolutionException ex)
+        {
+            _errors.Add($"Resource '{caller.ResourceName}', {what}: {ex.Message}");
+            return null;
+        }
+    }
+
+    private ComposeValue Resolve(object? value, ComposeService caller, string what, int depth)
+    {
+        if (depth > MaxExpressionDepth)
+        {
+            throw new ComposeResolutionException("the value's expressions nest too deeply (a reference cycle?).");
+        }
+
+        switch (value)
+        {
+            case null:
+                return ComposeValue.Literal("");
+            case string text:
+                return ComposeValue.Literal(Escape(text));
+            case ParameterResource parameter:
+                return ComposeValue.Variable(RegisterParameter(parameter));
+            case ConnectionStringReference reference:
+                return Resolve(reference.ConnectionStringExpression, caller, what, depth + 1);
+            case IResourceWithConnectionString resource:
+                if (_leftOut.TryGetValue(resource, out var why))
+                {
+                    throw new ComposeResolutionException($"it uses the connection string of '{resource.Name}', which is not in the compose file because {why}.");
+                }
+
+                return Resolve(resource.ConnectionStringExpression, caller, what, depth + 1);
+            case EndpointReference endpoint:
+                return ResolveEndpoint(endpoint, EndpointProperty.Url);
+            case EndpointReferenceExpression expression:
+                return ResolveEndpoint(expression.Endpoint, expression.Property);
+            case ReferenceExpression expression:
+                return ResolveExpression(expression, caller, what, depth);
+            case ContainerImageReference image:
+                return _services.TryGetValue(image.Resource, out var imageService)
+                    ? ComposeValue.Literal(Escape(imageService.Image!))
+                    : throw new ComposeResolutionException($"it uses the image of '{image.Resource.Name}', which is not a compose service.");
+            case bool flag:
+                return ComposeValue.Literal(flag ? "true" : "false");
+            case IFormattable formattable:
+                return ComposeValue.Literal(Escape(formattable.ToString(null, CultureInfo.InvariantCulture)));
+            default:
+                throw new ComposeResolutionException($"a value of type {value.GetType().Name} cannot be written to a compose file.");
+        }
+    }
+
+    private ComposeValue ResolveExpression(ReferenceExpression expression, ComposeService caller, string what, int depth)
+    {
+        if (expression.IsConditional)
+        {
+            var condition = Resolve(expression.Condition, caller, what, depth + 1);
+            if (condition.HasVariables)
+            {
+                throw new ComposeResolutionException("a conditional value depends on a parameter, which compose cannot evaluate; make the condition a constant.");
+            }
+
+            var branch = string.Equals(Unescape(condition.Text), expression.MatchValue, StringComparison.OrdinalIgnoreCase)
+                ? expression.WhenTrue!
+                : expression.WhenFalse!;
+            return Resolve(branch, caller, what, depth + 1);
+        }
+
+        var arguments = new object[expression.ValueProviders.Count];
+        var hasVariables = false;
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            var part = Resolve(expression.ValueProviders[i], caller, what, depth + 1);
+            if (expression.StringFormats.Count > i && expression.StringFormats[i] is { } format)
+            {
+                if (!string.Equals(format, "uri", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ComposeResolutionException($"the format '{format}' is not supported (only 'uri').");
+                }
+
+                if (part.HasVariables)
+                {
+                    throw new ComposeResolutionException("a parameter is URI-encoded in this value, which compose cannot do; pass the parameter already encoded.");
+                }
+
+                part = ComposeValue.Literal(Escape(Uri.EscapeDataString(Unescape(part.Text))));
+            }
+
+            hasVariables |= part.HasVariables;
+            arguments[i] = part.Text;
+        }
+
+        // '$' in the literal parts is escaped before formatting; the arguments are escaped already.
+        var text = string.Format(CultureInfo.InvariantCulture, Escape(expression.Format), arguments);
+        return new ComposeValue(text, hasVariables);
+    }
+
+    private ComposeValue ResolveEndpoint(EndpointReference endpoint, EndpointProperty property)
+    {
+        var owner = endpoint.Resource;
+        if (!_services.TryGetValue(owner, out var service))
+        {
+            var reason = _leftOut.TryGetValue(owner, out var why) ? why : "it is not a container, project or executable with an image";
+            throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which is not in the compose file because {reason}.");
+        }
+
+        if (!endpoint.Exists)
+        {
+            throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which has no such endpoint.");
+        }
+
+        var annotation = endpoint.EndpointAnnotation;
+        var port = (annotation.TargetPort ?? (owner is ProjectResource ? (annotation.UriScheme == "https" ? 8443 : 8080) : null))
+            ?? throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which has no target port.");
+        var portText = port.ToString(CultureInfo.InvariantCulture);
+
+        // Inside the compose network a service is reached by its name on the port it listens on.
+        var text = property switch
+        {
+            EndpointProperty.Url => $"{annotation.UriScheme}://{service.Name}:{portText}",
+            EndpointProperty.Host or EndpointProperty.IPV4Host => service.Name,
+            EndpointProperty.Port or EndpointProperty.TargetPort => portText,
+            EndpointProperty.HostAndPort => $"{service.Name}:{portText}",
+            EndpointProperty.Scheme => annotation.UriScheme,
+            EndpointProperty.TlsEnabled => annotation.TlsEnabled ? bool.TrueString : bool.FalseString,
+            _ => throw new ComposeResolutionException($"endpoint property {property} of '{owner.Name}' is not supported."),
+        };
+        return ComposeValue.Literal(Escape(text));
+    }
+
+    private string RegisterParameter(ParameterResource parameter)
+    {
+        var variable = ToVariableName(parameter.Name);
+        if (_parameters.TryGetValue(variable, out var existing) && !ReferenceEquals(existing, parameter))
+        {
+            throw new ComposeResolutionException($"parameters '{existing.Name}' and '{parameter.Name}' both become ${{{variable}}}; rename one of them.");
+        }
+
+        _parameters[variable] = parameter;
+        return variable;
+    }
+
+    private static string ToVariableName(string parameterName)
+    {
+        var builder = new StringBuilder(parameterName.Length + 1);
+        foreach (var c in parameterName)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+        }
+
+        if (builder.Length == 0 || char.IsAsciiDigit(builder[0]))
+        {
+            builder.Insert(0, '_');
+        }
+
+        return builder.ToString();
+    }
+
+    private static void AddIfMissing(ComposeService service, string name, string value)
+    {
+        if (!service.Environment.Any(e => e.Key == name))
+        {
+            service.Environment.Add(new(name, value));
+        }
+    }
+
+    private static void AddOnce(List<string> list, string value)
+    {
+        if (!list.Contains(value))
+        {
+            list.Add(value);
+        }
+    }
+
+    /// <summary>Compose interpolates <c>$</c> everywhere in the file; a literal one is written <c>$$</c>.</summary>
+    private static string Escape(string text) => text.Replace("$", "$$", StringComparison.Ordinal);
+
+    private static string Unescape(string text) => text.Replace("$$", "$", StringComparison.Ordinal);
+
+    private readonly record struct ComposeValue(string Text, bool HasVariables)
+    {
+        public static ComposeValue Literal(string escapedText) => new(escapedText, false);
+
+        public static ComposeValue Variable(string name) => new("${" + name + "}", true);
+    }
+
+    private sealed class ComposeResolutionException(string message) : Exception(message);
+}
