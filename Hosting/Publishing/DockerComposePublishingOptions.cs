@@ -11,8 +11,8 @@ public sealed class DockerComposePublishingOptions
 
     public string DashboardServiceName { get; set; } = "aspire-dashboard";
 
-    /// <summary>The standalone dashboard image; the major tag follows the Aspire version the AppHost is built with.</summary>
-    public string DashboardImage { get; set; } = "mcr.microsoft.com/dotnet/aspire-dashboard:13";
+    /// <summary>The standalone dashboard image (<c>latest</c>, since which version tags the registry carries could not be checked when this was written; pin one for reproducible deployments).</summary>
+    public string DashboardImage { get; set; } = "mcr.microsoft.com/dotnet/aspire-dashboard:latest";
 
     /// <summary>Host port of the dashboard's web UI (container port 18888).</summary>
     public int DashboardHostPort { get; set; } = 18888;

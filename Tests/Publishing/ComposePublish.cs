@@ -53,6 +53,22 @@ internal sealed class ComposePublish : IDisposable
         }
     }
 
+    /// <summary>Reads what a publish wrote into <paramref name="directory"/>; disposing deletes the directory.</summary>
+    public static ComposePublish Open(string directory)
+    {
+        var publish = new ComposePublish(directory);
+        try
+        {
+            publish.Load();
+            return publish;
+        }
+        catch
+        {
+            publish.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// A plain AppHost builder in publish mode. (The testing builder wants the test assembly to be an AppHost; a
     /// publish needs neither DCP nor a dashboard, so the ordinary builder does.)

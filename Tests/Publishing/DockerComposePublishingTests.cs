@@ -94,7 +94,7 @@ public sealed class DockerComposePublishingTests
         Assert.Equal("apache/kafka:4.1.0", ComposePublish.Scalar(publish.Service("kafka"), "image"));
         Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(publish.Service("producer"), "image"));
         Assert.Equal("aspirepipeline/consumer:1.2.3", ComposePublish.Scalar(publish.Service("consumer"), "image"));
-        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:13", ComposePublish.Scalar(publish.Service("aspire-dashboard"), "image"));
+        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:latest", ComposePublish.Scalar(publish.Service("aspire-dashboard"), "image"));
     }
 
     [Fact]
