@@ -1,2 +1,55 @@
-// Placeholder: replaced by the project's real entry point.
-return 0;
+using AspirePipeline.Broker;
+using AspirePipeline.Broker.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+if (args is ["--help"] or ["-h"])
+{
+    Console.Out.WriteLine(BrokerCommandLine.Usage);
+    return 0;
+}
+
+var normalized = BrokerCommandLine.Normalize(args, out var argsError);
+if (normalized is null)
+{
+    Console.Error.WriteLine(argsError);
+    Console.Error.WriteLine(BrokerCommandLine.Usage);
+    return 2;
+}
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = null });
+builder.Configuration.AddCommandLine(normalized, BrokerCommandLine.SwitchMappings);
+builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+builder.Services.AddOptions<BrokerOptions>()
+    .BindConfiguration(BrokerOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddKafkaBroker();
+builder.Services.AddHostedService<BrokerHostedService>();
+
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    builder.Services.AddOpenTelemetry()
+        .WithLogging()
+        .WithMetrics(metrics => metrics.AddMeter(BrokerMetrics.Name).AddRuntimeInstrumentation())
+        .WithTracing(tracing => tracing.AddSource(BrokerMetrics.Name))
+        .UseOtlpExporter();
+}
+
+try
+{
+    await builder.Build().RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
+{
+    // Bad configuration or an unusable port: one clear line instead of a stack trace.
+    Console.Error.WriteLine($"Broker failed to start: {ex.Message}");
+    return 1;
+}

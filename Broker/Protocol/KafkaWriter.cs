@@ -4,8 +4,11 @@ using System.Text;
 
 namespace AspirePipeline.Broker.Protocol;
 
-/// <summary>Writes Kafka's non-flexible wire encoding into a growable pooled buffer.</summary>
-public sealed class KafkaWriter : IDisposable
+/// <summary>
+/// Writes Kafka's non-flexible wire encoding into a growable pooled buffer. Also an <see cref="IBufferWriter{T}"/>, so
+/// partition logs copy record batches straight into a response.
+/// </summary>
+public sealed class KafkaWriter : IDisposable, IBufferWriter<byte>
 {
     private byte[] _buffer;
 
@@ -99,6 +102,46 @@ public sealed class KafkaWriter : IDisposable
     }
 
     public void Reset() => Length = 0;
+
+    /// <summary>Drops everything written after <paramref name="length"/> bytes (undoing a partly built section).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        Length = length;
+    }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (Length + count > _buffer.Length)
+        {
+            throw new InvalidOperationException($"advanced {count} bytes past the end of the buffer");
+        }
+
+        Length += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureFree(Math.Max(sizeHint, 1));
+        return _buffer.AsMemory(Length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureFree(Math.Max(sizeHint, 1));
+        return _buffer.AsSpan(Length);
+    }
+
+    private void EnsureFree(int count)
+    {
+        if (Length + count > _buffer.Length)
+        {
+            Grab(count);
+            Length -= count;
+        }
+    }
 
     public void Dispose()
     {
