@@ -24,7 +24,9 @@ public static class BrokerServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton<BrokerIdentity>();
         services.TryAddSingleton<ILogStore>(static sp => LogStores.Create(
-            sp.GetRequiredService<IOptions<BrokerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IOptions<BrokerOptions>>().Value,
+            sp.GetService<IOptions<FileLogStoreOptions>>()?.Value,
+            sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IOffsetStore>(static sp => sp.GetRequiredService<ILogStore>().Offsets);
         services.TryAddSingleton<TopicRegistry>();
         services.TryAddSingleton<BrokerMetrics>();

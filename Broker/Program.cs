@@ -1,4 +1,5 @@
 using AspirePipeline.Broker;
+using AspirePipeline.Broker.Storage;
 using AspirePipeline.Broker.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,8 @@ builder.Services.AddOptions<BrokerOptions>()
     .BindConfiguration(BrokerOptions.SectionName)
     .ValidateDataAnnotations()
     .ValidateOnStart();
+// Storage tuning (segment size, flush interval) under Broker:Storage; the data directory itself is Broker:DataDir.
+builder.Services.AddOptions<FileLogStoreOptions>().BindConfiguration(FileLogStoreOptions.SectionName);
 builder.Services.AddKafkaBroker();
 builder.Services.AddHostedService<BrokerHostedService>();
 
@@ -47,7 +50,7 @@ try
     await builder.Build().RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
+catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException)
 {
     // Bad configuration or an unusable port: one clear line instead of a stack trace.
     Console.Error.WriteLine($"Broker failed to start: {ex.Message}");
