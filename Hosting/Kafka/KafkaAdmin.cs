@@ -1,0 +1,141 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Hosting.Kafka;
+
+/// <summary>
+/// One long-lived admin client per Kafka resource, shared by every health probe: building a client per probe
+/// leaks librdkafka threads. Created when the connection string is first known, disposed with the AppHost.
+/// </summary>
+internal sealed partial class KafkaAdmin(string resourceName, ILogger<KafkaAdmin> logger) : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly Lock _gate = new();
+    private IAdminClient? _client;
+    private string? _bootstrapServers;
+    private bool _topicsReady;
+
+    public string ResourceName { get; } = resourceName;
+
+    /// <summary>Set from the resource's <c>ConnectionStringAvailableEvent</c>; the probe reports Unhealthy until then.</summary>
+    public string? BootstrapServers
+    {
+        get => _bootstrapServers;
+        set
+        {
+            lock (_gate)
+            {
+                if (_bootstrapServers == value)
+                {
+                    return;
+                }
+
+                _client?.Dispose();
+                _client = null;
+                _topicsReady = false;
+                _bootstrapServers = value;
+            }
+        }
+    }
+
+    /// <summary>A metadata round trip: the broker accepted a connection and answered a request.</summary>
+    public Metadata GetMetadata() => Client().GetMetadata(RequestTimeout);
+
+    /// <summary>Creates the missing topics; existing ones (also from a previous run's data) are left as they are.</summary>
+    public async Task EnsureTopicsAsync(IReadOnlyList<KafkaTopicAnnotation> topics, Metadata metadata)
+    {
+        if (_topicsReady || topics.Count == 0)
+        {
+            _topicsReady = true;
+            return;
+        }
+
+        var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet();
+        var missing = topics.Where(t => !existing.Contains(t.Name)).Select(ToSpecification).ToList();
+        if (missing.Count > 0)
+        {
+            try
+            {
+                await Client().CreateTopicsAsync(missing, new CreateTopicsOptions
+                {
+                    RequestTimeout = RequestTimeout,
+                    OperationTimeout = RequestTimeout,
+                }).ConfigureAwait(false);
+                foreach (var topic in missing)
+                {
+                    LogTopicCreated(ResourceName, topic.Name, topic.NumPartitions);
+                }
+            }
+            catch (CreateTopicsException exception)
+                when (exception.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+            {
+                // Another creator (or the broker's auto-creation) was first: the topic exists, which is all we need.
+            }
+        }
+
+        _topicsReady = true;
+    }
+
+    private static TopicSpecification ToSpecification(KafkaTopicAnnotation topic)
+    {
+        var specification = new TopicSpecification
+        {
+            Name = topic.Name,
+            NumPartitions = topic.Partitions,
+            ReplicationFactor = 1,
+        };
+        if (topic.MaxMessageBytes is { } maxMessageBytes)
+        {
+            specification.Configs = new Dictionary<string, string> { ["max.message.bytes"] = maxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
+        return specification;
+    }
+
+    private IAdminClient Client()
+    {
+        lock (_gate)
+        {
+            if (_client is not null)
+            {
+                return _client;
+            }
+
+            var bootstrapServers = _bootstrapServers
+                ?? throw new InvalidOperationException($"The connection string of '{ResourceName}' is not known yet.");
+            _client = new AdminClientBuilder(new AdminClientConfig
+                {
+                    BootstrapServers = bootstrapServers,
+                    ClientId = $"aspire-apphost-{ResourceName}-health",
+                    SocketTimeoutMs = (int)RequestTimeout.TotalMilliseconds,
+                    SocketConnectionSetupTimeoutMs = (int)RequestTimeout.TotalMilliseconds,
+                    ReconnectBackoffMaxMs = 1000,
+                })
+                // While the broker starts every probe fails to connect; at Debug this stays out of the console.
+                .SetLogHandler((_, message) => LogClientMessage(ResourceName, message.Facility, message.Message))
+                .SetErrorHandler((_, error) => LogClientError(ResourceName, error.Code, error.Reason))
+                .Build();
+            return _client;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _client?.Dispose();
+            _client = null;
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions on {Resource}")]
+    private partial void LogTopicCreated(string resource, string topic, int partitions);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "{Resource} health client: {Facility} {ClientMessage}")]
+    private partial void LogClientMessage(string resource, string facility, string clientMessage);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "{Resource} health client error {Code}: {Reason}")]
+    private partial void LogClientError(string resource, ErrorCode code, string reason);
+}

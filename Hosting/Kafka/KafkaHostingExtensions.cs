@@ -1,0 +1,255 @@
+using System.Globalization;
+using System.Reflection;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Hosting.Kafka;
+
+/// <summary>
+/// <c>AddKafka</c>: Apache Kafka in a container where a container runtime answers, this repository's broker as a
+/// process where none does, or an existing cluster from <c>ConnectionStrings:{name}</c>. Configuration section
+/// <c>Kafka</c>: <c>Mode</c> (Auto|Container|Broker|External), <c>DataDir</c> (broker mode), <c>Image</c>/<c>Tag</c>.
+/// </summary>
+public static class KafkaHostingExtensions
+{
+    public const string SectionName = "Kafka";
+
+    internal const string DefaultImage = "apache/kafka";
+    internal const string DefaultTag = "4.1.0";
+    internal const string ContainerDataPath = "/var/lib/kafka/data";
+    internal const string KafkaUIImage = "kafbat/kafka-ui";
+    internal const string KafkaUITag = "v1.3.0";
+
+    /// <summary>The broker process binds and advertises this address; librdkafka's "localhost" may try ::1 first.</summary>
+    internal const string BrokerHost = "127.0.0.1";
+
+    /// <summary>Adds the Kafka resource; <typeparamref name="TBrokerProject"/> is the broker used without containers.</summary>
+    public static IResourceBuilder<IKafkaResource> AddKafka<TBrokerProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+        where TBrokerProject : IProjectMetadata, new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var kafka = ResolveMode(builder, name) switch
+        {
+            KafkaMode.Container => AddContainer(builder, name),
+            KafkaMode.Broker => AddBroker(builder, name, new TBrokerProject()),
+            _ => AddExternal(builder, name),
+        };
+
+        var healthCheckKey = $"{name}_check";
+        builder.Services.TryAddKeyedSingleton(name, (services, _) => new KafkaAdmin(name, services.GetRequiredService<ILogger<KafkaAdmin>>()));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey,
+            services => new KafkaHealthCheck(services.GetRequiredKeyedService<KafkaAdmin>(name), kafka.Resource),
+            failureStatus: default,
+            tags: default));
+
+        return kafka.WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary>Declares a topic created once the broker answers; <c>WaitFor(kafka)</c> then implies it exists.</summary>
+    public static IResourceBuilder<IKafkaResource> WithTopic(this IResourceBuilder<IKafkaResource> builder, string topic, int partitions = 1, int? maxMessageBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        if (maxMessageBytes is { } max)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(max, 1024, nameof(maxMessageBytes));
+        }
+
+        return builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes));
+    }
+
+    /// <summary>
+    /// Keeps the log between runs: a named volume for the container; the broker process already keeps its data
+    /// directory (<c>Kafka:DataDir</c>); an external cluster is not ours to configure.
+    /// </summary>
+    public static IResourceBuilder<IKafkaResource> WithDataVolume(this IResourceBuilder<IKafkaResource> builder, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Resource is KafkaServerResource container)
+        {
+            var containerBuilder = builder.ApplicationBuilder.CreateResourceBuilder(container);
+            containerBuilder
+                .WithVolume(name ?? VolumeNameGenerator.Generate(containerBuilder, "data"), ContainerDataPath)
+                .WithEnvironment("KAFKA_LOG_DIRS", ContainerDataPath);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds one Kafka UI container for browsing topics (container mode only: in broker mode there is no container
+    /// runtime to run it). Not part of published deployments.
+    /// </summary>
+    public static IResourceBuilder<IKafkaResource> WithKafkaUI(this IResourceBuilder<IKafkaResource> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Resource is not KafkaServerResource container)
+        {
+            return builder;
+        }
+
+        builder.ApplicationBuilder.AddContainer($"{container.Name}-ui", KafkaUIImage, KafkaUITag)
+            .WithImageRegistry("docker.io")
+            .WithHttpEndpoint(targetPort: 8080, name: "http")
+            .WithEnvironment("KAFKA_CLUSTERS_0_NAME", container.Name)
+            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", container.Name + ":" + KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture))
+            .WithParentRelationship(container)
+            .WaitFor(builder)
+            .ExcludeFromManifest();
+        return builder;
+    }
+
+    internal static KafkaMode ResolveMode(IDistributedApplicationBuilder builder, string name)
+    {
+        var configured = builder.Configuration[$"{SectionName}:Mode"];
+        var mode = KafkaMode.Auto;
+        if (!string.IsNullOrWhiteSpace(configured) && (!Enum.TryParse(configured, ignoreCase: true, out mode) || !Enum.IsDefined(mode)))
+        {
+            throw new InvalidOperationException(
+                $"Configuration '{SectionName}:Mode' is '{configured}': use Auto, Container, Broker or External.");
+        }
+
+        var hasConnectionString = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name));
+        if (mode == KafkaMode.Auto)
+        {
+            // Publishing describes a deployment, where Kafka runs as a container whatever this machine has.
+            mode = hasConnectionString ? KafkaMode.External
+                : builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) ? KafkaMode.Container
+                : KafkaMode.Broker;
+        }
+
+        if (mode == KafkaMode.External && !hasConnectionString)
+        {
+            throw new InvalidOperationException(
+                $"'{SectionName}:Mode' is External but 'ConnectionStrings:{name}' is not set: set it to the cluster's bootstrap servers (host:port[,host:port]).");
+        }
+
+        return mode;
+    }
+
+    private static IResourceBuilder<IKafkaResource> AddContainer(IDistributedApplicationBuilder builder, string name)
+    {
+        var section = builder.Configuration.GetSection(SectionName);
+        var resource = new KafkaServerResource(name);
+        var primary = resource.PrimaryEndpoint;
+        builder.AddResource(resource)
+            .WithImage(section["Image"] ?? DefaultImage, section["Tag"] ?? DefaultTag)
+            .WithImageRegistry("docker.io")
+            .WithEndpoint(targetPort: KafkaServerResource.PrimaryTargetPort, name: KafkaServerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithEndpoint(targetPort: KafkaServerResource.InternalTargetPort, name: KafkaServerResource.InternalEndpointName, scheme: "tcp")
+            .WithEnvironment("KAFKA_NODE_ID", "1")
+            .WithEnvironment("KAFKA_PROCESS_ROLES", "broker,controller")
+            .WithEnvironment("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:29093")
+            .WithEnvironment("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+            .WithEnvironment("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT")
+            .WithEnvironment("KAFKA_LISTENERS",
+                "PLAINTEXT://localhost:29092,CONTROLLER://localhost:29093,PLAINTEXT_HOST://0.0.0.0:9092,PLAINTEXT_INTERNAL://0.0.0.0:9093")
+            .WithEnvironment("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT,PLAINTEXT_INTERNAL:PLAINTEXT")
+            .WithEnvironment("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+            .WithEnvironment("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+            .WithEnvironment(context =>
+            {
+                // Host processes reach the broker through the published port, containers through the resource name;
+                // in a deployment both are the service name with the container ports.
+                context.EnvironmentVariables["KAFKA_ADVERTISED_LISTENERS"] = context.ExecutionContext.IsRunMode
+                    ? ReferenceExpression.Create(
+                        $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{primary.Property(EndpointProperty.Port)},PLAINTEXT_INTERNAL://{name}:{KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}")
+                    : $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://{name}:{KafkaServerResource.PrimaryTargetPort},PLAINTEXT_INTERNAL://{name}:{KafkaServerResource.InternalTargetPort}";
+                if (LargestMessage(resource) is { } max)
+                {
+                    context.EnvironmentVariables["KAFKA_MESSAGE_MAX_BYTES"] = max.ToString(CultureInfo.InvariantCulture);
+                }
+            });
+        return builder.CreateResourceBuilder<IKafkaResource>(resource);
+    }
+
+    private static IResourceBuilder<IKafkaResource> AddBroker(IDistributedApplicationBuilder builder, string name, IProjectMetadata project)
+    {
+        var section = builder.Configuration.GetSection(SectionName);
+        var dataDirectory = Path.GetFullPath(section["DataDir"] is { Length: > 0 } configured
+            ? Path.Combine(builder.AppHostDirectory, configured)
+            : Path.Combine(builder.AppHostDirectory, "..", ".data", name));
+        var assembly = section["BrokerAssembly"] is { Length: > 0 } configuredAssembly
+            ? Path.GetFullPath(configuredAssembly, builder.AppHostDirectory)
+            : BuiltAssembly(project);
+
+        var resource = new KafkaBrokerResource(name, "dotnet", Path.GetDirectoryName(assembly)!) { DataDirectory = dataDirectory, Host = BrokerHost };
+        builder.AddResource(resource)
+            .WithArgs(assembly)
+            // Not proxied: Kafka clients reconnect to the address the broker advertises, which must be its own port.
+            .WithEndpoint(name: KafkaBrokerResource.PrimaryEndpointName, scheme: "tcp", env: "Broker__Port", isProxied: false)
+            .WithEnvironment("Broker__Host", BrokerHost)
+            .WithEnvironment("Broker__AdvertisedHost", BrokerHost)
+            .WithEnvironment("Broker__DataDir", dataDirectory)
+            .WithEnvironment(context =>
+            {
+                if (LargestMessage(resource) is { } max)
+                {
+                    context.EnvironmentVariables["Broker__MessageMaxBytes"] = max.ToString(CultureInfo.InvariantCulture);
+                }
+
+                if (resource.Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Partitions).DefaultIfEmpty().Max() is > 0 and var partitions)
+                {
+                    context.EnvironmentVariables["Broker__DefaultPartitions"] = partitions.ToString(CultureInfo.InvariantCulture);
+                }
+            })
+            .WithOtlpExporter();
+        return builder.CreateResourceBuilder<IKafkaResource>(resource);
+    }
+
+    private static IResourceBuilder<IKafkaResource> AddExternal(IDistributedApplicationBuilder builder, string name)
+    {
+        var resource = new KafkaExternalResource(name, builder.Configuration.GetConnectionString(name)!);
+        var external = builder.AddResource(resource)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Kafka (external)",
+                State = KnownResourceStates.NotStarted,
+                Properties = [],
+            })
+            .ExcludeFromManifest();
+        // Nothing runs for an external cluster; marking it Running lets the health check decide when WaitFor releases.
+        external.OnInitializeResource(static (r, e, _) => e.Notifications.PublishUpdateAsync(r, s => s with
+        {
+            State = KnownResourceStates.Running,
+            StartTimeStamp = DateTime.UtcNow,
+        }));
+        return builder.CreateResourceBuilder<IKafkaResource>(resource);
+    }
+
+    private static int? LargestMessage(IResource resource) =>
+        resource.Annotations.OfType<KafkaTopicAnnotation>().Max(t => t.MaxMessageBytes);
+
+    /// <summary>
+    /// The broker's build output next to its project, in the configuration the AppHost was built with (the AppHost's
+    /// project reference builds it). Running the assembly avoids a `dotnet run` wrapper process between DCP and the broker.
+    /// </summary>
+    private static string BuiltAssembly(IProjectMetadata project)
+    {
+        var configuration = project.GetType().Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var binDirectory = Path.Combine(Path.GetDirectoryName(project.ProjectPath)!, "bin", configuration);
+        var runtimeConfig = Directory.Exists(binDirectory)
+            ? Directory.EnumerateFiles(binDirectory, "*.runtimeconfig.json", SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}publish{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault()
+            : null;
+        var assembly = runtimeConfig is null ? null : runtimeConfig[..^".runtimeconfig.json".Length] + ".dll";
+        return assembly is not null && File.Exists(assembly)
+            ? assembly
+            : throw new InvalidOperationException(
+                $"The broker is not built: no executable assembly under '{binDirectory}'. Run 'dotnet build AspirePipeline.sln' (or set '{SectionName}:BrokerAssembly').");
+    }
+}

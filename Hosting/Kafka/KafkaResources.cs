@@ -1,0 +1,81 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace AspirePipeline.Hosting.Kafka;
+
+/// <summary>
+/// The <c>kafka</c> resource whichever way it is provided: services take <c>WithReference(kafka)</c> (bootstrap
+/// servers in <c>ConnectionStrings__kafka</c>) and <c>WaitFor(kafka)</c> (the broker answers and the declared topics
+/// exist) without knowing the mode.
+/// </summary>
+public interface IKafkaResource : IResourceWithConnectionString, IResourceWithWaitSupport
+{
+    KafkaMode Mode { get; }
+}
+
+/// <summary>Apache Kafka in a container (KRaft, one node), listeners laid out like Aspire's Kafka integration.</summary>
+public sealed class KafkaServerResource(string name) : ContainerResource(name), IKafkaResource
+{
+    /// <summary>Listener for processes on the host (target 9092).</summary>
+    public const string PrimaryEndpointName = "tcp";
+
+    /// <summary>Listener for other containers on the Aspire network (target 9093).</summary>
+    public const string InternalEndpointName = "internal";
+
+    internal const int PrimaryTargetPort = 9092;
+    internal const int InternalTargetPort = 9093;
+
+    private EndpointReference? _primaryEndpoint;
+    private EndpointReference? _internalEndpoint;
+
+    public KafkaMode Mode => KafkaMode.Container;
+
+    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, PrimaryEndpointName);
+
+    public EndpointReference InternalEndpoint => _internalEndpoint ??= new(this, InternalEndpointName);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
+}
+
+/// <summary>This repository's broker (<c>Broker</c> project) run as a local process with a persistent data directory.</summary>
+public sealed class KafkaBrokerResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory), IKafkaResource
+{
+    public const string PrimaryEndpointName = "tcp";
+
+    private EndpointReference? _primaryEndpoint;
+
+    public KafkaMode Mode => KafkaMode.Broker;
+
+    /// <summary>Where the broker keeps its log segments and committed offsets between runs.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The address the broker binds and advertises (an IP: "localhost" may resolve to ::1 first in librdkafka).</summary>
+    public required string Host { get; init; }
+
+    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, PrimaryEndpointName);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Host}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");
+}
+
+/// <summary>An existing cluster named by <c>ConnectionStrings:{name}</c>; nothing is started for it.</summary>
+public sealed class KafkaExternalResource(string name, string bootstrapServers) : Resource(name), IKafkaResource
+{
+    public KafkaMode Mode => KafkaMode.External;
+
+    public string BootstrapServers { get; } = bootstrapServers;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"{BootstrapServers}");
+}
+
+/// <summary>A topic the resource creates once the broker answers, before dependents are released.</summary>
+public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMessageBytes) : IResourceAnnotation
+{
+    public string Name { get; } = name;
+
+    public int Partitions { get; } = partitions;
+
+    /// <summary>Per-topic <c>max.message.bytes</c>; null keeps the broker's default.</summary>
+    public int? MaxMessageBytes { get; } = maxMessageBytes;
+}
