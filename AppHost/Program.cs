@@ -1,3 +1,28 @@
+using AspirePipeline.AppHost;
+using AspirePipeline.Hosting.Camera;
+using AspirePipeline.Hosting.Kafka;
+
 var builder = DistributedApplication.CreateBuilder(args);
 builder.AddDockerComposePublishing();
+var pipeline = PipelineOptions.From(builder.Configuration);
+
+var kafka = builder.AddKafka<Projects.Broker>("kafka")
+    .WithDataVolume()
+    .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes)
+    .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions)
+    .WithTopic(pipeline.DeadLetterTopic, partitions: 1, pipeline.MaxMessageBytes)
+    .WithKafkaUI();
+
+var camera = builder.AddCamera("camera");
+
+builder.AddProject<Projects.Producer>("producer")
+    .WithReference(kafka).WaitFor(kafka)
+    .WithReference(camera).WaitFor(camera)
+    .WithEnvironment("Producer__Topic", pipeline.FramesTopic)
+    .WithServiceEndpoints()
+    .WithHttpHealthCheck("/health");
+
+builder.AddFrameConsumer<Projects.Consumer>("consumer", pipeline.Consumer, pipeline, kafka);
+builder.AddFrameConsumer<Projects.Consumer2>("consumer2", pipeline.Consumer2, pipeline, kafka);
+
 builder.Build().Run();

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
+namespace AspirePipeline.AppHost;
+
+/// <summary>The pipeline's topology, from the AppHost's configuration section <c>Pipeline</c>.</summary>
+internal sealed class PipelineOptions
+{
+    public const string SectionName = "Pipeline";
+
+    [Required]
+    public string FramesTopic { get; set; } = "frames";
+
+    [Required]
+    public string AnalysisTopic { get; set; } = "frames.analysis";
+
+    [Required]
+    public string DeadLetterTopic { get; set; } = "frames.dlq";
+
+    /// <summary>Partitions of the frames topic: the most consumer replicas of one group that can work at once.</summary>
+    [Range(1, 1024)]
+    public int Partitions { get; set; } = 3;
+
+    /// <summary>Per-message limit for frames (a 1280x720 JPEG is ~100-300 KB; raw BGR is 2.7 MB).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
+
+    [Required]
+    public ConsumerGroupOptions Consumer { get; set; } = new() { GroupId = "consumerGroup_1" };
+
+    [Required]
+    public ConsumerGroupOptions Consumer2 { get; set; } = new() { GroupId = "consumerGroup_2" };
+
+    public static PipelineOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SectionName).Get<PipelineOptions>() ?? new PipelineOptions();
+        var results = new List<ValidationResult>();
+        var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)
+            & Validator.TryValidateObject(options.Consumer, new ValidationContext(options.Consumer), results, validateAllProperties: true)
+            & Validator.TryValidateObject(options.Consumer2, new ValidationContext(options.Consumer2), results, validateAllProperties: true);
+        return valid
+            ? options
+            : throw new InvalidOperationException(
+                $"Configuration section '{SectionName}' is invalid: {string.Join("; ", results.Select(r => $"{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. Fix AppHost/appsettings.json or the matching environment variables.");
+    }
+}
+
+internal sealed class ConsumerGroupOptions
+{
+    [Required]
+    public string GroupId { get; set; } = "";
+
+    [Range(1, 64)]
+    public int Replicas { get; set; } = 1;
+}
