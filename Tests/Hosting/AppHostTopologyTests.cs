@@ -1,0 +1,65 @@
+using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Hosting.Camera;
+using AspirePipeline.Hosting.Kafka;
+
+namespace AspirePipeline.Tests.Hosting;
+
+public sealed class AppHostTopologyTests
+{
+    [Fact]
+    public async Task Producer_references_and_waits_for_kafka_and_the_camera()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
+
+        var producer = app.Single<ProjectResource>("producer");
+        var waits = producer.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource).ToList();
+        Assert.Contains(waits, r => r is IKafkaResource);
+        Assert.Contains(waits, r => r is ICameraResource);
+
+        var environment = await AppModel.EnvironmentAsync(producer);
+        Assert.Equal("{kafka.connectionString}", AppModel.Describe(environment["ConnectionStrings__kafka"]));
+        Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["ConnectionStrings__camera"]));
+        Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("consumer", "consumerGroup_1")]
+    [InlineData("consumer2", "consumerGroup_2")]
+    public async Task Each_consumer_joins_its_configured_group_waits_for_kafka_and_reports_health(string name, string group)
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
+
+        var consumer = app.Single<ProjectResource>(name);
+        Assert.Contains(consumer.Annotations.OfType<WaitAnnotation>(), w => w.Resource is IKafkaResource);
+        var environment = await AppModel.EnvironmentAsync(consumer);
+        Assert.Equal(group, environment["Consumer__GroupId"]);
+        Assert.Equal("frames", environment["Consumer__Topic"]);
+        Assert.Equal("frames.analysis", environment["Consumer__ResultsTopic"]);
+        Assert.Contains(consumer.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "http");
+        Assert.Contains(consumer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith(name, StringComparison.Ordinal));
+        Assert.NotEmpty(consumer.Annotations.OfType<ResourceUrlsCallbackAnnotation>()); // the "Live view" link
+    }
+
+    [Fact]
+    public async Task Replicas_and_groups_come_from_configuration()
+    {
+        await using var app = await AppModel.BuildAsync(
+            "--Kafka:Mode=Broker", "--Pipeline:Consumer:Replicas=2", "--Pipeline:Consumer2:GroupId=motion");
+
+        Assert.Equal(2, Assert.Single(app.Single<ProjectResource>("consumer").Annotations.OfType<ReplicaAnnotation>()).Replicas);
+        Assert.Equal("motion", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))["Consumer__GroupId"]);
+    }
+
+    [Fact]
+    public async Task Invalid_topology_names_the_setting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Kafka:Mode=Broker", "--Pipeline:Partitions=0"));
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        Assert.Contains("Partitions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Pipeline", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,82 @@
+using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Hosting;
+using AspirePipeline.Hosting.Camera;
+
+namespace AspirePipeline.Tests.Hosting;
+
+public sealed class CameraResourceTests
+{
+    [Fact]
+    public async Task Without_containers_the_GStreamer_simulator_runs_on_a_port_Aspire_allocates()
+    {
+        await using var app = await AppModel.BuildAsync("--Camera:Mode=Process", "--Camera:Width=640", "--Camera:Height=360", "--Camera:Fps=15");
+
+        var camera = app.Single<CameraSimulatorResource>("camera");
+        Assert.Equal(CameraMode.Process, camera.Mode);
+        // Debian's interpreter sees the apt-installed GStreamer bindings; a pyenv python3 earlier on PATH would not.
+        Assert.Equal(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3", camera.Command);
+
+        var endpoint = Assert.Single(camera.Annotations.OfType<EndpointAnnotation>());
+        Assert.Equal("rtsp", endpoint.Name);
+        Assert.False(endpoint.IsProxied);
+
+        var arguments = (await AppModel.ArgumentsAsync(camera)).Select(AppModel.Describe).ToList();
+        Assert.EndsWith(Path.Combine("CameraSimulator", "rtsp_simulator.py"), arguments[1], StringComparison.Ordinal);
+        Assert.Equal(["--port", "{camera.bindings.rtsp.targetPort}", "--path", "/camera", "--width", "640", "--height", "360", "--fps", "15", "--bind", "127.0.0.1"], arguments[2..]);
+        Assert.Equal("rtsp://127.0.0.1:{camera.bindings.rtsp.targetPort}/camera", camera.ConnectionStringExpression.ValueExpression);
+        Assert.Contains(camera.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "camera_check");
+    }
+
+    [Fact]
+    public async Task With_containers_mediamtx_publishes_an_ffmpeg_test_pattern()
+    {
+        await using var app = await AppModel.BuildAsync("--Camera:Mode=Container");
+
+        var camera = app.Single<CameraSimulatorContainerResource>("camera");
+        Assert.Equal("bluenviron/mediamtx", Assert.Single(camera.Annotations.OfType<ContainerImageAnnotation>()).Image);
+        Assert.Equal(8554, Assert.Single(camera.Annotations.OfType<EndpointAnnotation>()).TargetPort);
+
+        var environment = await AppModel.EnvironmentAsync(camera);
+        var pattern = Assert.IsType<string>(environment["MTX_PATHS_CAMERA_RUNONINIT"]);
+        Assert.Contains("testsrc2=size=1280x720:rate=30", pattern, StringComparison.Ordinal);
+        Assert.Contains("-f rtsp rtsp://localhost:$RTSP_PORT/$MTX_PATH", pattern, StringComparison.Ordinal);
+        Assert.Equal("rtsp://{camera.bindings.rtsp.host}:{camera.bindings.rtsp.port}/camera", camera.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public async Task A_camera_url_parameter_replaces_the_simulator_and_is_passed_through()
+    {
+        const string url = "rtsp://viewer:secret@192.0.2.10:554/stream1";
+        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Camera:Mode=Process");
+
+        var camera = app.Single<CameraUrlResource>("camera");
+        Assert.True(camera.Url.Secret); // the URL may carry credentials
+        Assert.Equal(url, await camera.ConnectionStringExpression.GetValueAsync(CancellationToken.None));
+        Assert.DoesNotContain(app.Resources, r => r is CameraSimulatorResource or CameraSimulatorContainerResource);
+    }
+
+    [Fact]
+    public async Task Auto_mode_follows_the_container_runtime()
+    {
+        await using var withRuntime = await AppModel.BuildAsync($"--{ContainerRuntimeProbe.RuntimeKey}=true");
+        await using var withoutRuntime = await AppModel.BuildAsync($"--{ContainerRuntimeProbe.RuntimeKey}=false");
+
+        withRuntime.Single<CameraSimulatorContainerResource>("camera");
+        withoutRuntime.Single<CameraSimulatorResource>("camera");
+    }
+
+    [Theory]
+    [InlineData("--Camera:Width=wide", "Camera:Width")]
+    [InlineData("--Camera:Fps=0", "Camera:Fps")]
+    [InlineData("--Camera:Mode=Webcam", "Camera:Mode")]
+    public async Task Bad_camera_settings_name_the_setting(string argument, string setting)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync(argument));
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+}
