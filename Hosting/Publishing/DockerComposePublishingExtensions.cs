@@ -89,10 +89,20 @@ public static class DockerComposePublishingExtensions
             context.ExecutionContext,
             context.Services.GetRequiredService<IConfiguration>(),
             context.Logger);
-        var document = await composer.ComposeAsync(context.Model, context.CancellationToken).ConfigureAwait(false);
-        var files = await DockerComposeWriter.WriteAsync(document, outputDirectory, context.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            var document = await composer.ComposeAsync(context.Model, context.CancellationToken).ConfigureAwait(false);
+            var files = await DockerComposeWriter.WriteAsync(document, outputDirectory, context.CancellationToken).ConfigureAwait(false);
 
-        DockerComposeLog.Written(context.Logger, files.ComposeFile, files.EnvFile, document.Services.Count);
-        context.Summary.Add("Docker Compose", files.ComposeFile);
+            DockerComposeLog.Written(context.Logger, files.ComposeFile, files.EnvFile, document.Services.Count);
+            context.Summary.Add("Docker Compose", files.ComposeFile);
+        }
+        catch (Exception ex) when (ex is DockerComposePublishException or IOException or UnauthorizedAccessException)
+        {
+            // Aspire logs a failed step and stops the host, but `dotnet run -- --operation publish` still exits 0;
+            // a script or CI job must see the failure.
+            Environment.ExitCode = 1;
+            throw;
+        }
     }
 }

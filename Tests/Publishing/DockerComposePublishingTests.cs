@@ -221,7 +221,17 @@ public sealed class DockerComposePublishingTests
             var errors = new CapturingLoggerProvider();
             builder.Services.AddSingleton<ILoggerProvider>(errors);
 
-            await ComposePublish.PublishAsync(builder);
+            try
+            {
+                await ComposePublish.PublishAsync(builder);
+
+                // `dotnet run -- --operation publish` ends with this code; without it a failed publish exits 0.
+                Assert.Equal(1, Environment.ExitCode);
+            }
+            finally
+            {
+                Environment.ExitCode = 0;
+            }
 
             var failure = errors.Errors.Select(e => e.Exception).OfType<Exception>().FirstOrDefault()
                 ?? throw new Xunit.Sdk.XunitException("Publishing a broken model logged no error.");
