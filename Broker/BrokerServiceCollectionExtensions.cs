@@ -1,4 +1,5 @@
 using AspirePipeline.Broker.Apis;
+using AspirePipeline.Broker.Groups;
 using AspirePipeline.Broker.Protocol;
 using AspirePipeline.Broker.Server;
 using AspirePipeline.Broker.Storage;
@@ -14,7 +15,8 @@ namespace AspirePipeline.Broker;
 public static class BrokerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the broker (storage, topics, every API handler, the TCP server, <see cref="KafkaBroker"/>).
+    /// Registers the broker (storage, topics, every API handler including the group coordinator's, the TCP server,
+    /// <see cref="KafkaBroker"/>).
     /// <see cref="BrokerOptions"/> must be registered by the caller (bound from configuration or given in code).
     /// More <see cref="IApiHandler"/> registrations (e.g. the group coordinator's) are picked up by ApiVersions and the
     /// server automatically.
@@ -23,6 +25,7 @@ public static class BrokerServiceCollectionExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton<BrokerIdentity>();
+        services.TryAddSingleton<IBrokerIdentity>(static sp => sp.GetRequiredService<BrokerIdentity>());
         services.TryAddSingleton<ILogStore>(static sp => LogStores.Create(
             sp.GetRequiredService<IOptions<BrokerOptions>>().Value,
             sp.GetService<IOptions<FileLogStoreOptions>>()?.Value,
@@ -42,6 +45,7 @@ public static class BrokerServiceCollectionExtensions
             ServiceDescriptor.Singleton<IApiHandler, OffsetForLeaderEpochHandler>(),
             ServiceDescriptor.Singleton<IApiHandler, DescribeConfigsHandler>(),
         ]);
+        services.AddGroupCoordinator();
         services.TryAddSingleton<ApiRegistry>();
         services.TryAddSingleton<KafkaServer>();
         services.TryAddSingleton<RetentionRunner>();

@@ -1,6 +1,7 @@
 using System.Net;
 using AspirePipeline.Broker.Server;
 using AspirePipeline.Broker.Topics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,8 @@ public sealed class KafkaBroker(
         copy.ValidateOrThrow();
         var services = new ServiceCollection();
         services.AddSingleton(loggerFactory);
+        // Option sections (Broker:Groups, ...) bind from configuration; in process there is none, so defaults apply.
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(Options.Create(copy));
         services.AddKafkaBroker();

@@ -4,7 +4,7 @@ namespace AspirePipeline.Broker.Server;
 /// Who this node is, as clients must reach it: Metadata and FindCoordinator answer with these. The port is known only
 /// once the listener is bound (port 0 picks one), so it is filled in then.
 /// </summary>
-public sealed class BrokerIdentity(Microsoft.Extensions.Options.IOptions<BrokerOptions> options)
+public sealed class BrokerIdentity(Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : Groups.IBrokerIdentity
 {
     private int _port = options.Value.Port;
 

@@ -36,6 +36,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private readonly BrokerProcessOptions _options;
     private readonly bool _ownsDataDir;
     private readonly Queue<string> _log = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _outputWaiters = [];
     private Process? _process;
 
     private BrokerProcess(BrokerProcessOptions options)
@@ -197,6 +198,46 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             {
                 _log.Dequeue();
             }
+
+            for (var i = _outputWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_outputWaiters[i].Match(line))
+                {
+                    _outputWaiters[i].Found.TrySetResult(line);
+                    _outputWaiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first output line (already printed or still to come) matching <paramref name="match"/>; throws a
+    /// <see cref="TimeoutException"/> with the output so far if none appears in time. Log records span two lines
+    /// (category, then message), so match on the message line.
+    /// </summary>
+    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_log)
+        {
+            foreach (var line in _log)
+            {
+                if (match(line))
+                {
+                    return line;
+                }
+            }
+
+            _outputWaiters.Add((match, found));
+        }
+
+        try
+        {
+            return await found.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No matching broker output within {timeout}.\n{Output}");
         }
     }
 
