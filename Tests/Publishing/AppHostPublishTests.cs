@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using YamlDotNet.RepresentationModel;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -18,7 +19,9 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         public async Task InitializeAsync()
         {
             using var timeout = new CancellationTokenSource(ComposePublish.Timeout);
-            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ComposePublish.PublishArgs(_directory), timeout.Token);
+            // Three replicas of the first group, as a deployment would scale it through configuration.
+            string[] args = [.. ComposePublish.PublishArgs(_directory), "--Pipeline:Consumer:Replicas=3"];
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
             await using var app = await builder.BuildAsync(timeout.Token);
             await app.RunAsync(timeout.Token).WaitAsync(ComposePublish.Timeout);
             Output = ComposePublish.Open(_directory);
@@ -42,10 +45,76 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     }
 
     [Fact]
-    public void Every_service_sends_telemetry_to_the_dashboard_service()
+    public void The_pipeline_becomes_kafka_camera_producer_both_consumers_and_the_dashboard()
     {
+        var names = Output.Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["aspire-dashboard", "camera", "consumer", "consumer2", "kafka", "producer"], names);
+
+        Assert.Equal("docker.io/apache/kafka:4.1.0", ComposePublish.Scalar(Output.Service("kafka"), "image"));
+        Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(Output.Service("producer"), "image"));
+        Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("consumer"), "image"));
+        Assert.Equal("aspirepipeline/consumer2:latest", ComposePublish.Scalar(Output.Service("consumer2"), "image"));
+        Assert.StartsWith("docker.io/bluenviron/mediamtx:", ComposePublish.Scalar(Output.Service("camera"), "image"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("producer")]
+    [InlineData("consumer")]
+    [InlineData("consumer2")]
+    public void Services_bootstrap_from_a_listener_kafka_advertises_under_its_service_name(string service)
+    {
+        var bootstrap = ComposePublish.Environment(Output.Service(service))["ConnectionStrings__kafka"];
+
+        var (host, port) = (bootstrap.Split(':')[0], bootstrap.Split(':')[1]);
+        Assert.Equal("kafka", host);
+        var kafka = Output.Service("kafka");
+        Assert.Contains(port, ComposePublish.List(kafka, "expose"));
+        // A client bootstraps here, then reconnects to what the broker advertises: that must be the same address.
+        Assert.Contains($"://kafka:{port}", ComposePublish.Environment(kafka)["KAFKA_ADVERTISED_LISTENERS"], StringComparison.Ordinal);
+        Assert.Contains(ComposePublish.Scalar(Output.Service(service), "depends_on", "kafka", "condition"), new[] { "service_started", "service_healthy" });
+    }
+
+    [Theory]
+    [InlineData("producer")]
+    [InlineData("consumer")]
+    [InlineData("consumer2")]
+    public void Every_service_sends_telemetry_to_the_dashboard_service(string service)
+    {
+        var environment = ComposePublish.Environment(Output.Service(service));
+
+        Assert.Equal("http://aspire-dashboard:18889", environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
         var dashboard = Output.Service("aspire-dashboard");
         Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:latest", ComposePublish.Scalar(dashboard, "image"));
         Assert.Contains("18889", ComposePublish.List(dashboard, "expose"));
+    }
+
+    [Fact]
+    public void The_producer_reads_the_simulated_camera_by_service_name_and_waits_for_it()
+    {
+        var producer = Output.Service("producer");
+
+        Assert.StartsWith("rtsp://camera:", ComposePublish.Environment(producer)["ConnectionStrings__camera"], StringComparison.Ordinal);
+        Assert.NotNull(ComposePublish.Scalar(producer, "depends_on", "camera", "condition"));
+        Assert.DoesNotContain("CAMERA_URL", Output.EnvText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kafka_keeps_its_data_in_a_named_volume_and_the_development_ui_is_left_out()
+    {
+        var kafka = Output.Service("kafka");
+
+        var volume = Assert.Single(ComposePublish.List(kafka, "volumes"));
+        Assert.EndsWith(":/var/lib/kafka/data", volume, StringComparison.Ordinal);
+        var volumeName = volume[..volume.IndexOf(':', StringComparison.Ordinal)];
+        Assert.Equal("local", ComposePublish.Scalar(Output.Root, "volumes", volumeName, "driver"));
+        Assert.DoesNotContain("kafka-ui", File.ReadAllText(Output.ComposePath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Consumer_group_replicas_from_configuration_become_deploy_replicas()
+    {
+        Assert.Equal("3", ComposePublish.Scalar(Output.Service("consumer"), "deploy", "replicas"));
+        Assert.Null(ComposePublish.Scalar(Output.Service("consumer2"), "deploy", "replicas"));
     }
 }
