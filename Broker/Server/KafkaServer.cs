@@ -32,6 +32,13 @@ public sealed partial class KafkaServer(
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            if (!OperatingSystem.IsWindows())
+            {
+                // Lets a restarted broker take its port back while old connections sit in TIME_WAIT (Linux still
+                // refuses a second live listener); on Windows the option would allow stealing a live port.
+                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+
             listener.Bind(new IPEndPoint(address, _options.Port));
             listener.Listen(512);
         }

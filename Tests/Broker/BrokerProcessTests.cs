@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AspirePipeline.Tests.Infrastructure;
+using Confluent.Kafka;
+using static AspirePipeline.Tests.Broker.KafkaTestClients;
+
+namespace AspirePipeline.Tests.Broker;
+
+/// <summary>The broker executable itself: limits, durability across kill -9, command line and shutdown.</summary>
+[Collection("processes")]
+public sealed class BrokerProcessTests
+{
+    [Fact]
+    public async Task Messages_over_one_mebibyte_flow_with_raised_limits()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { ExtraArgs = ["--message-max-bytes", "5000000"] });
+        var topic = UniqueTopic("large");
+        await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
+        var payloads = new[] { 1_100_000, 2_500_000, 4_000_000 }.Select(size =>
+        {
+            var bytes = new byte[size];
+            Random.Shared.NextBytes(bytes);
+            return bytes;
+        }).ToArray();
+
+        var producerConfig = Producer(broker.BootstrapServers);
+        producerConfig.MessageMaxBytes = 5_000_000;
+        using (var producer = new ProducerBuilder<Null, byte[]>(producerConfig).Build())
+        {
+            foreach (var payload in payloads)
+            {
+                await producer.ProduceAsync(topic, new Message<Null, byte[]> { Value = payload });
+            }
+        }
+
+        var consumerConfig = Consumer(broker.BootstrapServers);
+        consumerConfig.MaxPartitionFetchBytes = 5_000_000;
+        consumerConfig.FetchMaxBytes = 10_000_000;
+        consumerConfig.ReceiveMessageMaxBytes = 20_000_000;
+        using var consumer = new ConsumerBuilder<Null, byte[]>(consumerConfig).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var received = ConsumeExactly(consumer, payloads.Length);
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            Assert.True(payloads[i].AsSpan().SequenceEqual(received[i].Message.Value), $"message {i} differs");
+        }
+    }
+
+    [Fact]
+    public async Task Acknowledged_messages_survive_kill_9_and_restart_on_the_same_data_dir()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
+        var topic = UniqueTopic("durable");
+        await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 3);
+        using (var producer = new ProducerBuilder<string, string>(Producer(broker.BootstrapServers, Acks.All)).Build())
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                producer.Produce(topic, new Message<string, string> { Key = $"k{i % 17}", Value = $"v{i}" },
+                    r => Assert.Equal(PersistenceStatus.Persisted, r.Status));
+            }
+
+            Assert.Equal(0, producer.Flush(Deadline));
+        }
+
+        var port = broker.Port;
+        broker.Kill();
+        await broker.RestartAsync();
+        Assert.Equal(port, broker.Port);
+
+        using var consumer = new ConsumerBuilder<string, string>(Consumer(broker.BootstrapServers)).Build();
+        consumer.Assign([.. Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning))]);
+        var values = ConsumeExactly(consumer, 300).Select(m => m.Message.Value).ToHashSet();
+        Assert.Equal(300, values.Count);
+        Assert.All(Enumerable.Range(0, 300), i => Assert.Contains($"v{i}", values));
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_the_broker_cleanly()
+    {
+        await using var broker = await BrokerProcess.StartAsync();
+        Assert.Equal(0, await broker.StopAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("Kafka broker stopped", broker.Output);
+    }
+
+    [Theory]
+    [InlineData("--prot 9092", "Unknown option '--prot'")]
+    [InlineData("--port", "Option '--port' needs a value")]
+    [InlineData("--port 0", "Broker:DataDir is not set")]
+    [InlineData("--port 0 --in-memory --message-max-bytes 12", "MessageMaxBytes")]
+    [InlineData("--port 0 --in-memory --host not-an-ip", "is not an IP address")]
+    public async Task Bad_command_line_exits_non_zero_naming_the_problem(string arguments, string expected)
+    {
+        var (exitCode, output) = await RunBrokerToExitAsync(arguments.Split(' '));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expected, output);
+    }
+
+    [Fact]
+    public async Task Port_in_use_exits_with_a_message_saying_what_to_do()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exitCode, output) = await RunBrokerToExitAsync(["--in-memory", "--port", port]);
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"Cannot listen on 127.0.0.1:{port}", output);
+        Assert.Contains("--port", output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunBrokerToExitAsync(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(BrokerProcess.BrokerDllPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the broker did not exit: {await stdout}{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
