@@ -259,7 +259,9 @@ internal sealed class DockerComposeComposer(
 
     private async Task AddArgumentsAsync(IResource resource, ComposeService service, CancellationToken cancellationToken)
     {
-        if (!resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var callbacks))
+        // An executable's arguments are its host command line (script paths and the like); the image it is
+        // published as brings its own command.
+        if (resource is ExecutableResource || !resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var callbacks))
         {
             return;
         }

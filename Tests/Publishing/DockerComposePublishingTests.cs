@@ -61,12 +61,14 @@ public sealed class DockerComposePublishingTests
 
         var password = builder.AddParameter("kafka-password", secret: true);
         var topic = builder.AddParameter("frames-topic", "frames", publishValueAsDefault: true);
+        var greeting = builder.AddParameter("greeting", "hello world #1 $HOME", publishValueAsDefault: true);
 
         builder.AddProject("producer", WriteProject(directory, "Producer", "aspirepipeline/producer"))
             .WithReference(broker)
             .WithEnvironment("Kafka__Password", password)
             .WithEnvironment("Frames__Topic", topic)
             .WithEnvironment("Literal__Dollar", "cost is $5")
+            .WithEnvironment("Greeting", greeting)
             .WaitFor(broker)
             .WaitForCompletion(topics);
 
@@ -201,8 +203,29 @@ public sealed class DockerComposePublishingTests
         // compose interpolated the secret from the environment and the default from .env, and kept the replicas.
         Assert.Contains("Kafka__Password: s3cret", output, StringComparison.Ordinal);
         Assert.Contains("Frames__Topic: frames", output, StringComparison.Ordinal);
+        // Spaces, '#' and '$' in a .env value arrive literally ('$$' is compose's own spelling of a literal '$').
+        Assert.Contains("Greeting: 'hello world #1 $$HOME'", output, StringComparison.Ordinal);
+        Assert.Contains("Literal__Dollar: cost is $$5", output, StringComparison.Ordinal);
         Assert.Contains("replicas: 3", output, StringComparison.Ordinal);
         Assert.Contains("condition: service_completed_successfully", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Executables_become_services_only_with_a_publish_image()
+    {
+        using var publish = await ComposePublish.RunAsync((builder, directory) =>
+        {
+            builder.AddDockerComposePublishing();
+            builder.AddExecutable("simulator", "python3", directory, "simulate.py")
+                .WithEndpoint(targetPort: 8554, name: "rtsp", scheme: "rtsp")
+                .PublishAsDockerComposeImage("bluenviron/mediamtx", "1.9.0");
+            builder.AddExecutable("local-tool", "bash", directory, "-c", "true");
+        });
+
+        Assert.Equal("bluenviron/mediamtx:1.9.0", ComposePublish.Scalar(publish.Service("simulator"), "image"));
+        Assert.Equal(["8554"], ComposePublish.List(publish.Service("simulator"), "expose"));
+        Assert.Empty(ComposePublish.List(publish.Service("simulator"), "command"));
+        Assert.DoesNotContain(new YamlScalarNode("local-tool"), publish.Services.Children.Keys);
     }
 
     [Fact]
