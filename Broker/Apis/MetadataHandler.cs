@@ -6,13 +6,15 @@ namespace AspirePipeline.Broker.Apis;
 
 /// <summary>
 /// Metadata v1-8: this node is the only broker, the controller and every partition's leader (epoch 0). Unknown topics
-/// are created when auto-creation is on and the request allows it (always before v4).
+/// are created when auto-creation is on and the request allows it (always before v4). v0 is served too although
+/// Kafka's clients never need it: kafka-python 2.0.2 sends a v0 request while probing the broker's version and gives
+/// up when the connection closes.
 /// </summary>
 internal sealed class MetadataHandler(TopicRegistry topics, BrokerIdentity identity) : IApiHandler
 {
     public ApiKey Key => ApiKey.Metadata;
 
-    public short MinVersion => 1;
+    public short MinVersion => 0;
 
     public short MaxVersion => 8;
 
@@ -27,7 +29,8 @@ internal sealed class MetadataHandler(TopicRegistry topics, BrokerIdentity ident
         }
 
         string[]? names = null;
-        if (topicCount >= 0)
+        // In v0 an empty list (not null) means every topic.
+        if (topicCount >= 0 && !(version == 0 && topicCount == 0))
         {
             names = new string[topicCount];
             for (var i = 0; i < topicCount; i++)
@@ -52,13 +55,20 @@ internal sealed class MetadataHandler(TopicRegistry topics, BrokerIdentity ident
         response.WriteInt32(identity.NodeId);
         response.WriteString(identity.Host);
         response.WriteInt32(identity.Port);
-        response.WriteNullableString(null);
+        if (version >= 1)
+        {
+            response.WriteNullableString(null);
+        }
+
         if (version >= 2)
         {
             response.WriteNullableString(identity.ClusterId);
         }
 
-        response.WriteInt32(identity.NodeId);
+        if (version >= 1)
+        {
+            response.WriteInt32(identity.NodeId);
+        }
 
         if (names is null)
         {
@@ -91,7 +101,11 @@ internal sealed class MetadataHandler(TopicRegistry topics, BrokerIdentity ident
     {
         response.WriteInt16(error);
         response.WriteString(name);
-        response.WriteBoolean(false);
+        if (version >= 1)
+        {
+            response.WriteBoolean(false);
+        }
+
         var partitions = topic?.Partitions ?? [];
         response.WriteInt32(partitions.Length);
         foreach (var partition in partitions)

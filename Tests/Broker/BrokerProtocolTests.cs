@@ -119,6 +119,23 @@ public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<B
         Assert.True(recordsLength > 61, $"expected a record batch, got {recordsLength} bytes");
     }
 
+    [Fact]
+    public async Task Metadata_v0_with_an_empty_list_describes_every_topic()
+    {
+        // kafka-python 2.0.2 probes the broker with exactly this request and gives up if the connection closes.
+        var topic = UniqueTopic("meta0");
+        await CreateTopicAsync(_bootstrap, topic, partitions: 2);
+        await using var connection = await ConnectAsync(_bootstrap);
+        await connection.SendAsync(3, 0, BigEndian32(0));
+        var (_, body) = await connection.ReceiveAsync();
+        Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(body));
+        var hostLength = BinaryPrimitives.ReadInt16BigEndian(body.AsSpan(8));
+        var portAt = 10 + hostLength;
+        Assert.Equal(fixture.Broker.Port, BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(portAt)));
+        Assert.True(BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(portAt + 4)) >= 1);
+        Assert.Contains(topic, System.Text.Encoding.UTF8.GetString(body));
+    }
+
     private static Dictionary<int, (int Min, int Max)> ParseApiRanges(ReadOnlySpan<byte> span)
     {
         var count = BinaryPrimitives.ReadInt32BigEndian(span);
