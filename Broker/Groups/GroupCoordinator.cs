@@ -117,6 +117,12 @@ public sealed partial class GroupCoordinator : IDisposable
                 return JoinGroupResult.Error(ErrorCode.UnknownMemberId, request.MemberId);
             }
 
+            if (request.ProtocolType.Length == 0 || request.Protocols.Count == 0)
+            {
+                // Refused before the group exists, so a bad request does not leave an empty group behind.
+                return JoinGroupResult.Error(ErrorCode.InconsistentGroupProtocol, request.MemberId);
+            }
+
             group = CreateGroup(request.GroupId);
         }
 

@@ -186,6 +186,9 @@ public sealed class GroupCoordinatorTests : IDisposable
         Assert.Equal(ErrorCode.InvalidGroupId, (await Join(JoinRequest(""))).ErrorCode);
         Assert.Equal(ErrorCode.InvalidSessionTimeout, (await Join(JoinRequest("g", sessionMs: 10))).ErrorCode);
         Assert.Equal(ErrorCode.InvalidSessionTimeout, (await Join(JoinRequest("g", sessionMs: 2_000_000))).ErrorCode);
+        Assert.Equal(ErrorCode.InconsistentGroupProtocol, (await Join(JoinRequest("g", protocols: []))).ErrorCode);
+        Assert.Equal(ErrorCode.InconsistentGroupProtocol, (await Join(JoinRequest("g", protocolType: ""))).ErrorCode);
+        Assert.Empty(_coordinator.ListGroups());
 
         var a = await NewMemberId("g");
         await Join(JoinRequest("g", a)).WaitAsync(Deadline);
