@@ -22,6 +22,8 @@ internal sealed class ComposeService(string name, string resourceName)
 
     public string? Image { get; set; }
 
+    public ComposeBuild? Build { get; set; }
+
     public List<string>? Entrypoint { get; set; }
 
     public List<string> Command { get; } = [];
@@ -47,3 +49,9 @@ internal sealed class ComposeService(string name, string resourceName)
 
 /// <summary>A <c>.env</c> line with the comment above it; secrets carry no value.</summary>
 internal sealed record ComposeEnvEntry(string Name, string Comment, string Value);
+
+/// <summary>A compose <c>build</c> section: context relative to the compose file, Dockerfile relative to the context.</summary>
+internal sealed record ComposeBuild(string Context, string Dockerfile, string? Target)
+{
+    public List<KeyValuePair<string, string>> Args { get; } = [];
+}

@@ -16,6 +16,7 @@ namespace AspirePipeline.Hosting.Publishing;
 /// </summary>
 internal sealed class DockerComposeComposer(
     DockerComposePublishingOptions options,
+    string outputDirectory,
     DistributedApplicationExecutionContext executionContext,
     IConfiguration configuration,
     ILogger logger)
@@ -121,6 +122,11 @@ internal sealed class DockerComposeComposer(
         }
 
         var service = new ComposeService(name, resource.Name) { Image = image };
+        if (resource.Annotations.OfType<DockerfileBuildAnnotation>().SingleOrDefault() is { } dockerfile)
+        {
+            AddBuild(resource, service, dockerfile);
+        }
+
         if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint })
         {
             service.Entrypoint = [Escape(entrypoint)];
@@ -128,6 +134,33 @@ internal sealed class DockerComposeComposer(
 
         _services[resource] = service;
         document.Services.Add(service);
+    }
+
+    /// <summary>
+    /// <c>AddDockerfile</c>/<c>WithDockerfile</c>: compose builds the image itself. Paths are written relative to the
+    /// output directory, so the compose file keeps working when it and the sources move together.
+    /// </summary>
+    private void AddBuild(IResource resource, ComposeService service, DockerfileBuildAnnotation dockerfile)
+    {
+        if (dockerfile.DockerfileFactory is not null)
+        {
+            _errors.Add($"Resource '{resource.Name}' builds from a Dockerfile generated in code, which compose cannot build; write the Dockerfile to disk and use WithDockerfile(contextPath, dockerfilePath).");
+            return;
+        }
+
+        var build = new ComposeBuild(
+            Escape(Path.GetRelativePath(outputDirectory, dockerfile.ContextPath)),
+            Escape(Path.GetRelativePath(dockerfile.ContextPath, dockerfile.DockerfilePath)),
+            dockerfile.Stage is { Length: > 0 } stage ? Escape(stage) : null);
+        foreach (var (name, value) in dockerfile.BuildArguments)
+        {
+            if (TryResolve(value, service, $"build argument '{name}'") is { } resolved)
+            {
+                build.Args.Add(new(name, resolved.Text));
+            }
+        }
+
+        service.Build = build;
     }
 
     /// <summary>

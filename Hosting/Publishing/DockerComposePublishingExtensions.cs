@@ -86,6 +86,7 @@ public static class DockerComposePublishingExtensions
         var outputDirectory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
         var composer = new DockerComposeComposer(
             options,
+            outputDirectory,
             context.ExecutionContext,
             context.Services.GetRequiredService<IConfiguration>(),
             context.Logger);

@@ -58,6 +58,28 @@ internal static class DockerComposeWriter
     private static YamlMappingNode ToYaml(ComposeService service, string networkName)
     {
         var node = new YamlMappingNode { { "image", Quoted(service.Image!) } };
+        if (service.Build is { } build)
+        {
+            var buildNode = new YamlMappingNode { { "context", Quoted(build.Context) }, { "dockerfile", Quoted(build.Dockerfile) } };
+            if (build.Target is not null)
+            {
+                buildNode.Add("target", Quoted(build.Target));
+            }
+
+            if (build.Args.Count > 0)
+            {
+                var args = new YamlMappingNode();
+                foreach (var (name, value) in build.Args)
+                {
+                    args.Add(name, Quoted(value));
+                }
+
+                buildNode.Add("args", args);
+            }
+
+            node.Add("build", buildNode);
+        }
+
         if (service.Entrypoint is { Count: > 0 } entrypoint)
         {
             node.Add("entrypoint", Sequence(entrypoint));

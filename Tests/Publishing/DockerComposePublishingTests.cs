@@ -229,6 +229,32 @@ public sealed class DockerComposePublishingTests
     }
 
     [Fact]
+    public async Task A_dockerfile_resource_is_built_by_compose_from_paths_relative_to_the_compose_file()
+    {
+        using var publish = await ComposePublish.RunAsync((builder, directory) =>
+        {
+            var context = Path.Combine(directory, "src", "web");
+            Directory.CreateDirectory(context);
+            File.WriteAllText(Path.Combine(context, "Dockerfile"), "FROM nginx:1.27\nARG BANNER\n");
+            builder.AddDockerComposePublishing();
+            var banner = builder.AddParameter("banner", "hello", publishValueAsDefault: true);
+            builder.AddDockerfile("web", context)
+                .WithBuildArg("BANNER", banner)
+                .WithHttpEndpoint(targetPort: 80, isProxied: false);
+        });
+
+        var build = (YamlMappingNode)publish.Service("web")["build"];
+        Assert.Equal(Path.Combine("src", "web"), ComposePublish.Scalar(build, "context"));
+        Assert.Equal("Dockerfile", ComposePublish.Scalar(build, "dockerfile"));
+        Assert.Equal("${BANNER}", ComposePublish.Scalar(build, "args", "BANNER"));
+        Assert.Equal(["80"], ComposePublish.List(publish.Service("web"), "expose"));
+
+        var (exitCode, output) = await publish.ComposeConfigAsync();
+        Assert.True(exitCode == 0, $"docker-compose config rejected the output:\n{output}");
+        Assert.Contains("BANNER: hello", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_broken_model_fails_at_publish_time_naming_each_resource_and_problem()
     {
         var directory = ComposePublish.NewDirectory();
