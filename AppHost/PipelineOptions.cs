@@ -17,6 +17,13 @@ internal sealed class PipelineOptions
     [Required]
     public string DeadLetterTopic { get; set; } = "frames.dlq";
 
+    /// <summary>
+    /// Camera ids the producer publishes under, each read from the <c>camera</c> resource's stream by its own reader:
+    /// one simulator stands in for several cameras (frames are keyed, so partitioned, by camera id).
+    /// </summary>
+    [MinLength(1)]
+    public List<string> Cameras { get; set; } = [];
+
     /// <summary>Partitions of the frames topic: the most consumer replicas of one group that can work at once.</summary>
     [Range(1, 1024)]
     public int Partitions { get; set; } = 3;
@@ -34,6 +41,11 @@ internal sealed class PipelineOptions
     public static PipelineOptions From(IConfiguration configuration)
     {
         var options = configuration.GetSection(SectionName).Get<PipelineOptions>() ?? new PipelineOptions();
+        if (options.Cameras.Count == 0)
+        {
+            options.Cameras.Add("camera");
+        }
+
         var results = new List<ValidationResult>();
         var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)
             & Validator.TryValidateObject(options.Consumer, new ValidationContext(options.Consumer), results, validateAllProperties: true)

@@ -1,3 +1,4 @@
+using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 
 namespace AspirePipeline.AppHost;
@@ -11,15 +12,30 @@ internal static class PipelineResourceExtensions
         this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline, IResourceBuilder<IKafkaResource> kafka)
         where TProject : IProjectMetadata, new()
     {
+        // Keys of FrameProcessing's options and of the Kafka consumer integration (Aspire:Confluent:Kafka:Consumer).
         var consumer = builder.AddProject<TProject>(name)
             .WithReference(kafka).WaitFor(kafka)
-            .WithEnvironment("Consumer__GroupId", group.GroupId)
-            .WithEnvironment("Consumer__Topic", pipeline.FramesTopic)
-            .WithEnvironment("Consumer__ResultsTopic", pipeline.AnalysisTopic)
-            .WithEnvironment("Consumer__DeadLetterTopic", pipeline.DeadLetterTopic)
+            .WithEnvironment("Aspire__Confluent__Kafka__Consumer__Config__GroupId", group.GroupId)
+            .WithEnvironment("FrameProcessing__Topic", pipeline.FramesTopic)
+            .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
+            .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
             .WithReplicas(group.Replicas);
         return consumer.WithServiceEndpoints().WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Live view");
+    }
+
+    /// <summary>The producer reads every configured camera id from the camera resource's stream.</summary>
+    public static IResourceBuilder<ProjectResource> WithCameras(
+        this IResourceBuilder<ProjectResource> producer, IResourceBuilder<ICameraResource> camera, IReadOnlyList<string> cameraIds)
+    {
+        for (var index = 0; index < cameraIds.Count; index++)
+        {
+            producer
+                .WithEnvironment($"Producer__Cameras__{index}__Id", cameraIds[index])
+                .WithEnvironment($"Producer__Cameras__{index}__Url", camera);
+        }
+
+        return producer.WaitFor(camera);
     }
 
     /// <summary>An HTTP endpoint for health and the live view, unless the project's launch profile already declares one.</summary>

@@ -3,8 +3,8 @@ using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddDockerComposePublishing();
 var pipeline = PipelineOptions.From(builder.Configuration);
+builder.AddDockerComposePublishing();
 
 var kafka = builder.AddKafka<Projects.Broker>("kafka")
     .WithDataVolume()
@@ -17,7 +17,7 @@ var camera = builder.AddCamera("camera");
 
 builder.AddProject<Projects.Producer>("producer")
     .WithReference(kafka).WaitFor(kafka)
-    .WithReference(camera).WaitFor(camera)
+    .WithCameras(camera, pipeline.Cameras)
     .WithEnvironment("Producer__Topic", pipeline.FramesTopic)
     .WithServiceEndpoints()
     .WithHttpHealthCheck("/health");

@@ -18,7 +18,9 @@ public sealed class AppHostTopologyTests
 
         var environment = await AppModel.EnvironmentAsync(producer);
         Assert.Equal("{kafka.connectionString}", AppModel.Describe(environment["ConnectionStrings__kafka"]));
-        Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["ConnectionStrings__camera"]));
+        Assert.Equal("camera", environment["Producer__Cameras__0__Id"]);
+        Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["Producer__Cameras__0__Url"]));
+        Assert.Equal("frames", environment["Producer__Topic"]);
         Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
     }
 
@@ -32,9 +34,10 @@ public sealed class AppHostTopologyTests
         var consumer = app.Single<ProjectResource>(name);
         Assert.Contains(consumer.Annotations.OfType<WaitAnnotation>(), w => w.Resource is IKafkaResource);
         var environment = await AppModel.EnvironmentAsync(consumer);
-        Assert.Equal(group, environment["Consumer__GroupId"]);
-        Assert.Equal("frames", environment["Consumer__Topic"]);
-        Assert.Equal("frames.analysis", environment["Consumer__ResultsTopic"]);
+        Assert.Equal(group, environment["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
+        Assert.Equal("frames", environment["FrameProcessing__Topic"]);
+        Assert.Equal("frames.analysis", environment["FrameProcessing__ResultsTopic"]);
+        Assert.Equal("frames.dlq", environment["FrameProcessing__DeadLetterTopic"]);
         Assert.Contains(consumer.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "http");
         Assert.Contains(consumer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith(name, StringComparison.Ordinal));
         Assert.NotEmpty(consumer.Annotations.OfType<ResourceUrlsCallbackAnnotation>()); // the "Live view" link
@@ -47,7 +50,20 @@ public sealed class AppHostTopologyTests
             "--Kafka:Mode=Broker", "--Pipeline:Consumer:Replicas=2", "--Pipeline:Consumer2:GroupId=motion");
 
         Assert.Equal(2, Assert.Single(app.Single<ProjectResource>("consumer").Annotations.OfType<ReplicaAnnotation>()).Replicas);
-        Assert.Equal("motion", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))["Consumer__GroupId"]);
+        Assert.Equal("motion", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
+    }
+
+    [Fact]
+    public async Task One_simulator_can_stand_in_for_several_cameras()
+    {
+        await using var app = await AppModel.BuildAsync(
+            "--Kafka:Mode=Broker", "--Camera:Mode=Process", "--Pipeline:Cameras:0=north", "--Pipeline:Cameras:1=south");
+
+        var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
+        Assert.Equal("north", environment["Producer__Cameras__0__Id"]);
+        Assert.Equal("south", environment["Producer__Cameras__1__Id"]);
+        Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["Producer__Cameras__1__Url"]));
+        Assert.False(environment.ContainsKey("Producer__Cameras__2__Id"));
     }
 
     [Fact]
