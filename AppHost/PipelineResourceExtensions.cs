@@ -35,7 +35,8 @@ internal static class PipelineResourceExtensions
                 .WithEnvironment($"Producer__Cameras__{index}__Url", camera);
         }
 
-        return producer.WaitFor(camera);
+        // The reference also gives the producer ConnectionStrings__camera (the first camera's URL) and the dashboard its arrow.
+        return producer.WithReference(camera).WaitFor(camera);
     }
 
     /// <summary>An HTTP endpoint for health and the live view, unless the project's launch profile already declares one.</summary>

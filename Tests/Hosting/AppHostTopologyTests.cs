@@ -21,6 +21,7 @@ public sealed class AppHostTopologyTests
         Assert.Equal("camera", environment["Producer__Cameras__0__Id"]);
         Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["Producer__Cameras__0__Url"]));
         Assert.Equal("frames", environment["Producer__Topic"]);
+        Assert.Equal("{camera.connectionString}", AppModel.Describe(environment["ConnectionStrings__camera"]));
         Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
     }
 
