@@ -429,6 +429,27 @@ public sealed class StorageLogTests : IDisposable
     }
 
     [Fact]
+    public void With_a_flush_interval_rolled_and_active_segments_are_fsynced_and_reopen_whole()
+    {
+        var options = new FileLogStoreOptions { DataDirectory = _dir.Path, SegmentBytes = 4096, FlushIntervalMs = 1 };
+        List<(long BaseOffset, byte[] Batch)> appended;
+        using (var store = new FileLogStore(options, _loggers))
+        {
+            var log = (FilePartitionLog)store.OpenPartition("frames", 0);
+            appended = AppendMany(log, 20);
+            store.Offsets.Commit("g", "frames", 0, new CommittedOffset(5, -1, null, 1));
+            log.Flush();
+            Assert.True(log.SegmentCount > 1);
+        }
+
+        using var reopened = new FileLogStore(options, _loggers);
+        AssertLogHolds(reopened.OpenPartition("frames", 0), appended);
+        Assert.True(reopened.Offsets.TryGet("g", "frames", 0, out var committed));
+        Assert.Equal(5, committed.Offset);
+        Assert.DoesNotContain(_loggers.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public void Bad_topic_names_and_a_second_store_on_the_same_folder_are_refused_clearly()
     {
         using var store = OpenStore();
