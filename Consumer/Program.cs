@@ -1,2 +1,13 @@
-// Placeholder: replaced by the project's real entry point.
-return 0;
+using AspirePipeline.FrameProcessing.Analysis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddFrameProcessing<MeanIntensityAnalyzer>();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapFrameProcessing();
+
+app.Run();

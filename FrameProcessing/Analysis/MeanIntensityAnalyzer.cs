@@ -1,0 +1,40 @@
+using OpenCvSharp;
+
+namespace AspirePipeline.FrameProcessing.Analysis;
+
+/// <summary>
+/// The original design's analysis: the mean pixel value of each channel (<c>Cv2.Mean</c>); the headline value is the
+/// average of the channel means.
+/// </summary>
+public sealed class MeanIntensityAnalyzer : IFrameAnalyzer
+{
+    public const string AnalyzerName = "mean-intensity";
+
+    private static readonly string[] s_bgrNames = ["blue", "green", "red"];
+    private static readonly string[] s_bgraNames = ["blue", "green", "red", "alpha"];
+    private static readonly string[] s_grayNames = ["gray"];
+
+    public string Name => AnalyzerName;
+
+    public FrameAnalysis Analyze(string cameraId, Mat image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var names = image.Channels() switch
+        {
+            1 => s_grayNames,
+            3 => s_bgrNames,
+            4 => s_bgraNames,
+            var channels => throw new ArgumentException($"Expected 1, 3 or 4 channels, got {channels}.", nameof(image)),
+        };
+
+        var mean = Cv2.Mean(image);
+        var values = new KeyValuePair<string, double>[names.Length];
+        var sum = 0.0;
+        for (var channel = 0; channel < names.Length; channel++)
+        {
+            values[channel] = new(names[channel], mean[channel]);
+            sum += mean[channel];
+        }
+        return new FrameAnalysis(sum / names.Length, values);
+    }
+}

@@ -1,0 +1,96 @@
+using AspirePipeline.FrameProcessing;
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.Health;
+using AspirePipeline.FrameProcessing.LiveView;
+using AspirePipeline.FrameProcessing.Pipeline;
+using AspirePipeline.FrameProcessing.Reporting;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Wires a consumer service: Kafka clients, the consume/process pipeline, reporting, health and live view.</summary>
+public static class FrameProcessingExtensions
+{
+    /// <summary>The Kafka connection (resource) name the AppHost references.</summary>
+    public const string KafkaConnectionName = "kafka";
+
+    /// <summary>
+    /// Adds frame processing with <typeparamref name="TAnalyzer"/> as the analysis. The consumer group comes from
+    /// <c>Aspire:Confluent:Kafka:Consumer:Config:GroupId</c> (the AppHost sets it); a missing one stops the start.
+    /// </summary>
+    public static IHostApplicationBuilder AddFrameProcessing<TAnalyzer>(this IHostApplicationBuilder builder)
+        where TAnalyzer : class, IFrameAnalyzer
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        AddValidatedOptions<FrameProcessingOptions>(services, FrameProcessingOptions.SectionName);
+        AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
+        AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
+        AddValidatedOptions<MotionAnalyzerOptions>(services, MotionAnalyzerOptions.SectionName);
+
+        var rebalanceHandlers = new RebalanceHandlers();
+        string? groupId = null;
+        builder.AddKafkaConsumer<byte[], byte[]>(KafkaConnectionName, settings =>
+        {
+            // Offsets are stored by the pipeline once a frame is processed; auto-commit then commits only those.
+            settings.Config.EnableAutoOffsetStore = false;
+            settings.Config.EnableAutoCommit = true;
+            settings.Config.AutoOffsetReset ??= AutoOffsetReset.Earliest;
+            groupId = settings.Config.GroupId;
+        }, rebalanceHandlers.Configure);
+        builder.AddKafkaProducer<byte[], byte[]>(KafkaConnectionName);
+
+        var configuredInstance = builder.Configuration[$"{FrameProcessingOptions.SectionName}:{nameof(FrameProcessingOptions.InstanceId)}"];
+        var instanceId = string.IsNullOrWhiteSpace(configuredInstance)
+            ? $"{Environment.MachineName}-{Environment.ProcessId}"
+            : configuredInstance;
+        services.AddSingleton(rebalanceHandlers);
+        services.AddSingleton(serviceProvider => new ConsumerIdentity(
+            groupId ?? throw new InvalidOperationException("The Kafka consumer registration did not report its group id."),
+            serviceProvider.GetRequiredService<IFrameAnalyzer>().Name,
+            instanceId,
+            serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value.Topic));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IFrameAnalyzer, TAnalyzer>();
+        services.AddSingleton<ProcessingStatistics>();
+        services.AddSingleton<FrameProcessingTelemetry>();
+        services.AddSingleton<LiveFrameHub>();
+        services.AddSingleton<OverlayRenderer>();
+        services.AddSingleton<FrameProcessor>();
+        services.AddHostedService<FrameConsumerService>();
+        services.AddHostedService<SummaryReporter>();
+        services.AddHostedService<DisplayWindowService>();
+
+        services.AddHealthChecks().AddCheck<FrameConsumerHealthCheck>(FrameConsumerHealthCheck.Name);
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics.AddMeter(FrameProcessingTelemetry.ComponentName))
+            .WithTracing(tracing => tracing.AddSource(FrameProcessingTelemetry.ComponentName));
+        return builder;
+    }
+
+    /// <summary>Maps the live view (<c>/</c>, <c>/video.mjpeg</c>, <c>/stats</c>) unless <c>LiveView:Enabled</c> is false.</summary>
+    public static WebApplication MapFrameProcessing(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<IOptions<LiveViewOptions>>().Value.Enabled)
+        {
+            app.MapLiveView();
+        }
+        return app;
+    }
+
+    private static void AddValidatedOptions<TOptions>(IServiceCollection services, string sectionName)
+        where TOptions : class =>
+        services.AddOptions<TOptions>()
+            .BindConfiguration(sectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+}

@@ -1,0 +1,48 @@
+using System.ComponentModel.DataAnnotations;
+using AspirePipeline.Frames;
+
+namespace AspirePipeline.FrameProcessing;
+
+/// <summary>How a consumer service reads, processes and reports frames; section <c>FrameProcessing</c>.</summary>
+public sealed class FrameProcessingOptions
+{
+    public const string SectionName = "FrameProcessing";
+
+    [Required(AllowEmptyStrings = false)]
+    public string Topic { get; set; } = FrameTopics.Frames;
+
+    /// <summary>Where one JSON record per processed frame goes; empty disables the results topic.</summary>
+    public string ResultsTopic { get; set; } = FrameTopics.Analysis;
+
+    [Required(AllowEmptyStrings = false)]
+    public string DeadLetterTopic { get; set; } = FrameTopics.DeadLetter;
+
+    /// <summary>
+    /// Identifies this process in results and the live view, so replicas of one group can be told apart.
+    /// Empty means host name and process id.
+    /// </summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Frames buffered between the Kafka consume loop and the analysis worker.</summary>
+    [Range(1, 1024)]
+    public int ChannelCapacity { get; set; } = 8;
+
+    /// <summary>
+    /// When a partition's lag (messages behind its high watermark) exceeds this many frames, jump to its newest frame
+    /// and count the frames passed over as skipped. 0 processes every frame however far behind.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int SkipToNewestWhenLagExceeds { get; set; }
+
+    /// <summary>Lag (messages, summed over assigned partitions) above which the health check reports Degraded.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxHealthyLag { get; set; } = 300;
+
+    /// <summary>How often the Information summary is logged and the live view's statistics refreshed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SummaryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a rebalance waits for frames already handed to the worker before committing.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RevokeDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

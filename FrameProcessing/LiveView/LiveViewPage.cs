@@ -1,0 +1,69 @@
+namespace AspirePipeline.FrameProcessing.LiveView;
+
+/// <summary>The live view's single page: the MJPEG stream beside a statistics panel refreshed from <c>/stats</c>.</summary>
+internal static class LiveViewPage
+{
+    public const string Html = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <title>Live view</title>
+          <style>
+            body { font-family: system-ui, sans-serif; margin: 1rem; background: #111; color: #eee; }
+            main { display: flex; gap: 1rem; flex-wrap: wrap; align-items: flex-start; }
+            img { max-width: 100%; background: #000; min-width: 320px; min-height: 180px; }
+            table { border-collapse: collapse; }
+            th { text-align: left; padding-right: 1rem; color: #aaa; font-weight: normal; }
+            td { font-variant-numeric: tabular-nums; }
+          </style>
+        </head>
+        <body>
+          <h1 id="title">Live view</h1>
+          <main>
+            <img id="video" src="video.mjpeg" alt="Live video with analysis overlay">
+            <table aria-label="Statistics">
+              <tr><th>Group</th><td id="group">-</td></tr>
+              <tr><th>Analyzer</th><td id="analyzer">-</td></tr>
+              <tr><th>Instance</th><td id="instance">-</td></tr>
+              <tr><th>Frames per second</th><td id="fps">-</td></tr>
+              <tr><th>Latency p50 / max (ms)</th><td id="latency">-</td></tr>
+              <tr><th>Lag (messages)</th><td id="lag">-</td></tr>
+              <tr><th>Frames processed</th><td id="frames">-</td></tr>
+              <tr><th>Last frame</th><td id="last">-</td></tr>
+              <tr><th>Last value</th><td id="value">-</td></tr>
+              <tr><th>Poison / skipped</th><td id="rejected">-</td></tr>
+              <tr><th>Partitions</th><td id="partitions">-</td></tr>
+            </table>
+          </main>
+          <script>
+            const show = (id, text) => { document.getElementById(id).textContent = text; };
+            const number = (value, digits) => value === null || value === undefined ? '-' : value.toFixed(digits);
+            async function refresh() {
+              try {
+                const response = await fetch('stats', { cache: 'no-store' });
+                const s = await response.json();
+                const t = s.stats;
+                document.getElementById('title').textContent = `Live view: ${s.group} (${s.analyzer})`;
+                show('group', s.group);
+                show('analyzer', s.analyzer);
+                show('instance', s.instance);
+                show('fps', number(t.framesPerSecond, 1));
+                show('latency', `${number(t.latencyP50Ms, 0)} / ${number(t.latencyMaxMs, 0)}`);
+                show('lag', t.lag);
+                show('frames', t.framesProcessed);
+                show('last', t.lastCamera ? `${t.lastCamera} #${t.lastSequence ?? '-'}` : '-');
+                show('value', number(t.lastValue, 3));
+                show('rejected', `${t.poisonMessages} / ${t.skippedFrames}`);
+                show('partitions', t.assignedPartitions.join(', ') || 'none');
+              } catch (e) {
+                show('fps', 'unavailable');
+              }
+            }
+            refresh();
+            setInterval(refresh, 1000);
+          </script>
+        </body>
+        </html>
+        """;
+}

@@ -1,0 +1,298 @@
+using System.Threading.Channels;
+using AspirePipeline.FrameProcessing.Reporting;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AspirePipeline.FrameProcessing.Pipeline;
+
+/// <summary>
+/// The consumer's two stages: a dedicated thread runs the blocking Kafka <c>Consume</c> loop and hands messages over a
+/// bounded channel to the processing loop, which decodes, analyses, reports and only then stores the offset. Offsets
+/// are therefore stored in consumption order per partition, and auto-commit only ever commits processed frames.
+/// </summary>
+internal sealed partial class FrameConsumerService : BackgroundService, IRebalanceListener
+{
+    private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly FrameProcessor _processor;
+    private readonly ProcessingStatistics _statistics;
+    private readonly FrameProcessingTelemetry _telemetry;
+    private readonly ConsumerIdentity _identity;
+    private readonly FrameProcessingOptions _options;
+    private readonly ILogger<FrameConsumerService> _logger;
+    private readonly HashSet<TopicPartition> _assignment = [];
+    // A plain object: Monitor.Wait/Pulse need it (System.Threading.Lock has no condition variable).
+    private readonly object _inFlightGate = new();
+    private int _inFlight;
+    private volatile bool _closing;
+
+    public FrameConsumerService(
+        IConsumer<byte[], byte[]> consumer,
+        IProducer<byte[], byte[]> producer,
+        FrameProcessor processor,
+        RebalanceHandlers rebalanceHandlers,
+        ProcessingStatistics statistics,
+        FrameProcessingTelemetry telemetry,
+        ConsumerIdentity identity,
+        IOptions<FrameProcessingOptions> options,
+        ILogger<FrameConsumerService> logger)
+    {
+        _consumer = consumer;
+        _producer = producer;
+        _processor = processor;
+        _statistics = statistics;
+        _telemetry = telemetry;
+        _identity = identity;
+        _options = options.Value;
+        _logger = logger;
+        rebalanceHandlers.Listener = this;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var channel = Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(
+            new BoundedChannelOptions(_options.ChannelCapacity)
+            {
+                SingleReader = true,
+                SingleWriter = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+
+        _consumer.Subscribe(_options.Topic);
+        LogSubscribed(_identity.GroupId, _options.Topic, _identity.Analyzer, _identity.InstanceId);
+
+        var consumeThread = new Thread(() => ConsumeLoop(channel.Writer, stoppingToken))
+        {
+            IsBackground = true,
+            Name = "kafka-consume",
+        };
+        consumeThread.Start();
+
+        try
+        {
+            await foreach (var result in channel.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await _processor.ProcessAsync(result, stoppingToken);
+                }
+                finally
+                {
+                    CompleteInFlight();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Close() must not run concurrently with Consume(): wait for the consume thread to leave first.
+            consumeThread.Join();
+            // Results of processed frames go out before their offsets are committed by Close().
+            var unsent = _producer.Flush(s_flushTimeout);
+            if (unsent > 0)
+            {
+                LogResultsNotFlushed(unsent);
+            }
+            _closing = true;
+            // Close (not Dispose) commits the stored offsets and leaves the group, so the next member starts at once.
+            _consumer.Close();
+            LogClosed(_identity.GroupId, _statistics.FramesProcessed);
+        }
+    }
+
+    private void ConsumeLoop(ChannelWriter<ConsumeResult<byte[], byte[]>> writer, CancellationToken stoppingToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = _consumer.Consume(stoppingToken);
+                }
+                catch (ConsumeException exception) when (!exception.Error.IsFatal)
+                {
+                    LogConsumeError(exception.Error.Code, exception.Error.Reason);
+                    continue;
+                }
+                if (result is null || result.IsPartitionEOF)
+                {
+                    continue;
+                }
+                if (SkipIfLagging(result))
+                {
+                    continue;
+                }
+
+                lock (_inFlightGate)
+                {
+                    _inFlight++;
+                }
+                // Blocking here is the point: a full channel holds the consume loop back instead of buffering frames.
+                if (!writer.TryWrite(result))
+                {
+                    writer.WriteAsync(result, stoppingToken).AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            failure = exception;
+            _statistics.SetFatalError(exception.Message);
+            LogConsumeLoopFailed(exception);
+        }
+        finally
+        {
+            writer.TryComplete(failure);
+        }
+    }
+
+    /// <summary>
+    /// Implements <see cref="FrameProcessingOptions.SkipToNewestWhenLagExceeds"/>, and records each partition's lag from
+    /// the high watermark the client last fetched (a local read, no broker round trip).
+    /// </summary>
+    private bool SkipIfLagging(ConsumeResult<byte[], byte[]> result)
+    {
+        var watermarks = _consumer.GetWatermarkOffsets(result.TopicPartition);
+        if (watermarks.High == Offset.Unset)
+        {
+            return false;
+        }
+        var offset = result.Offset.Value;
+        var lag = watermarks.High.Value - offset - 1;
+        _statistics.SetLag(result.Partition.Value, lag);
+
+        var limit = _options.SkipToNewestWhenLagExceeds;
+        if (limit <= 0 || lag <= limit)
+        {
+            return false;
+        }
+
+        var newest = watermarks.High.Value - 1;
+        var skipped = newest - offset;
+        _consumer.Seek(new TopicPartitionOffset(result.TopicPartition, newest));
+        _statistics.RecordSkipped(skipped);
+        _statistics.SetLag(result.Partition.Value, 0);
+        _telemetry.RecordSkipped(skipped);
+        LogSkipped(result.Partition.Value, offset, newest, skipped, lag, limit);
+        return true;
+    }
+
+    private void CompleteInFlight()
+    {
+        lock (_inFlightGate)
+        {
+            if (--_inFlight == 0)
+            {
+                Monitor.PulseAll(_inFlightGate);
+            }
+        }
+    }
+
+    /// <summary>Waits (bounded) until the processing loop has finished every frame the consume loop handed over.</summary>
+    private bool WaitForInFlight(TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_inFlightGate)
+        {
+            while (_inFlight > 0)
+            {
+                var remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0 || !Monitor.Wait(_inFlightGate, TimeSpan.FromMilliseconds(remaining)))
+                {
+                    return _inFlight == 0;
+                }
+            }
+            return true;
+        }
+    }
+
+    void IRebalanceListener.OnAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        // Incremental under the cooperative protocol, the whole assignment under the eager one: keep a set either way.
+        _assignment.UnionWith(partitions);
+        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
+        LogAssigned(_identity.GroupId, FormatPartitions(partitions));
+    }
+
+    void IRebalanceListener.OnRevoked(IReadOnlyList<TopicPartitionOffset> partitions)
+    {
+        // Frames of these partitions may still be in the channel; finish them so their offsets are committed here
+        // rather than redelivered to the partitions' next owner.
+        // At shutdown the processing loop has already stopped; what is left in the channel is redelivered later.
+        var drained = !_closing && WaitForInFlight(_options.RevokeDrainTimeout);
+        try
+        {
+            _consumer.Commit();
+        }
+        catch (KafkaException exception) when (exception.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing processed since the last commit.
+        }
+        catch (KafkaException exception)
+        {
+            LogCommitOnRevokeFailed(exception.Error.Code, exception.Error.Reason);
+        }
+        _assignment.ExceptWith(partitions.Select(partition => partition.TopicPartition));
+        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
+        LogRevoked(_identity.GroupId, FormatPartitions(partitions.Select(partition => partition.TopicPartition)), drained);
+    }
+
+    void IRebalanceListener.OnLost(IReadOnlyList<TopicPartitionOffset> partitions)
+    {
+        // Lost partitions already belong to someone else: committing would overwrite their progress.
+        _assignment.ExceptWith(partitions.Select(partition => partition.TopicPartition));
+        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
+        LogLost(_identity.GroupId, FormatPartitions(partitions.Select(partition => partition.TopicPartition)));
+    }
+
+    private static string FormatPartitions(IEnumerable<TopicPartition> partitions) =>
+        string.Join(',', partitions.Select(partition => $"{partition.Topic}[{partition.Partition.Value}]"));
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Consumer group {GroupId} subscribed to {Topic} running {Analyzer} as {InstanceId}")]
+    private partial void LogSubscribed(string groupId, string topic, string analyzer, string instanceId);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Group {GroupId} assigned {Partitions}")]
+    private partial void LogAssigned(string groupId, string partitions);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
+        Message = "Group {GroupId} revoked {Partitions}; in-flight frames finished before commit: {Drained}")]
+    private partial void LogRevoked(string groupId, string partitions, bool drained);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "Group {GroupId} lost {Partitions}; uncommitted frames will be redelivered to their new owner")]
+    private partial void LogLost(string groupId, string partitions);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Commit on revoke failed: {ErrorCode} {Reason}")]
+    private partial void LogCommitOnRevokeFailed(ErrorCode errorCode, string reason);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Consume failed, retrying: {ErrorCode} {Reason}")]
+    private partial void LogConsumeError(ErrorCode errorCode, string reason);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "The consume loop stopped on a fatal error")]
+    private partial void LogConsumeLoopFailed(Exception exception);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
+        Message = "Partition {Partition} lag {Lag} exceeds {Limit} (FrameProcessing:SkipToNewestWhenLagExceeds): skipped from offset {Offset} to newest {Newest}, {Skipped} frames")]
+    private partial void LogSkipped(int partition, long offset, long newest, long skipped, long lag, int limit);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning,
+        Message = "{Unsent} result or dead-letter records were not delivered before shutdown")]
+    private partial void LogResultsNotFlushed(int unsent);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
+        Message = "Consumer of group {GroupId} closed after {FramesProcessed} frames; stored offsets committed")]
+    private partial void LogClosed(string groupId, long framesProcessed);
+}

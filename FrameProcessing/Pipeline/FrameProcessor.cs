@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.LiveView;
+using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+using ErrorCode = Confluent.Kafka.ErrorCode;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace AspirePipeline.FrameProcessing.Pipeline;
+
+/// <summary>
+/// Processes one consumed message: decode, analyse, report (log, metrics, results topic, live view) or dead-letter,
+/// then store its offset. Runs on the single processing loop, so messages of a partition are handled in order.
+/// </summary>
+internal sealed partial class FrameProcessor(
+    IConsumer<byte[], byte[]> consumer,
+    IProducer<byte[], byte[]> producer,
+    IFrameAnalyzer analyzer,
+    ProcessingStatistics statistics,
+    FrameProcessingTelemetry telemetry,
+    LiveFrameHub liveFrames,
+    OverlayRenderer overlay,
+    ConsumerIdentity identity,
+    IOptions<FrameProcessingOptions> options,
+    TimeProvider timeProvider,
+    ILogger<FrameProcessor> logger)
+{
+    private const int MaxErrorHeaderLength = 512;
+    private const string UnknownCamera = "unknown";
+
+    private readonly FrameProcessingOptions _options = options.Value;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
+    {
+        if (report.Error.IsError)
+        {
+            LogResultNotDelivered(logger, report.Topic, report.Error.Code, report.Error.Reason);
+        }
+    };
+
+    public async ValueTask ProcessAsync(ConsumeResult<byte[], byte[]> result, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        var message = result.Message;
+
+        // A span only for frames the producer sampled (its context is in the headers): one root span per frame at
+        // 30 fps would flood the dashboard.
+        var parent = KafkaTraceContext.Extract(message.Headers);
+        using var activity = parent == default
+            ? null
+            : FrameProcessingTelemetry.ActivitySource.StartActivity($"{result.Topic} {MessagingTags.Operations.Process}",
+                ActivityKind.Consumer, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MessagingTags.System, MessagingTags.SystemKafka);
+            activity.SetTag(MessagingTags.OperationType, MessagingTags.Operations.Process);
+            activity.SetTag(MessagingTags.DestinationName, result.Topic);
+            activity.SetTag(MessagingTags.ConsumerGroupName, identity.GroupId);
+            activity.SetTag(MessagingTags.KafkaPartition, result.Partition.Value);
+            activity.SetTag(MessagingTags.KafkaOffset, result.Offset.Value);
+            activity.SetTag(MessagingTags.MessageBodySize, message.Value?.Length ?? 0);
+        }
+
+        DecodedFrame frame;
+        try
+        {
+            frame = FrameDecoder.Decode(message.Value, message.Headers.AsLookup());
+        }
+        catch (FrameFormatException exception)
+        {
+            await DeadLetterAsync(result, exception.Reason, exception.Message, activity, cancellationToken);
+            return;
+        }
+
+        using (frame)
+        {
+            var metadata = frame.Metadata;
+            var cameraId = metadata.CameraId ?? CameraFromKey(message.Key);
+            activity?.SetTag(FrameProcessingTelemetry.CameraTag, cameraId);
+            activity?.SetTag("frame.sequence", metadata.Sequence);
+
+            FrameAnalysis analysis;
+            try
+            {
+                analysis = analyzer.Analyze(cameraId, frame.Image);
+            }
+            catch (Exception exception) when (exception is OpenCVException or OpenCvSharpException or ArgumentException)
+            {
+                await DeadLetterAsync(result, DeadLetterHeaders.AnalysisFailedReason,
+                    $"{analyzer.Name} failed on a {metadata.Width}x{metadata.Height} frame: {exception.Message}",
+                    activity, cancellationToken);
+                return;
+            }
+
+            var processedAt = timeProvider.GetUtcNow();
+            var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
+            // Seed-JSON messages carry no capture time; the message timestamp is the closest stand-in.
+            var capturedAt = metadata.CaptureTime
+                ?? (message.Timestamp.Type == TimestampType.NotAvailable ? null : message.Timestamp.UtcDateTime);
+            double? latencyMs = capturedAt is { } captured ? (processedAt - captured).TotalMilliseconds : null;
+
+            statistics.RecordProcessed(cameraId, metadata.Sequence, analysis.Value, latencyMs);
+            telemetry.RecordProcessed(processingMs, latencyMs);
+            activity?.SetTag("analysis.name", analyzer.Name);
+            activity?.SetTag("analysis.value", analysis.Value);
+            LogFrameProcessed(cameraId, metadata.Sequence, result.Partition.Value, result.Offset.Value, analyzer.Name,
+                analysis.Value, processingMs, latencyMs);
+
+            PublishResult(result, cameraId, metadata, analysis, capturedAt, processedAt, latencyMs, activity);
+
+            if (liveFrames.WantsFrame())
+            {
+                liveFrames.Publish(overlay.Render(frame.Image, analyzer.Name, cameraId, metadata.Sequence, analysis,
+                    statistics.Latest.FramesPerSecond));
+            }
+        }
+
+        StoreOffset(result);
+    }
+
+    private void PublishResult(ConsumeResult<byte[], byte[]> result, string cameraId, FrameMetadata metadata,
+        FrameAnalysis analysis, DateTimeOffset? capturedAt, DateTimeOffset processedAt, double? latencyMs, Activity? activity)
+    {
+        if (string.IsNullOrEmpty(_options.ResultsTopic))
+        {
+            return;
+        }
+
+        var values = new Dictionary<string, double>(analysis.Values.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in analysis.Values)
+        {
+            values[name] = value;
+        }
+        var record = new AnalysisRecord(identity.GroupId, analyzer.Name, identity.InstanceId, cameraId, metadata.Sequence,
+            result.Partition.Value, result.Offset.Value, capturedAt, processedAt, analysis.Value, values, latencyMs,
+            metadata.Width, metadata.Height);
+        var headers = new Headers();
+        KafkaTraceContext.Inject(headers, activity);
+        var resultMessage = new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(cameraId),
+            Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.AnalysisRecord),
+            Headers = headers,
+        };
+        try
+        {
+            // Not awaited: a result per frame must not wait out the producer's linger; failures arrive in the report.
+            producer.Produce(_options.ResultsTopic, resultMessage, _onResultDelivered);
+        }
+        catch (KafkaException exception)
+        {
+            LogResultNotDelivered(logger, _options.ResultsTopic, exception.Error.Code, exception.Error.Reason);
+        }
+    }
+
+    private async ValueTask DeadLetterAsync(ConsumeResult<byte[], byte[]> result, string reason, string error,
+        Activity? activity, CancellationToken cancellationToken)
+    {
+        statistics.RecordPoison();
+        telemetry.RecordPoison(reason);
+        LogPoisonMessage(result.Topic, result.Partition.Value, result.Offset.Value, reason, error, _options.DeadLetterTopic);
+        activity?.SetStatus(ActivityStatusCode.Error, error);
+        activity?.SetTag(MessagingTags.ErrorType, reason);
+
+        var original = result.Message;
+        var headers = new Headers();
+        if (original.Headers is not null)
+        {
+            foreach (var header in original.Headers)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+        headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(reason));
+        headers.Add(DeadLetterHeaders.Error,
+            Encoding.UTF8.GetBytes(error.Length > MaxErrorHeaderLength ? error[..MaxErrorHeaderLength] : error));
+        headers.Add(DeadLetterHeaders.Source, Encoding.UTF8.GetBytes($"{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"));
+        headers.Add(DeadLetterHeaders.Group, Encoding.UTF8.GetBytes(identity.GroupId));
+
+        try
+        {
+            // Awaited: the offset moves past a poison message only once the dead-letter topic holds it.
+            await producer.ProduceAsync(_options.DeadLetterTopic, new Message<byte[], byte[]>
+            {
+                Key = original.Key,
+                Value = original.Value,
+                Headers = headers,
+            }, cancellationToken);
+        }
+        catch (ProduceException<byte[], byte[]> exception)
+        {
+            // librdkafka has retried until message.timeout.ms; holding the partition forever would stop every frame behind.
+            LogDeadLetterFailed(exception, result.Topic, result.Partition.Value, result.Offset.Value, _options.DeadLetterTopic);
+        }
+        StoreOffset(result);
+    }
+
+    private void StoreOffset(ConsumeResult<byte[], byte[]> result)
+    {
+        try
+        {
+            consumer.StoreOffset(result);
+        }
+        catch (KafkaException exception) when (exception.Error.Code == ErrorCode.Local_State)
+        {
+            // The partition was revoked meanwhile: its new owner gets this frame again (at-least-once).
+            LogOffsetNotStored(result.Partition.Value, result.Offset.Value);
+        }
+    }
+
+    private static string CameraFromKey(byte[]? key) =>
+        key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : UnknownCamera;
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
+        Message = "Frame {CameraId}#{Sequence} partition {Partition} offset {Offset}: {Analyzer} {Value:F3} in {ProcessingMs:F1} ms, latency {LatencyMs:F0} ms")]
+    private partial void LogFrameProcessed(string cameraId, long? sequence, int partition, long offset, string analyzer,
+        double value, double processingMs, double? latencyMs);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "Poison message at {Topic}/{Partition}/{Offset} ({Reason}): {Error}; written to {DeadLetterTopic} and skipped")]
+    private partial void LogPoisonMessage(string topic, int partition, long offset, string reason, string error,
+        string deadLetterTopic);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Error,
+        Message = "Could not write poison message {Topic}/{Partition}/{Offset} to {DeadLetterTopic}; it is skipped without a dead-letter copy")]
+    private partial void LogDeadLetterFailed(Exception exception, string topic, int partition, long offset, string deadLetterTopic);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Result record for {Topic} not delivered: {ErrorCode} {Reason}")]
+    private static partial void LogResultNotDelivered(ILogger logger, string topic, ErrorCode errorCode, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Debug,
+        Message = "Offset {Offset} of partition {Partition} not stored: the partition was revoked; its new owner processes it again")]
+    private partial void LogOffsetNotStored(int partition, long offset);
+}

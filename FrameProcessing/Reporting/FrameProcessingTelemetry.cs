@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace AspirePipeline.FrameProcessing.Reporting;
+
+/// <summary>
+/// The consumers' ActivitySource and Meter. Both consumer services share the names; the consumer group tells them
+/// apart (tag <c>messaging.consumer.group.name</c>).
+/// </summary>
+public sealed class FrameProcessingTelemetry
+{
+    public const string ComponentName = "AspirePipeline.Consumer";
+
+    public const string FramesProcessed = "consumer.frames.processed";
+    public const string ProcessingDuration = "consumer.frames.processing.duration";
+    public const string CaptureToProcessedLatency = "consumer.frames.latency";
+    public const string PoisonMessages = "consumer.poison_messages";
+    public const string FramesSkipped = "consumer.frames.skipped";
+    public const string AnalysisValue = "consumer.analysis.value";
+    public const string Lag = "consumer.lag";
+
+    public const string GroupTag = "messaging.consumer.group.name";
+    public const string AnalyzerTag = "analyzer";
+    public const string ReasonTag = "reason";
+    public const string CameraTag = "camera.id";
+    public const string PartitionTag = "messaging.kafka.destination.partition";
+
+    /// <summary>Shared by both services; <see cref="ActivitySource"/> is safe to share across hosts in one process.</summary>
+    public static readonly ActivitySource ActivitySource = new(ComponentName);
+
+    private readonly Counter<long> _processed;
+    private readonly Histogram<double> _processingDuration;
+    private readonly Histogram<double> _latency;
+    private readonly Counter<long> _poison;
+    private readonly Counter<long> _skipped;
+    private readonly KeyValuePair<string, object?> _group;
+
+    public FrameProcessingTelemetry(IMeterFactory meterFactory, ConsumerIdentity identity, ProcessingStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(statistics);
+
+        _group = new(GroupTag, identity.GroupId);
+        var meter = meterFactory.Create(ComponentName);
+        _processed = meter.CreateCounter<long>(FramesProcessed, "{frame}", "Frames decoded and analysed.");
+        _processingDuration = meter.CreateHistogram<double>(ProcessingDuration, "ms",
+            "Time to decode and analyse one frame.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
+        _latency = meter.CreateHistogram<double>(CaptureToProcessedLatency, "ms",
+            "Time from capture at the camera to the end of analysis.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [10, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000] });
+        _poison = meter.CreateCounter<long>(PoisonMessages, "{message}",
+            "Messages that were not valid frames, sent to the dead-letter topic.");
+        _skipped = meter.CreateCounter<long>(FramesSkipped, "{frame}",
+            "Frames passed over by skipping to the newest frame when lagging.");
+
+        var analyzer = new KeyValuePair<string, object?>(AnalyzerTag, identity.Analyzer);
+        meter.CreateObservableGauge(AnalysisValue, () => statistics.LatestValues().Select(latest =>
+                new Measurement<double>(latest.Value, _group, analyzer, new(CameraTag, latest.Key))),
+            unit: null, description: "Latest analysis value per camera (mean intensity 0-255 or motion fraction 0-1).");
+        meter.CreateObservableGauge(Lag, () => statistics.PartitionLags().Select(lag =>
+                new Measurement<long>(lag.Value, _group, new(PartitionTag, lag.Key))),
+            unit: "{message}", description: "Messages between the last consumed frame and the partition's high watermark.");
+    }
+
+    public void RecordProcessed(double processingMs, double? latencyMs)
+    {
+        _processed.Add(1, _group);
+        _processingDuration.Record(processingMs, _group);
+        if (latencyMs is { } latency)
+        {
+            _latency.Record(latency, _group);
+        }
+    }
+
+    public void RecordPoison(string reason) => _poison.Add(1, _group, new(ReasonTag, reason));
+
+    public void RecordSkipped(long frames) => _skipped.Add(frames, _group);
+}
