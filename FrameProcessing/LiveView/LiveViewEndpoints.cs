@@ -40,7 +40,9 @@ internal static class LiveViewEndpoints
         long version = 0;
         try
         {
+            // Send the headers now: a viewer should see the stream open before the first frame exists.
             await response.StartAsync(stop.Token);
+            await response.Body.FlushAsync(stop.Token);
             while (!stop.IsCancellationRequested)
             {
                 var frame = await hub.NextFrameAsync(version, stop.Token);

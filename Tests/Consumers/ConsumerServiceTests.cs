@@ -1,0 +1,319 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.LiveView;
+using AspirePipeline.FrameProcessing.Pipeline;
+using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenCvSharp;
+
+namespace AspirePipeline.Tests.Consumers;
+
+/// <summary>The consumer service against the real broker process, fed with frames encoded by the Frames library.</summary>
+[Collection("processes")]
+public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>Only Close() and revocation may commit, so the tests see exactly what those commit.</summary>
+    private static readonly Dictionary<string, string?> s_noTimedCommits = new()
+    {
+        ["Aspire:Confluent:Kafka:Consumer:Config:AutoCommitIntervalMs"] = "600000",
+    };
+
+    private string Bootstrap => fixture.BootstrapServers;
+
+    [Fact]
+    public async Task Every_frame_is_processed_once_in_order_with_the_right_means_and_a_restart_resumes_without_gaps()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 2);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await frames.ProduceAsync("cam-a", 0, 15, partition: 0);
+        await frames.ProduceAsync("cam-b", 0, 15, partition: 1);
+
+        await using (var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        {
+            results.ReadUntil(30, s_deadline);
+        }
+        Assert.Equal([15L, 15L], Committed(group, topics.Frames, partitions: 2));
+
+        await frames.ProduceAsync("cam-a", 15, 10, partition: 0);
+        await frames.ProduceAsync("cam-b", 15, 10, partition: 1);
+        await using (var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        {
+            results.ReadUntil(50, s_deadline);
+            Assert.Equal(20, second.Statistics.FramesProcessed);
+        }
+        Assert.Equal([25L, 25L], Committed(group, topics.Frames, partitions: 2));
+
+        var records = results.ReadToEnd(s_deadline).Count == 50 ? results.Records() : throw new Xunit.Sdk.XunitException(
+            $"expected 50 result records, found {results.Messages.Count}: some frame was processed twice");
+        foreach (var camera in new[] { "cam-a", "cam-b" })
+        {
+            var ofCamera = records.Where(record => record.Camera == camera).ToList();
+            Assert.Equal(Enumerable.Range(0, 25).Select(i => (long?)i), ofCamera.Select(record => record.Sequence));
+        }
+        foreach (var record in records)
+        {
+            var expected = frames.ExpectedMeans[(record.Camera, record.Sequence!.Value)];
+            Assert.Equal(group, record.Group);
+            Assert.Equal(MeanIntensityAnalyzer.AnalyzerName, record.Analyzer);
+            Assert.Equal(expected.Val0, record.Values["blue"], 9);
+            Assert.Equal(expected.Val1, record.Values["green"], 9);
+            Assert.Equal(expected.Val2, record.Values["red"], 9);
+            Assert.Equal((expected.Val0 + expected.Val1 + expected.Val2) / 3, record.Value, 9);
+            Assert.Equal((FrameSource.Width, FrameSource.Height), (record.Width, record.Height));
+            Assert.NotNull(record.LatencyMs);
+            Assert.True(record.ProcessedTimestamp >= record.CaptureTimestamp);
+        }
+    }
+
+    [Fact]
+    public async Task Poison_messages_go_to_the_dead_letter_topic_with_their_reason_and_processing_continues()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var encoder = new FrameEncoder();
+        using var image = FrameSource.Draw("cam-p", 1);
+        var valid = encoder.Encode(image, "cam-p", 1, FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow));
+
+        await frames.ProduceAsync("cam-p", 0, 1);
+        var garbage = Encoding.ASCII.GetBytes("definitely not a JPEG");
+        var truncated = valid.Payload[..(valid.Payload.Length / 2)];
+        var poison = new (byte[] Value, Headers Headers, string Reason)[]
+        {
+            (garbage, HeadersOf(valid.Metadata), "undecodable-image"),
+            (truncated, HeadersOf(valid.Metadata), "undecodable-image"),
+            (valid.Payload, HeadersOf(valid.Metadata, (FrameHeaders.Width, "wide")), "bad-header"),
+            (valid.Payload, new Headers { { FrameHeaders.CameraId, "cam-p"u8.ToArray() } }, "missing-header"),
+            (valid.Payload, HeadersOf(valid.Metadata, (FrameHeaders.Width, "100000")), "absurd-dimensions"),
+            (garbage, [], "missing-header"),
+        };
+        var offsets = new List<long>();
+        foreach (var (value, headers, _) in poison)
+        {
+            offsets.Add((await frames.ProduceRawAsync("cam-p", value, headers)).Offset.Value);
+        }
+        await frames.ProduceAsync("cam-p", 1, 1);
+
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        using var deadLetters = new TopicReader(Bootstrap, topics.DeadLetter);
+        await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        {
+            Assert.Equal([0L, 1L], results.ReadUntil(2, s_deadline).Count == 2
+                ? results.Records().Select(record => record.Sequence!.Value) : []);
+            deadLetters.ReadUntil(poison.Length, s_deadline);
+            Assert.Equal(poison.Length, host.Statistics.PoisonMessages);
+            Assert.Equal(2, host.Statistics.FramesProcessed);
+        }
+        Assert.Equal([8L], Committed(group, topics.Frames, partitions: 1));
+
+        var dead = deadLetters.ReadToEnd(s_deadline);
+        Assert.Equal(poison.Length, dead.Count);
+        for (var i = 0; i < poison.Length; i++)
+        {
+            var message = dead[i].Message;
+            Assert.Equal(poison[i].Reason, Header(message.Headers, DeadLetterHeaders.Reason));
+            Assert.Equal($"{topics.Frames}/0/{offsets[i]}", Header(message.Headers, DeadLetterHeaders.Source));
+            Assert.Equal(group, Header(message.Headers, DeadLetterHeaders.Group));
+            Assert.False(string.IsNullOrWhiteSpace(Header(message.Headers, DeadLetterHeaders.Error)));
+            Assert.Equal(poison[i].Value, message.Value);
+            Assert.Equal("cam-p", message.Key);
+            // The original headers travel with the message, so it can be inspected or replayed.
+            foreach (var original in poison[i].Headers)
+            {
+                Assert.Contains(message.Headers, header => header.Key == original.Key
+                    && header.GetValueBytes().AsSpan().SequenceEqual(original.GetValueBytes()));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_live_view_serves_stats_health_the_page_and_an_mjpeg_stream_of_overlay_frames()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics,
+            $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["FrameProcessing:SummaryInterval"] = "00:00:00.200" });
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = s_deadline };
+        var hub = host.Services.GetRequiredService<LiveFrameHub>();
+
+        using var stream = await http.GetAsync("/video.mjpeg", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("multipart/x-mixed-replace", stream.Content.Headers.ContentType?.MediaType);
+        await Eventually.WaitUntilAsync(() => hub.Viewers == 1, s_deadline, "the stream counts as a viewer");
+        await frames.ProduceAsync("cam-l", 0, 3);
+
+        await using var body = await stream.Content.ReadAsStreamAsync();
+        using var jpeg = Cv2.ImDecode(await ReadFirstPartAsync(body).WaitAsync(s_deadline), ImreadModes.Color);
+        Assert.Equal(new Size(FrameSource.Width, FrameSource.Height), jpeg.Size());
+
+        await Eventually.WaitUntilAsync(() => host.Statistics.Latest.FramesProcessed == 3, s_deadline,
+            "the statistics window includes the three frames");
+        using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+        Assert.Equal(MeanIntensityAnalyzer.AnalyzerName, stats.RootElement.GetProperty("analyzer").GetString());
+        var window = stats.RootElement.GetProperty("stats");
+        Assert.Equal(3, window.GetProperty("framesProcessed").GetInt64());
+        Assert.Equal("cam-l", window.GetProperty("lastCamera").GetString());
+        Assert.Equal(2, window.GetProperty("lastSequence").GetInt64());
+        Assert.Equal([0], window.GetProperty("assignedPartitions").EnumerateArray().Select(p => p.GetInt32()));
+
+        var health = await http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("video.mjpeg", await http.GetStringAsync("/"));
+    }
+
+    [Fact]
+    public async Task A_consumer_far_behind_skips_to_the_newest_frame_and_counts_the_skipped_ones()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await frames.ProduceAsync("cam-s", 0, 30);
+
+        await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics,
+            $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["FrameProcessing:SkipToNewestWhenLagExceeds"] = "5" });
+        results.ReadUntil(1, s_deadline);
+        Assert.Equal(29, results.Records().Single().Sequence);
+        Assert.Equal(29, host.Statistics.SkippedFrames);
+
+        // Within the limit nothing is skipped.
+        await frames.ProduceAsync("cam-s", 30, 3);
+        results.ReadUntil(4, s_deadline);
+        Assert.Equal([29L, 30L, 31L, 32L], results.Records().Select(record => record.Sequence!.Value));
+        Assert.Equal(29, host.Statistics.SkippedFrames);
+    }
+
+    [Fact]
+    public async Task A_rebalance_commits_what_was_processed_so_the_new_member_does_not_repeat_it()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 2);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await frames.ProduceAsync("cam-0", 0, 10, partition: 0);
+        await frames.ProduceAsync("cam-1", 0, 10, partition: 1);
+
+        await using var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
+        results.ReadUntil(20, s_deadline);
+        await using var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
+        await Eventually.WaitUntilAsync(
+            () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
+            s_deadline, "the two members share the two partitions");
+
+        await frames.ProduceAsync("cam-0", 10, 5, partition: 0);
+        await frames.ProduceAsync("cam-1", 10, 5, partition: 1);
+        results.ReadUntil(30, s_deadline);
+
+        var records = results.ReadToEnd(s_deadline).Count == 30 ? results.Records() : throw new Xunit.Sdk.XunitException(
+            $"expected 30 result records, found {results.Messages.Count}: the new member repeated processed frames");
+        Assert.Equal(30, records.Select(record => (record.Camera, record.Sequence)).Distinct().Count());
+        Assert.Equal(30, first.Statistics.FramesProcessed + second.Statistics.FramesProcessed);
+        Assert.True(second.Statistics.FramesProcessed > 0, "the second member processed its partition's new frames");
+    }
+
+    [Fact]
+    public async Task The_motion_consumer_scores_still_frames_zero_and_moving_ones_above_zero()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await frames.ProduceAsync("cam-m", 0, 3);
+
+        await using var host = await ConsumerTestHost.StartAsync<MotionAnalyzer>(Bootstrap, topics, $"group-{Guid.NewGuid():N}");
+        results.ReadUntil(3, s_deadline);
+
+        var records = results.Records();
+        Assert.All(records, record => Assert.Equal(MotionAnalyzer.AnalyzerName, record.Analyzer));
+        Assert.Equal(0, records[0].Value);
+        Assert.All(records.Skip(1), record => Assert.True(record.Value > 0, $"frame {record.Sequence} moved but scored 0"));
+    }
+
+    [Fact]
+    public void A_missing_group_id_stops_the_start_with_the_setting_to_fix()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:kafka"] = "127.0.0.1:9",
+            ["Aspire:Confluent:Kafka:Consumer:Config:GroupId"] = "",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddFrameProcessing<MeanIntensityAnalyzer>());
+
+        Assert.Contains("Aspire:Confluent:Kafka:Consumer:Config:GroupId", error.Message);
+    }
+
+    private long[] Committed(string group, string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = Bootstrap,
+            GroupId = group,
+            EnableAutoCommit = false,
+        }).Build();
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), s_deadline)
+            .OrderBy(offset => offset.Partition.Value)
+            .Select(offset => offset.Offset.Value)
+            .ToArray();
+    }
+
+    private static Headers HeadersOf(FrameMetadata metadata, params (string Name, string Value)[] overrides)
+    {
+        var headers = new Headers();
+        metadata.WriteHeaders((name, value) =>
+        {
+            var replaced = overrides.Where(o => o.Name == name).Select(o => Encoding.ASCII.GetBytes(o.Value)).FirstOrDefault();
+            headers.Add(name, replaced ?? value);
+        });
+        return headers;
+    }
+
+    private static string? Header(Headers headers, string name) =>
+        headers.TryGetLastBytes(name, out var value) ? Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>Reads the first part of a multipart MJPEG stream: boundary, part headers, Content-Length bytes.</summary>
+    private static async Task<byte[]> ReadFirstPartAsync(Stream body)
+    {
+        var contentLength = -1;
+        while (true)
+        {
+            var line = await ReadLineAsync(body);
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                contentLength = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.Length == 0 && contentLength >= 0)
+            {
+                break;
+            }
+        }
+        var jpeg = new byte[contentLength];
+        await body.ReadExactlyAsync(jpeg);
+        return jpeg;
+    }
+
+    private static async Task<string> ReadLineAsync(Stream body)
+    {
+        var line = new StringBuilder();
+        var buffer = new byte[1];
+        while (await body.ReadAsync(buffer) == 1)
+        {
+            if (buffer[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+            line.Append((char)buffer[0]);
+        }
+        throw new EndOfStreamException("The MJPEG stream ended before a frame arrived.");
+    }
+}
