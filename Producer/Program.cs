@@ -1,2 +1,10 @@
-// Placeholder: replaced by the project's real entry point.
-return 0;
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddFrameProducer();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+app.Run();

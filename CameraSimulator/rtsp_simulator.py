@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""RTSP camera simulator for AspirePipeline, on GStreamer's RTSP server (Debian: gir1.2-gst-rtsp-server-1.0,
+python3-gst-1.0, gstreamer1.0-plugins-{base,good,ugly}).
+
+Serves a live H.264 test pattern: a ball moving over a flat background, the frame number, the running time and the
+wall clock. The background and ball sizes are fixed, so the mean pixel value of a frame stays nearly constant while
+the picture visibly moves (the consumers' correctness test relies on that). One shared pipeline feeds every reader.
+
+Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
+Prints "rtsp simulator ready rtsp://<host>:<port><path>" once listening (with --port 0 the port is chosen by the OS
+and the printed URL has the real one). Exits cleanly on SIGTERM/SIGINT. Run with Debian's /usr/bin/python3: the
+GObject bindings come from Debian packages, not pip.
+"""
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="RTSP test-pattern camera for AspirePipeline")
+    parser.add_argument("--port", type=int, default=8554, help="TCP port (0 = any free port)")
+    parser.add_argument("--path", default="/camera", help="mount path, e.g. /camera")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback by default)")
+    parser.add_argument("--bitrate", type=int, default=0, help="H.264 kbit/s (0 = derived from the frame size)")
+    args = parser.parse_args(argv)
+    if not args.path.startswith("/"):
+        parser.error("--path must start with '/', e.g. /camera")
+    if not (16 <= args.width <= 7680 and 16 <= args.height <= 4320):
+        parser.error("--width/--height must be within 16..7680 x 16..4320")
+    if not 1 <= args.fps <= 120:
+        parser.error("--fps must be within 1..120")
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be within 0..65535")
+    return args
+
+
+def launch_line(args):
+    bitrate = args.bitrate or max(500, args.width * args.height * args.fps // 10000)
+    # Keyframes twice a second so a reader (ffmpeg) can join within half a second.
+    key_interval = max(1, args.fps // 2)
+    font = max(12, args.height // 24)
+    return (
+        "( "
+        f"videotestsrc is-live=true pattern=ball motion=wavy animation-mode=frames "
+        f"background-color=0xff406080 foreground-color=0xfff0f0f0 "
+        f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
+        f"! textoverlay name=counter text=\"frame 0\" valignment=top halignment=left font-desc=\"Sans {font}\" "
+        f"! timeoverlay valignment=bottom halignment=left font-desc=\"Sans {font}\" "
+        f"! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" font-desc=\"Sans {font}\" "
+        f"! videoconvert "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
+        f"! video/x-h264,profile=baseline "
+        f"! rtph264pay name=pay0 pt=96 config-interval=1 "
+        ")"
+    )
+
+
+class CounterProbe:
+    """Writes the frame number into the overlay: a counter a person (or a test) can read off the picture."""
+
+    def __init__(self, overlay):
+        self.overlay = overlay
+        self.frames = 0
+
+    def __call__(self, pad, info):
+        self.overlay.set_property("text", f"frame {self.frames}")
+        self.frames += 1
+        return Gst.PadProbeReturn.OK
+
+
+def main(argv):
+    args = parse_args(argv)
+    Gst.init(None)
+
+    launch = launch_line(args)
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(launch)
+    # One encoder pipeline for every reader: several consumers see the same frames and the CPU cost stays flat.
+    factory.set_shared(True)
+    probes = []
+
+    def on_media_configure(_factory, media):
+        overlay = media.get_element().get_child_by_name("counter")
+        if overlay is not None:
+            probe = CounterProbe(overlay)
+            probes.append(probe)
+            overlay.get_static_pad("video_sink").add_probe(Gst.PadProbeType.BUFFER, probe)
+
+    factory.connect("media-configure", on_media_configure)
+
+    server = GstRtspServer.RTSPServer()
+    server.set_address(args.bind)
+    server.set_service(str(args.port))
+    server.get_mount_points().add_factory(args.path, factory)
+
+    loop = GLib.MainLoop()
+    try:
+        source_id = server.attach(None)
+    except GLib.Error as error:
+        print(f"rtsp simulator failed: cannot listen on {args.bind}:{args.port}: {error.message}", file=sys.stderr, flush=True)
+        return 1
+    if source_id == 0:
+        print(f"rtsp simulator failed: cannot listen on {args.bind}:{args.port} (port in use or address not local?)",
+              file=sys.stderr, flush=True)
+        return 1
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
+
+    host = args.bind if ":" not in args.bind else f"[{args.bind}]"
+    print(f"rtsp simulator ready rtsp://{host}:{server.get_bound_port()}{args.path}", flush=True)
+    loop.run()
+    GLib.source_remove(source_id)
+    print("rtsp simulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using System.Threading.Channels;
+using AspirePipeline.Producer.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Producer;
+
+/// <summary>
+/// Reads one camera into the bounded queue, forever: a stalled or lost stream is closed and reopened with capped
+/// exponential backoff (never a busy loop); reconnects are logged and counted.
+/// </summary>
+internal sealed partial class CameraReader(
+    CameraOptions camera,
+    ProducerOptions options,
+    ChannelWriter<CapturedFrame> output,
+    CameraStatus status,
+    ProducerMetrics metrics,
+    TimeProvider time,
+    ILoggerFactory loggerFactory,
+    ILogger<CameraReader> logger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var delay = options.ReconnectInitialDelay;
+        var everConnected = false;
+        var failures = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var connected = false;
+                IFrameSource? source = null;
+                try
+                {
+                    source = FrameSources.Open(camera, options, loggerFactory);
+                    while (true)
+                    {
+                        var frame = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        if (!connected)
+                        {
+                            connected = true;
+                            status.OnConnected(time.GetUtcNow());
+                            if (everConnected)
+                            {
+                                status.OnReconnected();
+                                metrics.Reconnected(camera.Id);
+                                LogReconnected(logger, camera.Id, camera.Url, failures);
+                            }
+                            else
+                            {
+                                LogConnected(logger, camera.Id, camera.Url, frame.Image.Width, frame.Image.Height);
+                            }
+                            everConnected = true;
+                            failures = 0;
+                            delay = options.ReconnectInitialDelay;
+                        }
+                        status.OnCaptured();
+                        metrics.Captured(camera.Id);
+                        if (!output.TryWrite(frame))
+                        {
+                            frame.Dispose();
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception exception) when (exception is CameraStreamException or IOException or Win32Exception
+                    or OpenCvSharp.OpenCVException or InvalidOperationException)
+                {
+                    failures++;
+                    status.OnLost(exception.Message);
+                    if (connected || failures == 1)
+                    {
+                        LogLost(logger, camera.Id, camera.Url, delay.TotalSeconds, exception.Message);
+                    }
+                    else
+                    {
+                        LogStillDown(logger, camera.Id, failures, delay.TotalSeconds, exception.Message);
+                    }
+                }
+                finally
+                {
+                    if (source is not null)
+                    {
+                        await source.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+
+                try
+                {
+                    await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.ReconnectMaxDelay.Ticks));
+            }
+        }
+        finally
+        {
+            status.OnLost("producer stopping");
+            output.TryComplete();
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Camera {CameraId} connected: {Url} ({Width}x{Height})")]
+    private static partial void LogConnected(ILogger logger, string cameraId, string url, int width, int height);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
+        Message = "Camera {CameraId} stream lost or unavailable ({Url}); retrying in {DelaySeconds} s: {Reason}")]
+    private static partial void LogLost(ILogger logger, string cameraId, string url, double delaySeconds, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information,
+        Message = "Camera {CameraId} still down after {Attempts} attempts; retrying in {DelaySeconds} s: {Reason}")]
+    private static partial void LogStillDown(ILogger logger, string cameraId, int attempts, double delaySeconds, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information,
+        Message = "Camera {CameraId} reconnected to {Url} after {Attempts} failed attempts")]
+    private static partial void LogReconnected(ILogger logger, string cameraId, string url, int attempts);
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace AspirePipeline.Producer;
+
+/// <summary>The Producer's instruments (Meter <see cref="MeterName"/>).</summary>
+internal sealed class ProducerMetrics
+{
+    public const string MeterName = "AspirePipeline.Producer";
+    public const string CameraTag = "camera.id";
+    public const string ReasonTag = "reason";
+    public const string EncodingTag = "frame.encoding";
+
+    private readonly Counter<long> _captured;
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _reconnects;
+    private readonly Histogram<long> _frameSize;
+    private readonly Histogram<double> _latency;
+
+    public ProducerMetrics(IMeterFactory meterFactory, CameraStatusBoard board)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _captured = meter.CreateCounter<long>("producer.frames.captured", "{frame}", "Frames read from cameras.");
+        _published = meter.CreateCounter<long>("producer.frames.published", "{frame}", "Frames Kafka acknowledged.");
+        _dropped = meter.CreateCounter<long>("producer.frames.dropped", "{frame}",
+            "Frames not published, by reason (queue-full, kafka-queue-full, message-too-large, delivery-failed, encode-failed).");
+        _reconnects = meter.CreateCounter<long>("producer.camera.reconnects", "{reconnect}", "Camera streams reopened after a loss.");
+        _frameSize = meter.CreateHistogram<long>("producer.frame.size", "By", "Encoded frame payload size.");
+        _latency = meter.CreateHistogram<double>("producer.capture_to_publish.duration", "ms",
+            "Time from capture until Kafka acknowledged the frame.");
+        meter.CreateObservableGauge("producer.camera.connected", () => board.All.Select(status =>
+            new Measurement<int>(status.Connected ? 1 : 0, new KeyValuePair<string, object?>(CameraTag, status.CameraId))),
+            "{camera}", "1 while the camera stream delivers frames.");
+    }
+
+    public void Captured(string cameraId) => _captured.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
+
+    public void Published(string cameraId, TimeSpan captureToAck)
+    {
+        var camera = new KeyValuePair<string, object?>(CameraTag, cameraId);
+        _published.Add(1, camera);
+        _latency.Record(captureToAck.TotalMilliseconds, camera);
+    }
+
+    public void Dropped(string cameraId, string reason) =>
+        _dropped.Add(1, new TagList { { CameraTag, cameraId }, { ReasonTag, reason } });
+
+    public void Reconnected(string cameraId) => _reconnects.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
+
+    public void Encoded(string encoding, int bytes) => _frameSize.Record(bytes, new KeyValuePair<string, object?>(EncodingTag, encoding));
+}
+
+/// <summary>Drop reasons, as metric tag values.</summary>
+internal static class DropReasons
+{
+    public const string QueueFull = "queue-full";
+    public const string KafkaQueueFull = "kafka-queue-full";
+    public const string MessageTooLarge = "message-too-large";
+    public const string DeliveryFailed = "delivery-failed";
+    public const string EncodeFailed = "encode-failed";
+}
+
+/// <summary>The Producer's ActivitySource.</summary>
+internal static class ProducerActivities
+{
+    public static readonly ActivitySource Source = new(ProducerMetrics.MeterName);
+}

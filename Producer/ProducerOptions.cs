@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using AspirePipeline.Frames;
+
+namespace AspirePipeline.Producer;
+
+/// <summary>The <c>Producer</c> configuration section: cameras, encoding, queueing and recovery.</summary>
+public sealed class ProducerOptions
+{
+    public const string SectionName = "Producer";
+
+    /// <summary>Cameras to read, one reader each. <see cref="Camera"/> is a shortcut for a single one.</summary>
+    public List<CameraOptions> Cameras { get; set; } = [];
+
+    /// <summary>Single-camera convenience: <c>Producer:Camera:Url</c> (id defaults to <c>camera</c>).</summary>
+    public CameraOptions? Camera { get; set; }
+
+    public FrameEncoding Encoding { get; set; } = FrameEncoding.Jpeg;
+
+    [Range(1, 100)]
+    public int JpegQuality { get; set; } = FrameEncoder.DefaultJpegQuality;
+
+    [Required(AllowEmptyStrings = false)]
+    public string Topic { get; set; } = FrameTopics.Frames;
+
+    /// <summary>Frames buffered per camera between capture and Kafka; when full the oldest is dropped (counted).</summary>
+    [Range(1, 1000)]
+    public int QueueCapacity { get; set; } = 8;
+
+    /// <summary>No frame for this long means the stream is lost: the reader is killed and reopened.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "00:10:00")]
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>First wait before reopening a lost stream; doubles per failure up to <see cref="ReconnectMaxDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.05", "00:10:00")]
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00.05", "01:00:00")]
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Trace one frame in this many (1 = every frame) so 30 fps does not flood the dashboard.</summary>
+    [Range(1, int.MaxValue)]
+    public int TraceEveryNthFrame { get; set; } = 30;
+
+    /// <summary>The health check reports Unhealthy when a camera published nothing for this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan HealthFreshness { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long shutdown waits for Kafka to acknowledge frames already handed to the client.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:25")]
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The camera list with the <see cref="Camera"/> shortcut folded in.</summary>
+    public IReadOnlyList<CameraOptions> EffectiveCameras =>
+        Camera is { Url.Length: > 0 } single ? [.. Cameras, single with { Id = string.IsNullOrWhiteSpace(single.Id) ? "camera" : single.Id }] : Cameras;
+}
+
+/// <summary>One camera: where to read it and, optionally, the frame size and rate to produce.</summary>
+public sealed record CameraOptions
+{
+    /// <summary>Kafka key and <c>frame.camera-id</c> header; unique per producer.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary><c>rtsp://...</c> (ffmpeg), <c>synthetic://?width=1280&amp;height=720&amp;fps=30</c>, a file path or <c>/dev/video0</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Scale frames to this width (ffprobe's size or the source's own when unset).</summary>
+    public int? Width { get; set; }
+
+    public int? Height { get; set; }
+
+    /// <summary>Frame rate to produce (the source's own when unset).</summary>
+    public int? Fps { get; set; }
+}

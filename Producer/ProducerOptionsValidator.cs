@@ -1,0 +1,69 @@
+using AspirePipeline.Frames;
+using AspirePipeline.Producer.Sources;
+using Microsoft.Extensions.Options;
+
+namespace AspirePipeline.Producer;
+
+/// <summary>Checks what data annotations cannot: the camera list, URLs, sizes and delays taken together.</summary>
+internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ProducerOptions options)
+    {
+        var failures = new List<string>();
+        var cameras = options.EffectiveCameras;
+        if (cameras.Count == 0)
+        {
+            failures.Add("No camera configured: set Producer:Camera:Url (e.g. rtsp://127.0.0.1:8554/camera or "
+                + "synthetic://?width=1280&height=720&fps=30) or Producer:Cameras:0:Id and Producer:Cameras:0:Url.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var entries = options.Cameras.Select((camera, index) => (Path: $"Producer:Cameras:{index}", Camera: camera)).ToList();
+        if (options.Camera is { Url.Length: > 0 })
+        {
+            entries.Add(("Producer:Camera", cameras[^1]));
+        }
+        foreach (var (path, camera) in entries)
+        {
+            if (string.IsNullOrWhiteSpace(camera.Id))
+            {
+                failures.Add($"{path}:Id is empty; give each camera a unique id (it becomes the Kafka key).");
+            }
+            else if (!ids.Add(camera.Id))
+            {
+                failures.Add($"{path}:Id '{camera.Id}' is used by two cameras; ids must be unique.");
+            }
+            if (FrameSources.Describe(camera.Url) is { } problem)
+            {
+                failures.Add($"{path}:Url {problem}");
+            }
+            if (camera.Width is { } width && width is <= 0 or > FrameMetadata.MaxDimension)
+            {
+                failures.Add($"{path}:Width is {width}; it must be within 1..{FrameMetadata.MaxDimension}.");
+            }
+            if (camera.Height is { } height && height is <= 0 or > FrameMetadata.MaxDimension)
+            {
+                failures.Add($"{path}:Height is {height}; it must be within 1..{FrameMetadata.MaxDimension}.");
+            }
+            if (camera.Width.HasValue != camera.Height.HasValue)
+            {
+                failures.Add($"{path}: set both Width and Height, or neither.");
+            }
+            if (camera.Fps is { } fps && fps is <= 0 or > 240)
+            {
+                failures.Add($"{path}:Fps is {fps}; it must be within 1..240.");
+            }
+        }
+
+        if (!Enum.IsDefined(options.Encoding))
+        {
+            failures.Add($"Producer:Encoding is {options.Encoding}; use Jpeg, RawBgr or SeedJson.");
+        }
+        if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
+        {
+            failures.Add("Producer:ReconnectMaxDelay is shorter than Producer:ReconnectInitialDelay.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Producer.Sources;
+
+/// <summary>Picks the source kind from a camera URL's scheme.</summary>
+internal static class FrameSources
+{
+    public const string SyntheticScheme = "synthetic";
+
+    /// <summary>Null when the URL is usable, else what is wrong with it (completes "Producer:Cameras:0:Url ...").</summary>
+    public static string? Describe(string? url)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            return "is empty; set an rtsp:// URL, synthetic://?width=1280&height=720&fps=30, a video file or /dev/videoN.";
+        }
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile)
+        {
+            if (uri.Scheme is "rtsp" or "rtsps" or "http" or "https")
+            {
+                return null;
+            }
+            if (uri.Scheme == SyntheticScheme)
+            {
+                try
+                {
+                    _ = SyntheticSettings.Parse(uri);
+                    return null;
+                }
+                catch (FormatException exception)
+                {
+                    return $"'{url}' is not a valid synthetic source: {exception.Message}";
+                }
+            }
+            return $"'{url}' has unsupported scheme '{uri.Scheme}'; use rtsp://, synthetic://, a file path or /dev/videoN.";
+        }
+        if (url.StartsWith("/dev/video", StringComparison.Ordinal) || File.Exists(url))
+        {
+            return null;
+        }
+        return $"'{url}' is neither an rtsp:// or synthetic:// URL nor an existing file or /dev/videoN device.";
+    }
+
+    public static IFrameSource Open(CameraOptions camera, ProducerOptions options, ILoggerFactory loggerFactory)
+    {
+        if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && !uri.IsFile)
+        {
+            if (uri.Scheme == SyntheticScheme)
+            {
+                return new SyntheticSource(camera.Id, SyntheticSettings.Parse(uri).Override(camera));
+            }
+            return FfmpegSource.Open(camera, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
+        }
+        return VideoCaptureSource.Open(camera, options.StallTimeout);
+    }
+}
+
+/// <summary>Parameters of a <c>synthetic://?width=..&amp;height=..&amp;fps=..</c> source.</summary>
+internal sealed record SyntheticSettings(int Width, int Height, int Fps)
+{
+    public static SyntheticSettings Parse(Uri uri)
+    {
+        int width = 1280, height = 720, fps = 30;
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            var value = parts.Length == 2 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw new FormatException($"'{pair}' is not name=positive integer.");
+            switch (parts[0])
+            {
+                case "width":
+                    width = value;
+                    break;
+                case "height":
+                    height = value;
+                    break;
+                case "fps":
+                    fps = value;
+                    break;
+                default:
+                    throw new FormatException($"unknown parameter '{parts[0]}' (known: width, height, fps).");
+            }
+        }
+        if (width is < 16 or > 7680 || height is < 16 or > 4320 || fps is < 1 or > 240)
+        {
+            throw new FormatException($"{width}x{height} at {fps} fps is out of range (16..7680 x 16..4320, 1..240 fps).");
+        }
+        return new SyntheticSettings(width, height, fps);
+    }
+
+    public SyntheticSettings Override(CameraOptions camera) =>
+        new(camera.Width ?? Width, camera.Height ?? Height, camera.Fps ?? Fps);
+}
