@@ -16,7 +16,11 @@ internal sealed partial class KafkaClientEvents(string connectionName, string? c
 
     public void MarkConnected() => _connectedOnce = true;
 
-    public void OnLog(string clientName, LogMessage message)
+    /// <summary>
+    /// Must not touch the client: librdkafka logs from its own threads, also while the handle is being destroyed
+    /// (calling <c>client.Name</c> there segfaults); the message carries the client name.
+    /// </summary>
+    public void OnLog(LogMessage message)
     {
         var level = Map(message.Level);
         if (IsConnectionNoise(message.Message, message.Facility))

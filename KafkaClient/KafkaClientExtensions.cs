@@ -55,7 +55,7 @@ public static class KafkaClientExtensions
         {
             var events = services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey);
             var producerBuilder = new ProducerBuilder<TKey, TValue>(settings.Config)
-                .SetLogHandler((client, message) => events.OnLog(client.Name, message))
+                .SetLogHandler((_, message) => events.OnLog(message))
                 .SetErrorHandler((client, error) => events.OnError(client.Name, error));
             if (!settings.DisableMetrics)
             {
@@ -98,7 +98,7 @@ public static class KafkaClientExtensions
         {
             var events = services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey);
             var consumerBuilder = new ConsumerBuilder<TKey, TValue>(settings.Config)
-                .SetLogHandler((client, message) => events.OnLog(client.Name, message))
+                .SetLogHandler((_, message) => events.OnLog(message))
                 .SetErrorHandler((client, error) => events.OnError(client.Name, error));
             if (!settings.DisableMetrics)
             {
@@ -147,7 +147,7 @@ public static class KafkaClientExtensions
     {
         // The registration's factory runs on every probe; the check (and its admin client) is a singleton behind it.
         builder.Services.AddKeyedSingleton(name, (services, _) =>
-            new KafkaHealthCheck(() => handle(services), services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey), timeout));
+            new KafkaHealthCheck(handle(services), services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey), timeout));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(name,
             services => services.GetRequiredKeyedService<KafkaHealthCheck>(name), failureStatus: default, tags: null, timeout: timeout * 2));
     }

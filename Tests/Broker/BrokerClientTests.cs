@@ -18,7 +18,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
         var topic = UniqueTopic("roundtrip");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
         var baseTime = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds();
-        using (var producer = new ProducerBuilder<string, string>(Producer(_bootstrap)).Build())
+        using (var producer = new ProducerBuilder<string, string>(KafkaTestClients.Producer(_bootstrap)).Build())
         {
             for (var i = 0; i < 10; i++)
             {
@@ -35,7 +35,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
             }
         }
 
-        using var consumer = new ConsumerBuilder<string, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<string, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var messages = ConsumeExactly(consumer, 10);
         for (var i = 0; i < 10; i++)
@@ -58,7 +58,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
     {
         var topic = UniqueTopic($"acks{(int)acks}");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
-        using (var producer = new ProducerBuilder<Null, string>(Producer(_bootstrap, acks)).Build())
+        using (var producer = new ProducerBuilder<Null, string>(KafkaTestClients.Producer(_bootstrap, acks)).Build())
         {
             for (var i = 0; i < 50; i++)
             {
@@ -68,7 +68,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
             Assert.Equal(0, producer.Flush(Deadline));
         }
 
-        using var consumer = new ConsumerBuilder<Null, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<Null, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var values = ConsumeExactly(consumer, 50).Select(m => m.Message.Value);
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"m{i}"), values);
@@ -126,7 +126,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
     {
         var topic = UniqueTopic("idempotent");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
-        var config = Producer(_bootstrap);
+        var config = KafkaTestClients.Producer(_bootstrap);
         config.EnableIdempotence = true;
         config.LingerMs = 1;
         config.BatchNumMessages = 7;
@@ -140,7 +140,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
             Assert.Equal(0, producer.Flush(Deadline));
         }
 
-        using var consumer = new ConsumerBuilder<Null, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<Null, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var values = ConsumeExactly(consumer, 500).Select(m => int.Parse(m.Message.Value));
         Assert.Equal(Enumerable.Range(0, 500), values);
@@ -152,7 +152,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
     {
         var topic = UniqueTopic("toolarge");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
-        var config = Producer(_bootstrap);
+        var config = KafkaTestClients.Producer(_bootstrap);
         config.MessageMaxBytes = 3_000_000;
         using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
         var oversize = new byte[1_500_000];
@@ -172,7 +172,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
         var topic = UniqueTopic("offsets");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
         var t0 = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
-        using (var producer = new ProducerBuilder<Null, string>(Producer(_bootstrap)).Build())
+        using (var producer = new ProducerBuilder<Null, string>(KafkaTestClients.Producer(_bootstrap)).Build())
         {
             // Awaited one by one so each message is its own batch with its own timestamp.
             for (var i = 0; i < 3; i++)
@@ -185,7 +185,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
             }
         }
 
-        using var consumer = new ConsumerBuilder<Null, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<Null, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         var partition = new TopicPartition(topic, 0);
         var watermarks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
         Assert.Equal(0, watermarks.Low.Value);
@@ -208,7 +208,7 @@ public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<Bro
     public async Task Producing_to_an_unknown_topic_auto_creates_it_with_default_partitions()
     {
         var topic = UniqueTopic("auto");
-        using var producer = new ProducerBuilder<Null, string>(Producer(_bootstrap)).Build();
+        using var producer = new ProducerBuilder<Null, string>(KafkaTestClients.Producer(_bootstrap)).Build();
         var report = await producer.ProduceAsync(topic, new Message<Null, string> { Value = "first" });
         Assert.Equal(PersistenceStatus.Persisted, report.Status);
         using var admin = Admin(_bootstrap);

@@ -51,10 +51,10 @@ public sealed class KafkaStatisticsTests
         var refused = new LogMessage("rdkafka#producer-1", SyslogLevel.Error, "FAIL",
             "localhost:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: Connection refused (after 0ms in state CONNECT)");
 
-        events.OnLog("rdkafka#producer-1", refused);
+        events.OnLog(refused);
         events.OnError("rdkafka#producer-1", new Error(ErrorCode.Local_AllBrokersDown, "1/1 brokers are down"));
         events.MarkConnected();
-        events.OnLog("rdkafka#producer-1", refused);
+        events.OnLog(refused);
         events.OnError("rdkafka#producer-1", new Error(ErrorCode.Local_MsgTimedOut, "Message timed out"));
 
         Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Warning, LogLevel.Error], sink.Levels);
