@@ -452,7 +452,8 @@ internal sealed class DockerComposeComposer(
         {
             var users = string.Join(", ", _services.Values
                 .Where(s => s.Environment.Any(e => e.Value.Contains("${" + variable + "}", StringComparison.Ordinal))
-                    || s.Command.Any(c => c.Contains("${" + variable + "}", StringComparison.Ordinal)))
+                    || s.Command.Any(c => c.Contains("${" + variable + "}", StringComparison.Ordinal))
+                    || s.Build?.Args.Any(a => a.Value.Contains("${" + variable + "}", StringComparison.Ordinal)) == true)
                 .Select(s => s.Name));
             var comment = new StringBuilder($"Parameter '{parameter.Name}'");
             if (!string.IsNullOrWhiteSpace(parameter.Description))

@@ -252,6 +252,7 @@ public sealed class DockerComposePublishingTests
         var (exitCode, output) = await publish.ComposeConfigAsync();
         Assert.True(exitCode == 0, $"docker-compose config rejected the output:\n{output}");
         Assert.Contains("BANNER: hello", output, StringComparison.Ordinal);
+        Assert.Contains("# Parameter 'banner' (used by web)", publish.EnvText, StringComparison.Ordinal);
     }
 
     [Fact]
