@@ -1,4 +1,3 @@
-using AspirePipeline.Broker.Topics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -41,7 +40,13 @@ public sealed partial class RetentionRunner(TopicRegistry topics, IOptions<Broke
             {
                 try
                 {
+                    var before = partition.Log.LogStartOffset;
                     partition.Log.ApplyRetention(_options.RetentionBytes, age, now);
+                    var after = partition.Log.LogStartOffset;
+                    if (after != before)
+                    {
+                        LogRetentionApplied(topic.Name, partition.Index, before, after);
+                    }
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException)
                 {
@@ -50,6 +55,10 @@ public sealed partial class RetentionRunner(TopicRegistry topics, IOptions<Broke
             }
         }
     }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information,
+        Message = "Retention moved the start of {Topic}-{Partition} from offset {OldStartOffset} to {NewStartOffset}")]
+    private partial void LogRetentionApplied(string topic, int partition, long oldStartOffset, long newStartOffset);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Retention of {Topic}-{Partition} failed")]
     private partial void LogRetentionFailed(Exception exception, string topic, int partition);

@@ -76,6 +76,42 @@ public sealed class BrokerProcessTests
         Assert.All(Enumerable.Range(0, 300), i => Assert.Contains($"v{i}", values));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Retention_by_bytes_drops_the_oldest_batches(bool inMemory)
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
+        {
+            InMemory = inMemory,
+            ExtraArgs = ["--retention-bytes", "20000"],
+            // The file store drops whole segments: small ones so a few hundred KB span many.
+            Environment = new Dictionary<string, string> { ["Broker__RetentionCheckIntervalMs"] = "200", ["Broker__Storage__SegmentBytes"] = "16384" },
+        });
+        var topic = UniqueTopic("retention");
+        await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
+        var config = Producer(broker.BootstrapServers);
+        config.LingerMs = 0;
+        using (var producer = new ProducerBuilder<Null, byte[]>(config).Build())
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await producer.ProduceAsync(topic, new Message<Null, byte[]> { Value = new byte[5000] });
+            }
+        }
+
+        await broker.WaitForOutputAsync(l => l.Contains($"Retention moved the start of {topic}-0", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        using var consumer = new ConsumerBuilder<Null, byte[]>(Consumer(broker.BootstrapServers)).Build();
+        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10));
+        Assert.InRange(watermarks.Low.Value, 1, 39);
+        Assert.Equal(40, watermarks.High.Value);
+
+        // A consumer starting from the beginning starts at the new log start and reads to the end.
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var first = ConsumeExactly(consumer, 1)[0];
+        Assert.True(first.Offset.Value >= watermarks.Low.Value, $"read offset {first.Offset.Value} below log start {watermarks.Low.Value}");
+    }
+
     [Fact]
     public async Task Sigterm_stops_the_broker_cleanly()
     {
