@@ -24,7 +24,7 @@ public sealed class BrokerProcessTests
             return bytes;
         }).ToArray();
 
-        var producerConfig = Producer(broker.BootstrapServers);
+        var producerConfig = KafkaTestClients.Producer(broker.BootstrapServers);
         producerConfig.MessageMaxBytes = 5_000_000;
         using (var producer = new ProducerBuilder<Null, byte[]>(producerConfig).Build())
         {
@@ -34,7 +34,7 @@ public sealed class BrokerProcessTests
             }
         }
 
-        var consumerConfig = Consumer(broker.BootstrapServers);
+        var consumerConfig = KafkaTestClients.Consumer(broker.BootstrapServers);
         consumerConfig.MaxPartitionFetchBytes = 5_000_000;
         consumerConfig.FetchMaxBytes = 10_000_000;
         consumerConfig.ReceiveMessageMaxBytes = 20_000_000;
@@ -53,7 +53,7 @@ public sealed class BrokerProcessTests
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
         var topic = UniqueTopic("durable");
         await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 3);
-        using (var producer = new ProducerBuilder<string, string>(Producer(broker.BootstrapServers, Acks.All)).Build())
+        using (var producer = new ProducerBuilder<string, string>(KafkaTestClients.Producer(broker.BootstrapServers, Acks.All)).Build())
         {
             for (var i = 0; i < 300; i++)
             {
@@ -69,7 +69,7 @@ public sealed class BrokerProcessTests
         await broker.RestartAsync();
         Assert.Equal(port, broker.Port);
 
-        using var consumer = new ConsumerBuilder<string, string>(Consumer(broker.BootstrapServers)).Build();
+        using var consumer = new ConsumerBuilder<string, string>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
         consumer.Assign([.. Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning))]);
         var values = ConsumeExactly(consumer, 300).Select(m => m.Message.Value).ToHashSet();
         Assert.Equal(300, values.Count);

@@ -63,7 +63,7 @@ public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<B
         Assert.Equal(45, (await ProduceAsync(RecordBatch(["gap"], producerId, 0, baseSequence: 9))).Error);
         Assert.Equal((0, 4L), await ProduceAsync(RecordBatch(["e"], producerId, 0, baseSequence: 4)));
 
-        using var consumer = new ConsumerBuilder<Ignore, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<Ignore, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         Assert.Equal(["a", "b", "c", "d", "e"], ConsumeExactly(consumer, 5).Select(m => m.Message.Value));
         Assert.Equal(5, consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(5)).High.Value);
@@ -105,7 +105,7 @@ public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<B
         // With MaxWaitMs 30 s and nothing to read, the broker must hold the request rather than answer empty.
         Assert.False(fetcher.Socket.Poll(TimeSpan.FromMilliseconds(700), SelectMode.SelectRead), "the fetch was answered before any data existed");
 
-        using (var producer = new ProducerBuilder<Null, string>(Producer(_bootstrap)).Build())
+        using (var producer = new ProducerBuilder<Null, string>(KafkaTestClients.Producer(_bootstrap)).Build())
         {
             await producer.ProduceAsync(topic, new Message<Null, string> { Value = "wake up" });
         }

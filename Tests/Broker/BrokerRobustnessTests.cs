@@ -81,12 +81,12 @@ public sealed class BrokerRobustnessTests(BrokerFixture fixture) : IClassFixture
         Assert.False(fixture.Broker.HasExited, fixture.Broker.Output);
 
         var topic = UniqueTopic("after-fuzz");
-        using (var producer = new ProducerBuilder<string, string>(Producer(_bootstrap)).Build())
+        using (var producer = new ProducerBuilder<string, string>(KafkaTestClients.Producer(_bootstrap)).Build())
         {
             await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "still alive" });
         }
 
-        using var consumer = new ConsumerBuilder<string, string>(Consumer(_bootstrap)).Build();
+        using var consumer = new ConsumerBuilder<string, string>(KafkaTestClients.Consumer(_bootstrap)).Build();
         consumer.Assign([.. Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning))]);
         Assert.Equal("still alive", Assert.Single(ConsumeExactly(consumer, 1)).Message.Value);
     }

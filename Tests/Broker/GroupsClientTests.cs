@@ -31,7 +31,7 @@ public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<Bro
 
     private List<string> Produce(string topic, string prefix, int count)
     {
-        using var producer = new ProducerBuilder<string, string>(Producer(_bootstrap)).Build();
+        using var producer = new ProducerBuilder<string, string>(KafkaTestClients.Producer(_bootstrap)).Build();
         var values = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToList();
         foreach (var value in values)
         {
@@ -203,7 +203,7 @@ public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<Bro
         var topic = UniqueTopic("durable-commit");
         var groupId = UniqueTopic("durable-group");
         await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
-        using (var producer = new ProducerBuilder<Null, string>(Producer(broker.BootstrapServers)).Build())
+        using (var producer = new ProducerBuilder<Null, string>(KafkaTestClients.Producer(broker.BootstrapServers)).Build())
         {
             for (var i = 0; i < 10; i++)
             {
