@@ -90,7 +90,7 @@ public sealed class BrokerProcessTests
         });
         var topic = UniqueTopic("retention");
         await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
-        var config = Producer(broker.BootstrapServers);
+        var config = KafkaTestClients.Producer(broker.BootstrapServers);
         config.LingerMs = 0;
         using (var producer = new ProducerBuilder<Null, byte[]>(config).Build())
         {
@@ -101,7 +101,7 @@ public sealed class BrokerProcessTests
         }
 
         await broker.WaitForOutputAsync(l => l.Contains($"Retention moved the start of {topic}-0", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
-        using var consumer = new ConsumerBuilder<Null, byte[]>(Consumer(broker.BootstrapServers)).Build();
+        using var consumer = new ConsumerBuilder<Null, byte[]>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
         var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10));
         Assert.InRange(watermarks.Low.Value, 1, 39);
         Assert.Equal(40, watermarks.High.Value);
