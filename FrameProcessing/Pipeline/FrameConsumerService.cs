@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using AspirePipeline.FrameProcessing.Reporting;
 using Confluent.Kafka;
@@ -101,8 +102,9 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
             }
             _closing = true;
             // Close (not Dispose) commits the stored offsets and leaves the group, so the next member starts at once.
+            var closing = Stopwatch.GetTimestamp();
             _consumer.Close();
-            LogClosed(_identity.GroupId, _statistics.FramesProcessed);
+            LogClosed(_identity.GroupId, _statistics.FramesProcessed, Stopwatch.GetElapsedTime(closing).TotalMilliseconds);
         }
     }
 
@@ -230,8 +232,14 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     {
         // Frames of these partitions may still be in the channel; finish them so their offsets are committed here
         // rather than redelivered to the partitions' next owner.
-        // At shutdown the processing loop has already stopped; what is left in the channel is redelivered later.
-        var drained = !_closing && WaitForInFlight(_options.RevokeDrainTimeout);
+        if (_closing)
+        {
+            // Close() commits the stored offsets itself; a second, synchronous commit here would only add a wait
+            // for the coordinator when the broker is gone. What is left in the channel is redelivered later.
+            ForgetPartitions(partitions.Select(partition => partition.TopicPartition));
+            return;
+        }
+        var drained = WaitForInFlight(_options.RevokeDrainTimeout);
         try
         {
             _consumer.Commit();
@@ -244,17 +252,21 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         {
             LogCommitOnRevokeFailed(exception.Error.Code, exception.Error.Reason);
         }
-        _assignment.ExceptWith(partitions.Select(partition => partition.TopicPartition));
-        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
+        ForgetPartitions(partitions.Select(partition => partition.TopicPartition));
         LogRevoked(_identity.GroupId, FormatPartitions(partitions.Select(partition => partition.TopicPartition)), drained);
     }
 
     void IRebalanceListener.OnLost(IReadOnlyList<TopicPartitionOffset> partitions)
     {
         // Lost partitions already belong to someone else: committing would overwrite their progress.
-        _assignment.ExceptWith(partitions.Select(partition => partition.TopicPartition));
-        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
+        ForgetPartitions(partitions.Select(partition => partition.TopicPartition));
         LogLost(_identity.GroupId, FormatPartitions(partitions.Select(partition => partition.TopicPartition)));
+    }
+
+    private void ForgetPartitions(IEnumerable<TopicPartition> partitions)
+    {
+        _assignment.ExceptWith(partitions);
+        _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
     }
 
     private static string FormatPartitions(IEnumerable<TopicPartition> partitions) =>
@@ -293,6 +305,6 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     private partial void LogResultsNotFlushed(int unsent);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
-        Message = "Consumer of group {GroupId} closed after {FramesProcessed} frames; stored offsets committed")]
-    private partial void LogClosed(string groupId, long framesProcessed);
+        Message = "Consumer of group {GroupId} closed after {FramesProcessed} frames in {CloseMs:F0} ms; stored offsets committed")]
+    private partial void LogClosed(string groupId, long framesProcessed, double closeMs);
 }
