@@ -17,7 +17,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
     public static async Task<BrokerProcess> StartAsync(string repoRoot, string dataDir)
     {
-        var configuration = Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!);
+        // bin/<Configuration>/net10.0/: the broker was built in the same configuration by the project reference.
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd('/')))!;
         var dll = Path.Combine(repoRoot, "Broker", "bin", configuration, "net10.0", "AspirePipeline.Broker.dll");
         if (!File.Exists(dll))
         {
@@ -54,8 +55,16 @@ internal sealed class BrokerProcess : IAsyncDisposable
         throw new InvalidOperationException($"broker exited with {process.ExitCode} before listening");
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
