@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using AspirePipeline.Producer;
+using AspirePipeline.Tests.Infrastructure;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Tests.Producer;
+
+/// <summary>A broker process and an RTSP simulator shared by the producer tests (each test uses its own topic).</summary>
+public sealed class ProducerFixture : IAsyncLifetime
+{
+    public BrokerProcess Broker { get; private set; } = null!;
+
+    public RtspSimulatorProcess Camera { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Broker = await BrokerProcess.StartAsync();
+        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Camera.DisposeAsync();
+        await Broker.DisposeAsync();
+    }
+
+    public async Task<string> CreateTopicAsync()
+    {
+        var topic = $"frames-{Guid.NewGuid():N}"[..20];
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Broker.BootstrapServers }).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1, ReplicationFactor = 1 }]);
+        return topic;
+    }
+
+    /// <summary>An assign-only consumer of partition 0 from the beginning (no group coordination involved).</summary>
+    public IConsumer<string, byte[]> Consumer(string topic)
+    {
+        var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = Broker.BootstrapServers,
+            GroupId = $"producer-tests-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = 100,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        return consumer;
+    }
+
+    /// <summary>Consumes until <paramref name="count"/> messages came or the deadline passed (then fails saying how many came).</summary>
+    public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline)
+    {
+        var results = new List<ConsumeResult<string, byte[]>>(count);
+        var until = DateTime.UtcNow + deadline;
+        while (results.Count < count && DateTime.UtcNow < until)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                results.Add(result);
+            }
+        }
+        Assert.True(results.Count >= count, $"Only {results.Count} of {count} frames arrived within {deadline}.");
+        return results;
+    }
+}
+
+/// <summary>The Producer hosted in the test process exactly as its Program.cs builds it (<c>AddFrameProducer</c>).</summary>
+internal sealed class ProducerTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ProducerTestHost(WebApplication app, TestLogSink logs)
+    {
+        _app = app;
+        Logs = logs;
+    }
+
+    public TestLogSink Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ProducerTestHost> StartAsync(string bootstrap, string topic, IDictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:kafka"] = bootstrap,
+            ["Producer:Topic"] = topic,
+            ["Producer:StallTimeout"] = "00:00:03",
+            ["Producer:ReconnectInitialDelay"] = "00:00:00.2",
+            ["Producer:ReconnectMaxDelay"] = "00:00:01",
+            ["Producer:TraceEveryNthFrame"] = "5",
+        };
+        foreach (var (key, value) in settings)
+        {
+            configuration[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var logs = new TestLogSink();
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
+        builder.AddFrameProducer();
+
+        var app = builder.Build();
+        await app.StartAsync();
+        return new ProducerTestHost(app, logs);
+    }
+
+    public CameraStatus Camera(string id) => _app.Services.GetRequiredService<CameraStatusBoard>().For(id);
+
+    public async Task<HealthReportEntry> HealthAsync()
+    {
+        var report = await _app.Services.GetRequiredService<HealthCheckService>()
+            .CheckHealthAsync(registration => registration.Name == "producer").WaitAsync(TimeSpan.FromSeconds(10));
+        return report.Entries["producer"];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>Waits on a condition with a deadline, polling; the failure message says what was awaited.</summary>
+internal static class Eventually
+{
+    public static async Task HoldsAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
+            await Task.Delay(100);
+        }
+    }
+}
+
+/// <summary>Records log entries so tests can assert on what an operator would read.</summary>
+internal sealed class TestLogSink : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
+
+    public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<(LogLevel, string, string)> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
+            entries.Enqueue((logLevel, category, formatter(state, exception)));
+    }
+}

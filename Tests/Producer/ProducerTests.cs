@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
+using Confluent.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace AspirePipeline.Tests.Producer;
+
+/// <summary>The Producer against the real broker process, the GStreamer RTSP simulator and Debian's ffmpeg.</summary>
+[Collection("processes")]
+public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<ProducerFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Rtsp_frames_arrive_in_order_with_contiguous_sequences_contract_headers_and_trace_context()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = ListenToProducerSpans(spans);
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "cam-a",
+            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
+        });
+        using var consumer = fixture.Consumer(topic);
+
+        var messages = ProducerFixture.Consume(consumer, 30, Deadline);
+
+        var lastCapture = 0L;
+        for (var index = 0; index < messages.Count; index++)
+        {
+            var message = messages[index];
+            Assert.Equal("cam-a", message.Message.Key);
+            var metadata = FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup());
+            Assert.NotNull(metadata);
+            Assert.Equal(new FrameMetadata("cam-a", index, metadata.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
+            Assert.True(metadata.CaptureTimestampMicros >= lastCapture, $"capture time went backwards at sequence {index}");
+            lastCapture = metadata.CaptureTimestampMicros!.Value;
+            Assert.Equal(metadata.CaptureTime!.Value.ToUnixTimeMilliseconds(), message.Message.Timestamp.UnixTimestampMs);
+
+            var traced = KafkaTraceContext.Extract(message.Message.Headers);
+            Assert.Equal(index % 5 == 0, traced != default);
+        }
+        Assert.InRange(DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(lastCapture / 1000), TimeSpan.Zero, TimeSpan.FromMinutes(1));
+
+        // The simulator's background is (B, G, R) = (128, 96, 64): decoding must give OpenCV's BGR order back.
+        using var frame = FrameDecoder.Decode(messages[^1].Message.Value, messages[^1].Message.Headers.AsLookup());
+        Assert.Equal(new Size(640, 360), frame.Image.Size());
+        var mean = Cv2.Mean(frame.Image);
+        Assert.InRange(mean.Val0, 110, 150);
+        Assert.InRange(mean.Val2, 50, 90);
+
+        // The publish span of a traced frame carries where Kafka put it.
+        var tracedMessage = messages[5];
+        var context = KafkaTraceContext.Extract(tracedMessage.Message.Headers);
+        await Eventually.HoldsAsync(() => spans.Any(span => span.SpanId == context.SpanId), Deadline, () => "no publish span for frame 5");
+        var spanOfFrame = spans.Single(span => span.SpanId == context.SpanId);
+        Assert.Equal($"{topic} publish", spanOfFrame.DisplayName);
+        Assert.Equal(ActivityKind.Producer, spanOfFrame.Kind);
+        Assert.Equal("kafka", spanOfFrame.GetTagItem(MessagingTags.System));
+        Assert.Equal(topic, spanOfFrame.GetTagItem(MessagingTags.DestinationName));
+        Assert.Equal(tracedMessage.Offset.Value, spanOfFrame.GetTagItem(MessagingTags.KafkaOffset));
+        Assert.Equal(0, spanOfFrame.GetTagItem(MessagingTags.KafkaPartition));
+        Assert.Equal(5L, spanOfFrame.GetTagItem("frame.sequence"));
+        Assert.Equal("cam-a", spanOfFrame.GetTagItem("camera.id"));
+
+        var health = await producer.HealthAsync();
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+    }
+
+    [Fact]
+    public async Task Camera_loss_is_reported_then_reconnected_and_counted_with_sequences_still_contiguous()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Camera:Url"] = fixture.Camera.Url,
+        });
+        var camera = producer.Camera("camera");
+        await Eventually.HoldsAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published} before the loss");
+
+        await fixture.Camera.KillAsync();
+        await Eventually.HoldsAsync(() => !camera.Connected, Deadline, () => "the loss was not noticed");
+        var whileDown = await producer.HealthAsync();
+        Assert.Equal(HealthStatus.Unhealthy, whileDown.Status);
+        Assert.Contains("camera 'camera' is not connected", whileDown.Description, StringComparison.Ordinal);
+        Assert.Contains(producer.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
+
+        await fixture.Camera.StartAgainAsync();
+        var publishedBefore = camera.Published;
+        await Eventually.HoldsAsync(() => camera.Reconnects == 1 && camera.Published >= publishedBefore + 10, Deadline,
+            () => $"reconnects {camera.Reconnects}, published {camera.Published} (was {publishedBefore}); last error: {camera.LastError}");
+        await Eventually.HoldsAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, Deadline,
+            () => "health did not recover");
+        Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("reconnected", StringComparison.Ordinal));
+
+        // Every frame Kafka acknowledged is in the topic, numbered without gaps across the reconnect.
+        using var consumer = fixture.Consumer(topic);
+        var messages = ProducerFixture.Consume(consumer, (int)camera.Published, Deadline);
+        var sequences = messages.Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value).ToList();
+        Assert.Equal(Enumerable.Range(0, sequences.Count).Select(value => (long)value), sequences);
+    }
+
+    [Theory]
+    [InlineData(FrameEncoding.RawBgr)]
+    [InlineData(FrameEncoding.SeedJson)]
+    public async Task Synthetic_source_publishes_decodable_moving_frames_of_the_configured_size(FrameEncoding encoding)
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "synthetic-1",
+            ["Producer:Cameras:0:Url"] = "synthetic://?width=160&height=120&fps=25",
+            ["Producer:Encoding"] = encoding.ToString(),
+        });
+        using var consumer = fixture.Consumer(topic);
+
+        var messages = ProducerFixture.Consume(consumer, 10, Deadline);
+
+        using var first = FrameDecoder.Decode(messages[0].Message.Value, messages[0].Message.Headers.AsLookup());
+        using var last = FrameDecoder.Decode(messages[^1].Message.Value, messages[^1].Message.Headers.AsLookup());
+        Assert.Equal(encoding, first.Metadata.Encoding);
+        Assert.Equal(new Size(160, 120), first.Image.Size());
+        Assert.Equal(new Size(160, 120), last.Image.Size());
+        Assert.True(Cv2.Norm(first.Image, last.Image, NormTypes.L1) > 0, "the synthetic picture does not move");
+        Assert.Equal(0, producer.Camera("synthetic-1").Dropped.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Oversize_frame_is_not_published_and_gives_a_clear_error()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            // 1280x720 raw BGR is 2.7 MB, over the client's default 1 MB message.max.bytes.
+            ["Producer:Camera:Url"] = "synthetic://?width=1280&height=720&fps=10",
+            ["Producer:Encoding"] = "RawBgr",
+        });
+        var camera = producer.Camera("camera");
+
+        await Eventually.HoldsAsync(() => camera.DroppedFor("message-too-large") >= 3, Deadline,
+            () => $"dropped: {string.Join(", ", camera.Dropped)}; last error {camera.LastError}");
+
+        Assert.Equal(0, camera.Published);
+        Assert.Contains("2764800 bytes is larger than Kafka accepts", camera.LastError, StringComparison.Ordinal);
+        var error = Assert.Single(producer.Logs.Entries, entry => entry.Level == LogLevel.Error && entry.Message.Contains("message-too-large", StringComparison.Ordinal));
+        Assert.Contains("Aspire:Confluent:Kafka:Producer:Config:MessageMaxBytes", error.Message, StringComparison.Ordinal);
+        using var consumer = fixture.Consumer(topic);
+        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10));
+        Assert.Equal(0, watermarks.High.Value);
+    }
+
+    private static ActivityListener ListenToProducerSpans(ConcurrentQueue<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "AspirePipeline.Producer",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+}
