@@ -134,7 +134,7 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
         return waitable;
     }
 
-    private static bool HasDataOrError(TopicFetch[] requested, out bool anyError)
+    private bool HasDataOrError(TopicFetch[] requested, out bool anyError)
     {
         anyError = false;
         var ready = false;
@@ -143,6 +143,14 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
             for (var p = 0; p < topicFetch.Partitions.Length; p++)
             {
                 ref var fetch = ref topicFetch.Partitions[p];
+                if (fetch.Partition is not null &&
+                    (!topics.TryGet(topicFetch.Name, out var current) || !current.TryGetPartition(fetch.Index, out var live) || !ReferenceEquals(live, fetch.Partition)))
+                {
+                    // Deleted (or deleted and recreated) while this fetch waited: its log is closed.
+                    fetch.Partition = null;
+                    fetch.Error = ErrorCode.UnknownTopicOrPartition;
+                }
+
                 if (fetch.Partition is null)
                 {
                     anyError = true;

@@ -23,6 +23,8 @@ internal sealed partial class KafkaConnection(
 {
     /// <summary>ApiKey + ApiVersion + CorrelationId + ClientId length: the smallest possible request header.</summary>
     private const int MinimumRequestSize = 10;
+    private const int InitialResponseCapacity = 4096;
+    private const int RetainedResponseCapacity = 4 * 1024 * 1024;
 
     private readonly EndPoint? _remote = socket.RemoteEndPoint;
 
@@ -34,7 +36,7 @@ internal sealed partial class KafkaConnection(
         LogConnectionOpened(id, _remote);
         var sizePrefix = new byte[4];
         using var stream = new NetworkStream(socket, ownsSocket: true);
-        using var response = new KafkaWriter(4096);
+        var response = new KafkaWriter(InitialResponseCapacity);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -61,6 +63,13 @@ internal sealed partial class KafkaConnection(
                     {
                         break;
                     }
+
+                    if (response.Length > RetainedResponseCapacity)
+                    {
+                        // One big fetch must not pin a large pooled buffer for the life of an idle connection.
+                        response.Dispose();
+                        response = new KafkaWriter(InitialResponseCapacity);
+                    }
                 }
                 finally
                 {
@@ -82,6 +91,7 @@ internal sealed partial class KafkaConnection(
         }
         finally
         {
+            response.Dispose();
             metrics.ConnectionClosed();
             LogConnectionClosed(id, _remote);
         }

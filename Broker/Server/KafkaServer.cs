@@ -85,7 +85,13 @@ public sealed partial class KafkaServer(
             socket.NoDelay = true;
             var id = Interlocked.Increment(ref _nextConnectionId);
             var connection = new KafkaConnection(socket, id, registry, metrics, maxRequestBytes, logger);
-            _connections[id] = RunConnectionAsync(connection, cancellationToken);
+            var running = RunConnectionAsync(connection, cancellationToken);
+            _connections[id] = running;
+            if (running.IsCompleted)
+            {
+                // It ended before it was recorded, so its own removal found nothing to remove.
+                _connections.TryRemove(id, out _);
+            }
         }
     }
 

@@ -95,12 +95,7 @@ public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<B
         var topic = UniqueTopic("longpoll");
         await CreateTopicAsync(_bootstrap, topic, partitions: 1);
         await using var fetcher = await ConnectAsync(_bootstrap);
-        byte[] fetch =
-        [
-            .. BigEndian32(-1), .. BigEndian32(30_000), .. BigEndian32(1), .. BigEndian32(10_000_000), 0,
-            .. BigEndian32(1), .. String16(topic), .. BigEndian32(1), .. BigEndian32(0), .. BigEndian64(0), .. BigEndian32(1_000_000),
-        ];
-        await fetcher.SendAsync(Fetch, 4, fetch);
+        await fetcher.SendAsync(Fetch, 4, FetchV4Body(topic, maxWaitMs: 30_000));
 
         // With MaxWaitMs 30 s and nothing to read, the broker must hold the request rather than answer empty.
         Assert.False(fetcher.Socket.Poll(TimeSpan.FromMilliseconds(700), SelectMode.SelectRead), "the fetch was answered before any data existed");
@@ -118,6 +113,31 @@ public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<B
         var recordsLength = BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(at + 2 + 8 + 8 + 4));
         Assert.True(recordsLength > 61, $"expected a record batch, got {recordsLength} bytes");
     }
+
+    [Fact]
+    public async Task Waiting_fetch_ends_with_unknown_topic_when_its_topic_is_deleted()
+    {
+        var topic = UniqueTopic("deleted-while-waiting");
+        await CreateTopicAsync(_bootstrap, topic, partitions: 1);
+        await using var fetcher = await ConnectAsync(_bootstrap);
+        await fetcher.SendAsync(Fetch, 4, FetchV4Body(topic, maxWaitMs: 30_000));
+        Assert.False(fetcher.Socket.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectRead), "the fetch was answered before anything happened");
+
+        using (var admin = Admin(_bootstrap))
+        {
+            await admin.DeleteTopicsAsync([topic]);
+        }
+
+        var (_, body) = await fetcher.ReceiveAsync(TimeSpan.FromSeconds(5));
+        var at = 4 + 4 + 2 + topic.Length + 4 + 4;
+        Assert.Equal(3, BinaryPrimitives.ReadInt16BigEndian(body.AsSpan(at)));
+    }
+
+    private static byte[] FetchV4Body(string topic, int maxWaitMs) =>
+    [
+        .. BigEndian32(-1), .. BigEndian32(maxWaitMs), .. BigEndian32(1), .. BigEndian32(10_000_000), 0,
+        .. BigEndian32(1), .. String16(topic), .. BigEndian32(1), .. BigEndian32(0), .. BigEndian64(0), .. BigEndian32(1_000_000),
+    ];
 
     [Fact]
     public async Task Metadata_v0_with_an_empty_list_describes_every_topic()
