@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace AspirePipeline.Tests.Pipeline;
+
+/// <summary>
+/// The whole AppHost, started once for every pipeline test: our broker (Kafka:Mode=Broker, fresh data dir), the
+/// GStreamer camera simulator standing in for three cameras, the producer, two replicas of <c>consumer</c>
+/// (consumerGroup_1) and one of <c>consumer2</c> (consumerGroup_2). A collector reads the results topic throughout.
+/// </summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    public const int Width = 640;
+    public const int Height = 360;
+    public const int Fps = 10;
+
+    /// <summary>Three camera ids whose keys land on three different partitions of three (librdkafka's CRC32 partitioner).</summary>
+    public static readonly string[] Cameras = ["north", "south", "west"];
+
+    public const string MeanGroup = "consumerGroup_1";
+    public const string MotionGroup = "consumerGroup_2";
+    public const int MeanGroupReplicas = 2;
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] Resources = ["kafka", "camera", "producer", "consumer", "consumer2"];
+
+    private readonly IMessageSink _diagnostics;
+    private readonly RecentLogs _logs = new();
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("aspirepipeline-pipeline-").FullName;
+    private DistributedApplication? _app;
+
+    public PipelineFixture(IMessageSink diagnostics) => _diagnostics = diagnostics;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost did not start.");
+
+    public ResultsCollector Results { get; private set; } = null!;
+
+    public string CameraUrl { get; private set; } = "";
+
+    public string BootstrapServers { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        string[] args =
+        [
+            "--Kafka:Mode=Broker", $"--Kafka:DataDir={_dataDir}",
+            "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
+            .. Cameras.Select((id, index) => $"--Pipeline:Cameras:{index}={id}"),
+            $"--Pipeline:Consumer:Replicas={MeanGroupReplicas}",
+        ];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
+        builder.Services.AddLogging(logging => logging
+            .AddProvider(_logs)
+            // Every probe fails while the services start; the resources' own output says more when something is wrong.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+
+        _app = await builder.BuildAsync(timeout.Token);
+        try
+        {
+            await _app.StartAsync(timeout.Token);
+            foreach (var resource in Resources)
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException exception)
+        {
+            throw new TimeoutException($"The pipeline was not healthy within {StartTimeout}.\n{RecentOutput()}", exception);
+        }
+
+        BootstrapServers = await _app.GetConnectionStringAsync("kafka", timeout.Token) ?? throw new InvalidOperationException("kafka has no connection string");
+        CameraUrl = await _app.GetConnectionStringAsync("camera", timeout.Token) ?? throw new InvalidOperationException("camera has no URL");
+        Results = new ResultsCollector(BootstrapServers, "frames.analysis");
+        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}"));
+    }
+
+    /// <summary>The last lines every resource printed, for assertion messages.</summary>
+    public string RecentOutput() => _logs.Describe();
+
+    public async Task DisposeAsync()
+    {
+        if (Results is not null)
+        {
+            await Results.DisposeAsync();
+        }
+
+        if (_app is not null)
+        {
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await _app.StopAsync(timeout.Token);
+            }
+            finally
+            {
+                await _app.DisposeAsync();
+            }
+        }
+
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process that is still closing its segment files: the temp dir is cleaned by the OS eventually.
+        }
+    }
+
+    /// <summary>Keeps the last lines of each logger category (Aspire forwards each resource's console there).</summary>
+    private sealed class RecentLogs : ILoggerProvider
+    {
+        private const int LinesPerCategory = 15;
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_lines.GetOrAdd(categoryName, _ => new()));
+
+        public string Describe() => string.Join('\n', _lines
+            .Where(c => c.Key.Contains(".Resources.", StringComparison.Ordinal) || c.Key.Contains("AspirePipeline", StringComparison.Ordinal))
+            .Select(c => $"--- {c.Key}\n{string.Join('\n', c.Value)}"));
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+                while (lines.Count > LinesPerCategory && lines.TryDequeue(out _))
+                {
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The pipeline tests share one running AppHost and run alone: it already uses both cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}

@@ -1,0 +1,136 @@
+namespace AspirePipeline.Tests.Pipeline;
+
+/// <summary>What a user checks of the running pipeline, read from the results topic the consumer groups write.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class PipelineTests(PipelineFixture pipeline)
+{
+    private const int FramesPerCamera = 60;
+    private const string MeanAnalyzer = "mean-intensity";
+
+    /// <summary>Startup (group joins, first keyframes) plus 60 frames at 10 fps, with room for a loaded 2-core machine.</summary>
+    private static readonly TimeSpan ResultsDeadline = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task Each_group_processes_at_least_60_frames_of_every_camera_in_one_contiguous_ordered_run()
+    {
+        var results = await pipeline.Results.WaitUntilAsync(
+            all => Groups.All(group => PipelineFixture.Cameras.All(camera => Count(all, group, camera) >= FramesPerCamera)),
+            ResultsDeadline,
+            all => $"frames per group and camera: {Counts(all)}\n{pipeline.RecentOutput()}");
+
+        foreach (var group in Groups)
+        {
+            foreach (var camera in PipelineFixture.Cameras)
+            {
+                var frames = results.Where(r => r.Group == group && r.Camera == camera).ToList();
+                var sequences = frames.Select(r => r.Sequence ?? -1).Distinct().Order().ToList();
+                Assert.True(sequences[0] >= 0, $"{group}/{camera}: a result without a sequence number");
+                // Nothing lost in between: the distinct sequence numbers form one run.
+                Assert.True(sequences[^1] - sequences[0] + 1 == sequences.Count,
+                    $"{group}/{camera}: sequences {sequences[0]}..{sequences[^1]} with {sequences[^1] - sequences[0] + 1 - sequences.Count} missing: {Gaps(sequences)}");
+
+                // No reordering: along the frames topic's offsets the sequence numbers only grow.
+                var byOffset = frames.DistinctBy(r => (r.Partition, r.Offset)).OrderBy(r => r.Offset).ToList();
+                Assert.Single(byOffset.Select(r => r.Partition).Distinct()); // keyed by camera: one partition per camera
+                for (var i = 1; i < byOffset.Count; i++)
+                {
+                    Assert.True(byOffset[i].Sequence > byOffset[i - 1].Sequence,
+                        $"{group}/{camera}: offset {byOffset[i].Offset} carries sequence {byOffset[i].Sequence} after {byOffset[i - 1].Sequence}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Mean_values_match_a_frame_read_straight_off_the_camera()
+    {
+        var frame = await CameraFrame.GrabAsync(pipeline.CameraUrl, PipelineFixture.Width, PipelineFixture.Height, TimeSpan.FromSeconds(30));
+        var expected = frame.ChannelMeans();
+        var grabbedAt = DateTimeOffset.UtcNow;
+
+        // Results of frames processed around the moment of the grab (the ball moves; the background dominates).
+        var results = await pipeline.Results.WaitUntilAsync(
+            all => Recent(all, grabbedAt).Count >= 10,
+            ResultsDeadline,
+            all => $"mean-intensity results after {grabbedAt:O}: {Recent(all, grabbedAt).Count}\n{pipeline.RecentOutput()}");
+
+        var recent = Recent(results, grabbedAt);
+        Assert.All(recent, r => Assert.Equal((PipelineFixture.Width, PipelineFixture.Height), (r.Width, r.Height)));
+        foreach (var (channel, value) in expected)
+        {
+            var measured = Median(recent.Select(r => r.Values[channel]));
+            // JPEG and H.264 re-encoding and the moving ball shift a channel's mean by a few levels, no more.
+            Assert.True(Math.Abs(measured - value) <= 6.0,
+                $"{channel}: consumers measured {measured:F2}, the stream gives {value:F2} (all: {string.Join(", ", expected.Select(e => $"{e.Key}={e.Value:F1}"))})");
+        }
+
+        // The headline value is the mean over the channels.
+        Assert.All(recent, r => Assert.Equal(r.Values.Values.Average(), r.Value, precision: 6));
+    }
+
+    [Fact]
+    public async Task Both_groups_write_their_analysis_to_the_results_topic()
+    {
+        var results = await pipeline.Results.WaitUntilAsync(
+            all => Groups.All(group => all.Any(r => r.Group == group)),
+            ResultsDeadline,
+            all => $"groups seen: {string.Join(", ", all.Select(r => r.Group).Distinct())}\n{pipeline.RecentOutput()}");
+
+        Assert.Equal(MeanAnalyzer, Assert.Single(results.Where(r => r.Group == PipelineFixture.MeanGroup).Select(r => r.Analyzer).Distinct()));
+        var motion = results.Where(r => r.Group == PipelineFixture.MotionGroup).ToList();
+        Assert.NotEqual(MeanAnalyzer, Assert.Single(motion.Select(r => r.Analyzer).Distinct()));
+        Assert.All(motion, r => Assert.True(double.IsFinite(r.Value) && r.Value >= 0, $"motion score {r.Value}"));
+    }
+
+    [Fact]
+    public async Task Two_replicas_of_one_group_split_the_partitions_and_process_no_frame_twice_in_steady_state()
+    {
+        // Steady state: both replicas have processed frames, so the group's rebalances are over.
+        var settled = await pipeline.Results.WaitUntilAsync(
+            all => Instances(all).Count == PipelineFixture.MeanGroupReplicas,
+            ResultsDeadline,
+            all => $"{PipelineFixture.MeanGroup} instances: {string.Join(", ", Instances(all))}\n{pipeline.RecentOutput()}");
+        var steadyFrom = settled.Where(r => r.Group == PipelineFixture.MeanGroup).Max(r => r.ProcessedTimestamp);
+
+        var results = await pipeline.Results.WaitUntilAsync(
+            all => Window(all, steadyFrom).Count >= 3 * FramesPerCamera,
+            ResultsDeadline,
+            all => $"{PipelineFixture.MeanGroup} results after {steadyFrom:O}: {Window(all, steadyFrom).Count}");
+        var window = Window(results, steadyFrom);
+
+        var owners = window.GroupBy(r => r.Partition).ToDictionary(p => p.Key, p => p.Select(r => r.Instance).Distinct().ToList());
+        Assert.All(owners, partition => Assert.True(partition.Value.Count == 1,
+            $"partition {partition.Key} was processed by {string.Join(" and ", partition.Value)}"));
+        Assert.Equal(PipelineFixture.MeanGroupReplicas, owners.Values.Select(o => o[0]).Distinct().Count());
+        Assert.Equal(PipelineFixture.Cameras.Length, owners.Count);
+
+        var twice = window.GroupBy(r => (r.Partition, r.Offset)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(twice.Count == 0, $"processed twice: {string.Join(", ", twice.Take(10))}");
+    }
+
+    private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
+
+    private static int Count(IReadOnlyList<AnalysisResult> all, string group, string camera) =>
+        all.Where(r => r.Group == group && r.Camera == camera).Select(r => r.Sequence).Distinct().Count();
+
+    private static string Counts(IReadOnlyList<AnalysisResult> all) =>
+        string.Join(", ", Groups.SelectMany(g => PipelineFixture.Cameras.Select(c => $"{g}/{c}={Count(all, g, c)}")));
+
+    private static List<AnalysisResult> Recent(IReadOnlyList<AnalysisResult> all, DateTimeOffset from) =>
+        all.Where(r => r.Group == PipelineFixture.MeanGroup && r.ProcessedTimestamp >= from).ToList();
+
+    private static List<string> Instances(IReadOnlyList<AnalysisResult> all) =>
+        all.Where(r => r.Group == PipelineFixture.MeanGroup).Select(r => r.Instance).Distinct().ToList();
+
+    private static List<AnalysisResult> Window(IReadOnlyList<AnalysisResult> all, DateTimeOffset after) =>
+        all.Where(r => r.Group == PipelineFixture.MeanGroup && r.ProcessedTimestamp > after).ToList();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Gaps(List<long> sequences) =>
+        string.Join(", ", sequences.Zip(sequences.Skip(1)).Where(p => p.Second != p.First + 1).Take(5).Select(p => $"{p.First}->{p.Second}"));
+}
