@@ -116,12 +116,25 @@ internal sealed partial class FrameProcessor(
 
             if (liveFrames.WantsFrame())
             {
-                liveFrames.Publish(overlay.Render(frame.Image, analyzer.Name, cameraId, metadata.Sequence, analysis,
-                    statistics.Latest.FramesPerSecond));
+                PublishLiveFrame(frame.Image, cameraId, metadata.Sequence, analysis);
             }
         }
 
         StoreOffset(result);
+    }
+
+    private void PublishLiveFrame(Mat image, string cameraId, long? sequence, FrameAnalysis analysis)
+    {
+        try
+        {
+            liveFrames.Publish(overlay.Render(image, analyzer.Name, cameraId, sequence, analysis,
+                statistics.Latest.FramesPerSecond));
+        }
+        catch (Exception exception) when (exception is OpenCVException or OpenCvSharpException)
+        {
+            // The live view is a convenience: a frame it cannot draw must not stop the analysis.
+            LogLiveFrameFailed(exception, cameraId, sequence);
+        }
     }
 
     private void PublishResult(ConsumeResult<byte[], byte[]> result, string cameraId, FrameMetadata metadata,
@@ -233,6 +246,9 @@ internal sealed partial class FrameProcessor(
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Result record for {Topic} not delivered: {ErrorCode} {Reason}")]
     private static partial void LogResultNotDelivered(ILogger logger, string topic, ErrorCode errorCode, string reason);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Could not draw live view frame {CameraId}#{Sequence}")]
+    private partial void LogLiveFrameFailed(Exception exception, string cameraId, long? sequence);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Debug,
         Message = "Offset {Offset} of partition {Partition} not stored: the partition was revoked; its new owner processes it again")]

@@ -22,16 +22,18 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     private int[] _assignedPartitions = [];
     private LastFrame? _lastFrame;
     private StatisticsSnapshot _snapshot = StatisticsSnapshot.Empty;
+    private bool _hasJoinedGroup;
+    private string? _fatalError;
 
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
     public long PoisonMessages => Interlocked.Read(ref _poisonMessages);
     public long SkippedFrames => Interlocked.Read(ref _skippedFrames);
 
     /// <summary>Set once the group coordinator has answered with an assignment (possibly empty).</summary>
-    public bool HasJoinedGroup { get; private set; }
+    public bool HasJoinedGroup => Volatile.Read(ref _hasJoinedGroup);
 
     /// <summary>Set when the consume loop stopped because of an error rather than shutdown.</summary>
-    public string? FatalError { get; private set; }
+    public string? FatalError => Volatile.Read(ref _fatalError);
 
     public IReadOnlyList<int> AssignedPartitions => Volatile.Read(ref _assignedPartitions);
 
@@ -69,10 +71,10 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
             _lags.TryRemove(partition, out _);
         }
         Volatile.Write(ref _assignedPartitions, assigned);
-        HasJoinedGroup = true;
+        Volatile.Write(ref _hasJoinedGroup, true);
     }
 
-    public void SetFatalError(string error) => FatalError = error;
+    public void SetFatalError(string error) => Volatile.Write(ref _fatalError, error);
 
     public IEnumerable<KeyValuePair<string, double>> LatestValues() => _latestValues;
 

@@ -239,6 +239,35 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_headerless_seed_json_message_from_the_original_clients_is_analysed_under_its_key()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        using var encoder = new FrameEncoder(FrameEncoding.SeedJson);
+        using var image = FrameSource.Draw("legacy", 3);
+        var seed = encoder.Encode(image, "legacy", 3, 0).Payload;
+        Scalar expected;
+        using (var decoded = FrameDecoder.Decode(seed, _ => null))
+        {
+            expected = Cv2.Mean(decoded.Image);
+        }
+        // As the Go/Python clients of the original design send it: JSON only, no frame headers.
+        await frames.ProduceRawAsync("legacy", seed, []);
+
+        await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, $"group-{Guid.NewGuid():N}");
+        results.ReadUntil(1, s_deadline);
+
+        var record = results.Records().Single();
+        Assert.Equal("legacy", record.Camera);
+        Assert.Null(record.Sequence);
+        Assert.Equal(expected.Val0, record.Values["blue"], 9);
+        Assert.Equal(expected.Val1, record.Values["green"], 9);
+        Assert.Equal(expected.Val2, record.Values["red"], 9);
+        Assert.Equal(0, host.Statistics.PoisonMessages);
+    }
+
+    [Fact]
     public void A_missing_group_id_stops_the_start_with_the_setting_to_fix()
     {
         var builder = WebApplication.CreateBuilder();
