@@ -50,6 +50,13 @@ public sealed class BrokerOptions : IValidatableObject
     [Range(0, int.MaxValue)]
     public int MaxRequestBytes { get; set; }
 
+    /// <summary>
+    /// How long a client may take to send the rest of a request frame or to read a response before its connection is
+    /// closed (idle connections between requests are not affected).
+    /// </summary>
+    [Range(100, int.MaxValue)]
+    public int ClientStallTimeoutMs { get; set; } = 30_000;
+
     /// <summary>Per-partition byte limit of retention (null = unlimited).</summary>
     [Range(1, long.MaxValue)]
     public long? RetentionBytes { get; set; }

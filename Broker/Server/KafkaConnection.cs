@@ -19,6 +19,7 @@ internal sealed partial class KafkaConnection(
     ApiRegistry registry,
     BrokerMetrics metrics,
     int maxRequestBytes,
+    TimeSpan stallTimeout,
     ILogger logger)
 {
     /// <summary>ApiKey + ApiVersion + CorrelationId + ClientId length: the smallest possible request header.</summary>
@@ -37,11 +38,15 @@ internal sealed partial class KafkaConnection(
         var sizePrefix = new byte[4];
         using var stream = new NetworkStream(socket, ownsSocket: true);
         var response = new KafkaWriter(InitialResponseCapacity);
+        // Armed only while a frame body is arriving or a response is being written: an idle client is fine, one that
+        // sends half a frame or stops reading its responses is cut off instead of holding buffers forever.
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = stall.Token;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!token.IsCancellationRequested)
             {
-                if (!await ReadFrameStartAsync(stream, sizePrefix, cancellationToken))
+                if (!await ReadFrameStartAsync(stream, sizePrefix, token))
                 {
                     break;
                 }
@@ -57,9 +62,11 @@ internal sealed partial class KafkaConnection(
                 var buffer = ArrayPool<byte>.Shared.Rent(size);
                 try
                 {
-                    await stream.ReadExactlyAsync(buffer.AsMemory(0, size), cancellationToken);
+                    stall.CancelAfter(stallTimeout);
+                    await stream.ReadExactlyAsync(buffer.AsMemory(0, size), token);
+                    stall.CancelAfter(Timeout.InfiniteTimeSpan);
                     metrics.BytesIn(size + 4L);
-                    if (!await HandleAsync(stream, buffer.AsMemory(0, size), response, cancellationToken))
+                    if (!await HandleAsync(stream, buffer.AsMemory(0, size), response, stall, token))
                     {
                         break;
                     }
@@ -80,6 +87,10 @@ internal sealed partial class KafkaConnection(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Broker shutdown.
+        }
+        catch (OperationCanceledException) when (stall.IsCancellationRequested)
+        {
+            LogClientStalled(id, _remote, (long)stallTimeout.TotalMilliseconds);
         }
         catch (EndOfStreamException)
         {
@@ -110,7 +121,8 @@ internal sealed partial class KafkaConnection(
     }
 
     /// <summary>Handles one request; false means close the connection.</summary>
-    private async ValueTask<bool> HandleAsync(NetworkStream stream, ReadOnlyMemory<byte> frame, KafkaWriter response, CancellationToken cancellationToken)
+    private async ValueTask<bool> HandleAsync(
+        NetworkStream stream, ReadOnlyMemory<byte> frame, KafkaWriter response, CancellationTokenSource stall, CancellationToken cancellationToken)
     {
         var header = frame.Span;
         var apiKey = BinaryPrimitives.ReadInt16BigEndian(header);
@@ -128,7 +140,7 @@ internal sealed partial class KafkaConnection(
             // UNSUPPORTED_VERSION and our ranges, so the client retries with a version we speak.
             registry.ApiVersions.WriteUnsupportedVersionResponse(response);
             LogApiVersionsDowngrade(id, apiVersion);
-            await SendAsync(stream, response, sizeAt, cancellationToken);
+            await SendAsync(stream, response, sizeAt, stall, cancellationToken);
             metrics.RequestHandled(apiName);
             return true;
         }
@@ -156,7 +168,7 @@ internal sealed partial class KafkaConnection(
             metrics.RequestHandled(apiName);
             if (respond)
             {
-                await SendAsync(stream, response, sizeAt, cancellationToken);
+                await SendAsync(stream, response, sizeAt, stall, cancellationToken);
             }
 
             return true;
@@ -173,10 +185,13 @@ internal sealed partial class KafkaConnection(
         }
     }
 
-    private async ValueTask SendAsync(NetworkStream stream, KafkaWriter response, int sizeAt, CancellationToken cancellationToken)
+    private async ValueTask SendAsync(
+        NetworkStream stream, KafkaWriter response, int sizeAt, CancellationTokenSource stall, CancellationToken cancellationToken)
     {
         response.PatchInt32(sizeAt, response.Length - 4);
+        stall.CancelAfter(stallTimeout);
         await stream.WriteAsync(response.WrittenMemory, cancellationToken);
+        stall.CancelAfter(Timeout.InfiniteTimeSpan);
         metrics.BytesOut(response.Length);
     }
 
@@ -208,6 +223,10 @@ internal sealed partial class KafkaConnection(
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error,
         Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: {ApiName} v{ApiVersion} handler failed")]
     private partial void LogHandlerFailed(Exception exception, long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName, short apiVersion);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning,
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: the client sent part of a request or stopped reading responses for {StallTimeoutMs} ms")]
+    private partial void LogClientStalled(long connectionId, EndPoint? remoteEndPoint, long stallTimeoutMs);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Debug,
         Message = "Connection {ConnectionId}: ApiVersions v{ApiVersion} answered with UNSUPPORTED_VERSION and our ranges")]

@@ -84,7 +84,8 @@ public sealed partial class KafkaServer(
 
             socket.NoDelay = true;
             var id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new KafkaConnection(socket, id, registry, metrics, maxRequestBytes, logger);
+            var connection = new KafkaConnection(
+                socket, id, registry, metrics, maxRequestBytes, TimeSpan.FromMilliseconds(_options.ClientStallTimeoutMs), logger);
             var running = RunConnectionAsync(connection, cancellationToken);
             _connections[id] = running;
             if (running.IsCompleted)

@@ -113,6 +113,56 @@ public sealed class BrokerProcessTests
     }
 
     [Fact]
+    public async Task Clients_that_stall_are_cut_off_while_others_keep_being_served()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
+        {
+            Environment = new Dictionary<string, string> { ["Broker__ClientStallTimeoutMs"] = "1000" },
+        });
+        var topic = UniqueTopic("stall");
+        await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
+        using var producer = new ProducerBuilder<Null, byte[]>(KafkaTestClients.Producer(broker.BootstrapServers)).Build();
+        for (var i = 0; i < 20; i++)
+        {
+            producer.Produce(topic, new Message<Null, byte[]> { Value = new byte[100_000] });
+        }
+
+        Assert.Equal(0, producer.Flush(Deadline));
+
+        // Half a frame, then silence.
+        await using var halfFrame = await RawKafkaConnection.ConnectAsync(broker.BootstrapServers);
+        await halfFrame.SendRawAsync([.. RawKafkaConnection.BigEndian32(1000), 0, 18, 0, 0]);
+
+        // Many 2 MB fetches, none of whose responses is ever read.
+        await using var deaf = await RawKafkaConnection.ConnectAsync(broker.BootstrapServers);
+        deaf.Socket.ReceiveBufferSize = 4096;
+        byte[] fetch =
+        [
+            .. RawKafkaConnection.BigEndian32(-1), .. RawKafkaConnection.BigEndian32(0), .. RawKafkaConnection.BigEndian32(1),
+            .. RawKafkaConnection.BigEndian32(50_000_000), 0, .. RawKafkaConnection.BigEndian32(1), .. RawKafkaConnection.String16(topic),
+            .. RawKafkaConnection.BigEndian32(1), .. RawKafkaConnection.BigEndian32(0), .. RawKafkaConnection.BigEndian64(0),
+            .. RawKafkaConnection.BigEndian32(50_000_000),
+        ];
+        for (var i = 0; i < 50; i++)
+        {
+            await deaf.SendAsync(1, 4, fetch);
+        }
+
+        Assert.True(await halfFrame.WaitForCloseAsync(TimeSpan.FromSeconds(10)), "a half-sent frame kept its connection open");
+        var deafEndPoint = $"from 127.0.0.1:{((IPEndPoint)deaf.Socket.LocalEndPoint!).Port}:";
+        await broker.WaitForOutputAsync(l => l.Contains(deafEndPoint, StringComparison.Ordinal) && l.Contains("stopped reading responses", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.True(await deaf.WaitForCloseAsync(TimeSpan.FromSeconds(10)), "the broker kept a connection that never reads");
+
+        // Everyone else is served throughout.
+        var report = await producer.ProduceAsync(topic, new Message<Null, byte[]> { Value = [42] });
+        Assert.Equal(20, report.Offset.Value);
+        using var consumer = new ConsumerBuilder<Null, byte[]>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, 20));
+        Assert.Equal([42], Assert.Single(ConsumeExactly(consumer, 1)).Message.Value);
+        Assert.False(broker.HasExited);
+    }
+
+    [Fact]
     public async Task Sigterm_stops_the_broker_cleanly()
     {
         await using var broker = await BrokerProcess.StartAsync();
