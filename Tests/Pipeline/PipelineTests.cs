@@ -108,6 +108,22 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         Assert.True(twice.Count == 0, $"processed twice: {string.Join(", ", twice.Take(10))}");
     }
 
+    [Theory]
+    [InlineData("consumer")]
+    [InlineData("consumer2")]
+    public async Task Each_consumer_links_its_live_view_from_the_dashboard(string resource)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var linked = await pipeline.App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => e.Snapshot.Urls.Any(u => u.DisplayProperties.DisplayName == "Live view"), timeout.Token);
+        var url = linked.Snapshot.Urls.First(u => u.DisplayProperties.DisplayName == "Live view").Url;
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var page = await http.GetAsync(url, timeout.Token);
+        Assert.True(page.IsSuccessStatusCode, $"{url} answered {(int)page.StatusCode}");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+    }
+
     private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
 
     private static int Count(IReadOnlyList<AnalysisResult> all, string group, string camera) =>
