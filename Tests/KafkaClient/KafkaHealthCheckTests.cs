@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Tests.KafkaClient;
 
@@ -29,6 +30,39 @@ public sealed class KafkaHealthCheckTests
         Assert.Equal(HealthStatus.Unhealthy, entry.Value.Status);
         Assert.Contains("did not answer a metadata request within 1 s", entry.Value.Description, StringComparison.Ordinal);
         Assert.Equal(HealthStatus.Unhealthy, again.Status);
+    }
+
+    [Fact]
+    public async Task Clients_are_disposed_safely_while_librdkafka_is_logging_connection_failures()
+    {
+        // Regression: a log handler touching the client while librdkafka destroyed it segfaulted the process.
+        for (var round = 0; round < 8; round++)
+        {
+            var logs = new AspirePipeline.Tests.Producer.TestLogSink();
+            var builder = KafkaSettingsTests.Builder(new()
+            {
+                ["ConnectionStrings:kafka"] = $"127.0.0.1:{UnusedPort()}",
+                ["Aspire:Confluent:Kafka:Consumer:Config:GroupId"] = "g",
+                ["Aspire:Confluent:Kafka:Producer:Config:ReconnectBackoffMs"] = "10",
+            });
+            builder.Logging.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug);
+            builder.AddKafkaProducer<string, byte[]>("kafka");
+            builder.AddKafkaConsumer<string, byte[]>("kafka");
+            using (var host = builder.Build())
+            {
+                host.Services.GetRequiredService<Confluent.Kafka.IProducer<string, byte[]>>();
+                host.Services.GetRequiredService<Confluent.Kafka.IConsumer<string, byte[]>>().Subscribe("t");
+                var until = DateTime.UtcNow.AddSeconds(10);
+                while (!logs.Entries.Any(entry => entry.Message.Contains("Connection refused", StringComparison.Ordinal)))
+                {
+                    Assert.True(DateTime.UtcNow < until, "librdkafka logged no connection failure");
+                    await Task.Delay(20);
+                }
+                // Never connected: the refusals are start-up noise, not warnings.
+                Assert.DoesNotContain(logs.Entries, entry => entry.Level > Microsoft.Extensions.Logging.LogLevel.Debug
+                    && entry.Message.Contains("Connection refused", StringComparison.Ordinal));
+            }
+        }
     }
 
     internal static int UnusedPort()

@@ -155,6 +155,28 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.Equal(0, watermarks.High.Value);
     }
 
+    [Fact]
+    public async Task Frames_kafka_never_acknowledges_are_counted_as_dropped_and_logged_not_lost_silently()
+    {
+        await using var producer = await ProducerTestHost.StartAsync(
+            $"127.0.0.1:{AspirePipeline.Tests.KafkaClient.KafkaHealthCheckTests.UnusedPort()}", "frames", new Dictionary<string, string?>
+            {
+                ["Producer:Camera:Url"] = "synthetic://?width=64&height=48&fps=20",
+                ["Aspire:Confluent:Kafka:Producer:Config:MessageTimeoutMs"] = "1000",
+            });
+        var camera = producer.Camera("camera");
+
+        await Eventually.HoldsAsync(() => camera.DroppedFor("delivery-failed") >= 10, Deadline,
+            () => $"dropped: {string.Join(", ", camera.Dropped)}");
+
+        Assert.Equal(0, camera.Published);
+        Assert.True(camera.Captured >= camera.DroppedFor("delivery-failed"));
+        Assert.Contains("Local_MsgTimedOut", camera.LastError, StringComparison.Ordinal);
+        // Throttled: one line per reason per interval, not one per frame.
+        var logged = producer.Logs.Entries.Count(entry => entry.Level == LogLevel.Error && entry.Message.Contains("delivery-failed", StringComparison.Ordinal));
+        Assert.InRange(logged, 1, 2);
+    }
+
     private static ActivityListener ListenToProducerSpans(ConcurrentQueue<Activity> stopped)
     {
         var listener = new ActivityListener
