@@ -33,6 +33,7 @@ internal static class LiveViewPage
               <tr><th>Last frame</th><td id="last">-</td></tr>
               <tr><th>Last value</th><td id="value">-</td></tr>
               <tr><th>Poison / skipped</th><td id="rejected">-</td></tr>
+              <tr><th>Missing / repeated</th><td id="sequence">-</td></tr>
               <tr><th>Partitions</th><td id="partitions">-</td></tr>
             </table>
           </main>
@@ -55,6 +56,7 @@ internal static class LiveViewPage
                 show('last', t.lastCamera ? `${t.lastCamera} #${t.lastSequence ?? '-'}` : '-');
                 show('value', number(t.lastValue, 3));
                 show('rejected', `${t.poisonMessages} / ${t.skippedFrames}`);
+                show('sequence', `${t.missingFrames} / ${t.repeatedFrames}`);
                 show('partitions', t.assignedPartitions.join(', ') || 'none');
               } catch (e) {
                 show('fps', 'unavailable');

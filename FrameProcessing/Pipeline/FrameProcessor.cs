@@ -36,6 +36,7 @@ internal sealed partial class FrameProcessor(
     private const string UnknownCamera = "unknown";
 
     private readonly FrameProcessingOptions _options = options.Value;
+    private readonly SequenceTracker _sequences = new();
     private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
     {
         if (report.Error.IsError)
@@ -105,6 +106,10 @@ internal sealed partial class FrameProcessor(
                 ?? (message.Timestamp.Type == TimestampType.NotAvailable ? null : message.Timestamp.UtcDateTime);
             double? latencyMs = capturedAt is { } captured ? (processedAt - captured).TotalMilliseconds : null;
 
+            if (metadata.Sequence is { } sequence)
+            {
+                TrackSequence(cameraId, sequence, result);
+            }
             statistics.RecordProcessed(cameraId, metadata.Sequence, analysis.Value, latencyMs);
             telemetry.RecordProcessed(processingMs, latencyMs);
             activity?.SetTag("analysis.name", analyzer.Name);
@@ -121,6 +126,24 @@ internal sealed partial class FrameProcessor(
         }
 
         StoreOffset(result);
+    }
+
+    private void TrackSequence(string cameraId, long sequence, ConsumeResult<byte[], byte[]> result)
+    {
+        var step = _sequences.Observe(cameraId, sequence);
+        switch (step.Kind)
+        {
+            case SequenceStepKind.Gap:
+                statistics.RecordMissing(step.Frames);
+                telemetry.RecordSequenceGap(step.Frames);
+                LogSequenceGap(cameraId, sequence - step.Frames - 1, sequence, step.Frames, result.Partition.Value, result.Offset.Value);
+                break;
+            case SequenceStepKind.Repeat:
+                statistics.RecordRepeated();
+                telemetry.RecordRepeated();
+                LogSequenceRepeat(cameraId, sequence, result.Partition.Value, result.Offset.Value);
+                break;
+        }
     }
 
     private void PublishLiveFrame(Mat image, string cameraId, long? sequence, FrameAnalysis analysis)
@@ -246,6 +269,14 @@ internal sealed partial class FrameProcessor(
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Result record for {Topic} not delivered: {ErrorCode} {Reason}")]
     private static partial void LogResultNotDelivered(ILogger logger, string topic, ErrorCode errorCode, string reason);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Debug,
+        Message = "Camera {CameraId} jumped from frame {Previous} to {Sequence}: {Missing} frames not seen here (skipped, dropped upstream, or handled by another member) at partition {Partition} offset {Offset}")]
+    private partial void LogSequenceGap(string cameraId, long previous, long sequence, long missing, int partition, long offset);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Debug,
+        Message = "Camera {CameraId} frame {Sequence} seen again (redelivered, or the producer restarted its count) at partition {Partition} offset {Offset}")]
+    private partial void LogSequenceRepeat(string cameraId, long sequence, int partition, long offset);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Could not draw live view frame {CameraId}#{Sequence}")]
     private partial void LogLiveFrameFailed(Exception exception, string cameraId, long? sequence);

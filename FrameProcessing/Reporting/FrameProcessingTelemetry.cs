@@ -16,6 +16,8 @@ public sealed class FrameProcessingTelemetry
     public const string CaptureToProcessedLatency = "consumer.frames.latency";
     public const string PoisonMessages = "consumer.poison_messages";
     public const string FramesSkipped = "consumer.frames.skipped";
+    public const string SequenceGaps = "consumer.frames.sequence_gaps";
+    public const string FramesRepeated = "consumer.frames.repeated";
     public const string AnalysisValue = "consumer.analysis.value";
     public const string Lag = "consumer.lag";
 
@@ -33,6 +35,8 @@ public sealed class FrameProcessingTelemetry
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _poison;
     private readonly Counter<long> _skipped;
+    private readonly Counter<long> _gaps;
+    private readonly Counter<long> _repeated;
     private readonly KeyValuePair<string, object?> _group;
 
     public FrameProcessingTelemetry(IMeterFactory meterFactory, ConsumerIdentity identity, ProcessingStatistics statistics)
@@ -54,6 +58,11 @@ public sealed class FrameProcessingTelemetry
             "Messages that were not valid frames, sent to the dead-letter topic.");
         _skipped = meter.CreateCounter<long>(FramesSkipped, "{frame}",
             "Frames passed over by skipping to the newest frame when lagging.");
+
+        _gaps = meter.CreateCounter<long>(SequenceGaps, "{frame}",
+            "Frames missing between consecutive sequence numbers of a camera as this process saw them.");
+        _repeated = meter.CreateCounter<long>(FramesRepeated, "{frame}",
+            "Frames whose sequence number this process had already passed (redelivery or a restarted producer).");
 
         var analyzer = new KeyValuePair<string, object?>(AnalyzerTag, identity.Analyzer);
         meter.CreateObservableGauge(AnalysisValue, () => statistics.LatestValues().Select(latest =>
@@ -77,4 +86,8 @@ public sealed class FrameProcessingTelemetry
     public void RecordPoison(string reason) => _poison.Add(1, _group, new(ReasonTag, reason));
 
     public void RecordSkipped(long frames) => _skipped.Add(frames, _group);
+
+    public void RecordSequenceGap(long frames) => _gaps.Add(frames, _group);
+
+    public void RecordRepeated() => _repeated.Add(1, _group);
 }

@@ -19,6 +19,8 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     private long _framesProcessed;
     private long _poisonMessages;
     private long _skippedFrames;
+    private long _missingFrames;
+    private long _repeatedFrames;
     private int[] _assignedPartitions = [];
     private LastFrame? _lastFrame;
     private StatisticsSnapshot _snapshot = StatisticsSnapshot.Empty;
@@ -28,6 +30,12 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
     public long PoisonMessages => Interlocked.Read(ref _poisonMessages);
     public long SkippedFrames => Interlocked.Read(ref _skippedFrames);
+
+    /// <summary>Frames missing from the sequence of a camera as seen by this process.</summary>
+    public long MissingFrames => Interlocked.Read(ref _missingFrames);
+
+    /// <summary>Frames whose sequence number this process had already passed.</summary>
+    public long RepeatedFrames => Interlocked.Read(ref _repeatedFrames);
 
     /// <summary>Set once the group coordinator has answered with an assignment (possibly empty).</summary>
     public bool HasJoinedGroup => Volatile.Read(ref _hasJoinedGroup);
@@ -60,6 +68,10 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     public void RecordPoison() => Interlocked.Increment(ref _poisonMessages);
 
     public void RecordSkipped(long frames) => Interlocked.Add(ref _skippedFrames, frames);
+
+    public void RecordMissing(long frames) => Interlocked.Add(ref _missingFrames, frames);
+
+    public void RecordRepeated() => Interlocked.Increment(ref _repeatedFrames);
 
     public void SetLag(int partition, long lag) => _lags[partition] = Math.Max(0, lag);
 
@@ -113,6 +125,8 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
             FramesProcessed: FramesProcessed,
             PoisonMessages: PoisonMessages,
             SkippedFrames: SkippedFrames,
+            MissingFrames: MissingFrames,
+            RepeatedFrames: RepeatedFrames,
             LastCamera: last?.CameraId,
             LastSequence: last?.Sequence,
             LastValue: last?.Value,
@@ -140,10 +154,12 @@ public sealed record StatisticsSnapshot(
     long FramesProcessed,
     long PoisonMessages,
     long SkippedFrames,
+    long MissingFrames,
+    long RepeatedFrames,
     string? LastCamera,
     long? LastSequence,
     double? LastValue,
     IReadOnlyList<int> AssignedPartitions)
 {
-    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, null, null, null, []);
+    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, 0, 0, null, null, null, []);
 }

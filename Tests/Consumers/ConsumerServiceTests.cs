@@ -52,6 +52,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         {
             results.ReadUntil(50, s_deadline);
             Assert.Equal(20, second.Statistics.FramesProcessed);
+            Assert.Equal((0L, 0L), (second.Statistics.MissingFrames, second.Statistics.RepeatedFrames));
         }
         Assert.Equal([25L, 25L], Committed(group, topics.Frames, partitions: 2));
 
@@ -191,6 +192,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         results.ReadUntil(4, s_deadline);
         Assert.Equal([29L, 30L, 31L, 32L], results.Records().Select(record => record.Sequence!.Value));
         Assert.Equal(29, host.Statistics.SkippedFrames);
+        Assert.Equal(0, host.Statistics.MissingFrames);
     }
 
     [Fact]
@@ -218,6 +220,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             $"expected 30 result records, found {results.Messages.Count}: the new member repeated processed frames");
         Assert.Equal(30, records.Select(record => (record.Camera, record.Sequence)).Distinct().Count());
         Assert.Equal(30, first.Statistics.FramesProcessed + second.Statistics.FramesProcessed);
+        Assert.Equal(0, first.Statistics.RepeatedFrames + second.Statistics.RepeatedFrames);
         Assert.True(second.Statistics.FramesProcessed > 0, "the second member processed its partition's new frames");
     }
 
