@@ -26,7 +26,13 @@ if (normalized is null)
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = null });
 builder.Configuration.AddCommandLine(normalized, BrokerCommandLine.SwitchMappings);
-builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+// Logs go to stderr so stdout carries only the "listening on" line launchers parse; a launcher that prefers
+// informational logs on stdout (Aspire shows stderr as errors) sets Logging:Console:LogToStandardErrorThreshold.
+if (builder.Configuration["Logging:Console:LogToStandardErrorThreshold"] is null)
+{
+    builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+}
+
 builder.Services.AddOptions<BrokerOptions>()
     .BindConfiguration(BrokerOptions.SectionName)
     .ValidateDataAnnotations()

@@ -136,7 +136,7 @@ public sealed partial class KafkaServer(
     }
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
-        Message = "Kafka broker node {NodeId} listening on {Address}:{Port}, advertised as {AdvertisedHost}")]
+        Message = "Kafka broker node {NodeId} accepting connections on {Address}:{Port}, advertised as {AdvertisedHost}")]
     private partial void LogListening(string address, int port, string advertisedHost, int nodeId);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Accepting a connection failed: {Reason}")]
