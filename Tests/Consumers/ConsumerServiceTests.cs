@@ -225,6 +225,37 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Frames_in_flight_when_partitions_are_revoked_are_finished_and_committed_not_repeated_by_the_new_owner()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 2);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await frames.ProduceAsync("cam-0", 0, 60, partition: 0);
+        await frames.ProduceAsync("cam-1", 0, 60, partition: 1);
+
+        // A slow analysis keeps the channel full, so the rebalance finds frames handed over but not yet processed;
+        // frequent heartbeats make the busy member hear of the rebalance at once.
+        var settings = new Dictionary<string, string?>(s_noTimedCommits)
+        {
+            ["Aspire:Confluent:Kafka:Consumer:Config:HeartbeatIntervalMs"] = "300",
+            ["FrameProcessing:ChannelCapacity"] = "32",
+        };
+        await using var first = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
+        await Eventually.WaitUntilAsync(() => first.Statistics.FramesProcessed >= 5, s_deadline, "the first member is busy");
+        await using var second = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
+        await Eventually.WaitUntilAsync(
+            () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
+            s_deadline, "the two members share the two partitions");
+        Assert.True(first.Statistics.FramesProcessed < 120, "the rebalance happened while frames were still queued");
+
+        results.ReadUntil(120, TimeSpan.FromSeconds(90));
+        var records = results.ReadToEnd(s_deadline).Count == 120 ? results.Records() : throw new Xunit.Sdk.XunitException(
+            $"expected 120 result records, found {results.Messages.Count}: frames in flight at the rebalance were processed twice");
+        Assert.Equal(120, records.Select(record => (record.Camera, record.Sequence)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task The_motion_consumer_scores_still_frames_zero_and_moving_ones_above_zero()
     {
         var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
@@ -347,5 +378,24 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             line.Append((char)buffer[0]);
         }
         throw new EndOfStreamException("The MJPEG stream ended before a frame arrived.");
+    }
+
+    /// <summary>The mean-intensity analysis after real extra work (repeated blurs), tens of milliseconds per frame.</summary>
+    public sealed class SlowMeanAnalyzer : IFrameAnalyzer
+    {
+        private readonly MeanIntensityAnalyzer _inner = new();
+
+        public string Name => "slow-mean-intensity";
+
+        public FrameAnalysis Analyze(string cameraId, Mat image)
+        {
+            using var blurred = new Mat();
+            image.CopyTo(blurred);
+            for (var pass = 0; pass < 16; pass++)
+            {
+                Cv2.GaussianBlur(blurred, blurred, new Size(31, 31), 0);
+            }
+            return _inner.Analyze(cameraId, blurred);
+        }
     }
 }
