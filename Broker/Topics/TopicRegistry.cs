@@ -28,8 +28,15 @@ public sealed partial class TopicRegistry : IDisposable
         _logger = logger;
         foreach (var (name, partitions) in store.ExistingTopics)
         {
-            _topics[name] = OpenTopic(name, partitions, new Dictionary<string, string?>());
-            LogTopicRecovered(name, partitions);
+            var topic = OpenTopic(name, partitions, new Dictionary<string, string?>());
+            var idempotentBatches = 0;
+            foreach (var partition in topic.Partitions)
+            {
+                idempotentBatches += partition.RecoverProducerState();
+            }
+
+            _topics[name] = topic;
+            LogTopicRecovered(name, partitions, idempotentBatches);
         }
     }
 
@@ -176,8 +183,9 @@ public sealed partial class TopicRegistry : IDisposable
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions")]
     private partial void LogTopicCreated(string topic, int partitions);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Recovered topic {Topic} with {Partitions} partitions from storage")]
-    private partial void LogTopicRecovered(string topic, int partitions);
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
+        Message = "Recovered topic {Topic} with {Partitions} partitions from storage ({IdempotentBatches} recent idempotent batches remembered for deduplication)")]
+    private partial void LogTopicRecovered(string topic, int partitions, int idempotentBatches);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Deleted topic {Topic}")]
     private partial void LogTopicDeleted(string topic);

@@ -76,6 +76,37 @@ public sealed class BrokerProcessTests
         Assert.All(Enumerable.Range(0, 300), i => Assert.Contains($"v{i}", values));
     }
 
+    [Fact]
+    public async Task Idempotent_retry_after_a_crash_is_still_recognised_as_a_duplicate()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
+        var topic = UniqueTopic("dedup-restart");
+        await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
+        const long producerId = 777_000_001;
+        var first = RawKafkaConnection.RecordBatch(["a", "b", "c"], producerId, 0, baseSequence: 0);
+        var second = RawKafkaConnection.RecordBatch(["d"], producerId, 0, baseSequence: 3);
+
+        async Task<(short Error, long BaseOffset)> ProduceAsync(byte[] batch)
+        {
+            await using var connection = await RawKafkaConnection.ConnectAsync(broker.BootstrapServers);
+            await connection.SendAsync(0, 3, RawKafkaConnection.ProduceBody(topic, 0, batch));
+            return RawKafkaConnection.ParseProduceResponse((await connection.ReceiveAsync()).Body);
+        }
+
+        Assert.Equal((0, 0L), await ProduceAsync(first));
+        Assert.Equal((0, 3L), await ProduceAsync(second));
+        broker.Kill();
+        await broker.RestartAsync();
+
+        // The producer never saw the acknowledgements and retries both: same offsets, nothing appended twice.
+        Assert.Equal((0, 0L), await ProduceAsync(first));
+        Assert.Equal((0, 3L), await ProduceAsync(second));
+        Assert.Equal((0, 4L), await ProduceAsync(RawKafkaConnection.RecordBatch(["e"], producerId, 0, baseSequence: 4)));
+        using var consumer = new ConsumerBuilder<Null, string>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        Assert.Equal(["a", "b", "c", "d", "e"], ConsumeExactly(consumer, 5).Select(m => m.Message.Value));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
