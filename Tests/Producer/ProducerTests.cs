@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
@@ -112,6 +113,8 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
     public async Task Synthetic_source_publishes_decodable_moving_frames_of_the_configured_size(FrameEncoding encoding)
     {
         var topic = await fixture.CreateTopicAsync();
+        var measured = new ConcurrentDictionary<string, double>();
+        using var meters = ListenToProducerMetrics(measured);
         await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
         {
             ["Producer:Cameras:0:Id"] = "synthetic-1",
@@ -129,6 +132,14 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.Equal(new Size(160, 120), last.Image.Size());
         Assert.True(Cv2.Norm(first.Image, last.Image, NormTypes.L1) > 0, "the synthetic picture does not move");
         Assert.Equal(0, producer.Camera("synthetic-1").Dropped.Values.Sum());
+
+        meters.RecordObservableInstruments();
+        Assert.True(measured.GetValueOrDefault("producer.frames.captured") >= 10);
+        Assert.True(measured.GetValueOrDefault("producer.frames.published") >= 10);
+        Assert.True(measured.GetValueOrDefault("producer.camera.connected") >= 1);
+        var frameBytes = encoding == FrameEncoding.RawBgr ? 160 * 120 * 3 : 160 * 120 * 4 * 4 / 3;
+        Assert.InRange(measured.GetValueOrDefault("producer.frame.size"), frameBytes, frameBytes + 100);
+        Assert.InRange(measured.GetValueOrDefault("producer.capture_to_publish.duration"), 0.01, 10_000);
     }
 
     [Fact]
@@ -175,6 +186,28 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         // Throttled: one line per reason per interval, not one per frame.
         var logged = producer.Logs.Entries.Count(entry => entry.Level == LogLevel.Error && entry.Message.Contains("delivery-failed", StringComparison.Ordinal));
         Assert.InRange(logged, 1, 2);
+    }
+
+    /// <summary>Keeps, per instrument of the Producer's meter, the last value seen (counters: the running sum).</summary>
+    private static MeterListener ListenToProducerMetrics(ConcurrentDictionary<string, double> measured)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "AspirePipeline.Producer")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        void Record(Instrument instrument, double value) =>
+            measured.AddOrUpdate(instrument.Name, value, (_, sum) => instrument is Counter<long> ? sum + value : value);
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Record(instrument, value));
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Record(instrument, value));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument, value));
+        listener.Start();
+        return listener;
     }
 
     private static ActivityListener ListenToProducerSpans(ConcurrentQueue<Activity> stopped)
