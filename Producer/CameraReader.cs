@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Threading.Channels;
 using AspirePipeline.Producer.Sources;
 using Microsoft.Extensions.Logging;
@@ -66,9 +65,9 @@ internal sealed partial class CameraReader(
                 {
                     break;
                 }
-                catch (Exception exception) when (exception is CameraStreamException or IOException or Win32Exception
-                    or OpenCvSharp.OpenCVException or InvalidOperationException)
+                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
+                    // Whatever broke this stream, the camera loop must survive it: reopen with backoff.
                     failures++;
                     status.OnLost(exception.Message);
                     if (connected || failures == 1)

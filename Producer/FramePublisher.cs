@@ -60,7 +60,7 @@ internal sealed partial class FramePublisher(
         {
             encoded = _encoder.Encode(frame.Image, camera.Id, sequence, frame.CaptureTimestampMicros);
         }
-        catch (FrameFormatException exception)
+        catch (Exception exception) when (exception is FrameFormatException or OpenCvSharp.OpenCVException)
         {
             Drop(DropReasons.EncodeFailed, exception.Message);
             if (_throttle.ShouldLog(DropReasons.EncodeFailed, out var suppressed))

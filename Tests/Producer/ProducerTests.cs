@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
+using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -186,6 +187,52 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         // Throttled: one line per reason per interval, not one per frame.
         var logged = producer.Logs.Entries.Count(entry => entry.Level == LogLevel.Error && entry.Message.Contains("delivery-failed", StringComparison.Ordinal));
         Assert.InRange(logged, 1, 2);
+    }
+
+    [Fact]
+    public async Task Broker_restart_loses_no_acknowledged_frame()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
+        var topic = $"restart-{Guid.NewGuid():N}"[..20];
+        await using var producer = await ProducerTestHost.StartAsync(broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Camera:Url"] = "synthetic://?width=160&height=120&fps=20",
+        });
+        var camera = producer.Camera("camera");
+        await Eventually.HoldsAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published} before the restart");
+
+        broker.Kill();
+        var acknowledgedBeforeKill = camera.LastPublishedSequence;
+        await broker.RestartAsync();
+        await Eventually.HoldsAsync(() => camera.LastPublishedSequence >= acknowledgedBeforeKill + 20, Deadline,
+            () => $"last acknowledged sequence {camera.LastPublishedSequence} (was {acknowledgedBeforeKill}); dropped {string.Join(", ", camera.Dropped)}");
+
+        var lastAcknowledged = camera.LastPublishedSequence;
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = $"restart-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = 100,
+        }).Build();
+        var partitions = Enumerable.Range(0, 3).Select(partition => new TopicPartitionOffset(topic, partition, Offset.Beginning));
+        consumer.Assign(partitions);
+        var sequences = new List<long>();
+        var until = DateTime.UtcNow + Deadline;
+        while ((sequences.Count == 0 || sequences.Max() < lastAcknowledged) && DateTime.UtcNow < until)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                sequences.Add(FrameMetadata.ReadHeaders(result.Message.Headers.AsLookup())!.Sequence!.Value);
+            }
+        }
+
+        var missing = Enumerable.Range(0, (int)lastAcknowledged + 1).Select(value => (long)value).Except(sequences).ToList();
+        var dropped = camera.DroppedFor("delivery-failed");
+        Assert.True(missing.Count <= dropped, $"frames missing from Kafka: {string.Join(", ", missing.Take(20))}; counted as dropped: {dropped}");
+        Assert.Equal(sequences.Count, sequences.Distinct().Count());
+        Assert.Equal(sequences.Order(), sequences);
     }
 
     /// <summary>Keeps, per instrument of the Producer's meter, the last value seen (counters: the running sum).</summary>
