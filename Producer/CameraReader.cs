@@ -43,11 +43,11 @@ internal sealed partial class CameraReader(
                             {
                                 status.OnReconnected();
                                 metrics.Reconnected(camera.Id);
-                                LogReconnected(logger, camera.Id, camera.Url, failures);
+                                LogReconnected(logger, camera.Id, CameraUrl.Redact(camera.Url), failures);
                             }
                             else
                             {
-                                LogConnected(logger, camera.Id, camera.Url, frame.Image.Width, frame.Image.Height);
+                                LogConnected(logger, camera.Id, CameraUrl.Redact(camera.Url), frame.Image.Width, frame.Image.Height);
                             }
                             everConnected = true;
                             failures = 0;
@@ -69,14 +69,14 @@ internal sealed partial class CameraReader(
                 {
                     // Whatever broke this stream, the camera loop must survive it: reopen with backoff.
                     failures++;
-                    status.OnLost(exception.Message);
+                    status.OnLost(CameraUrl.RedactIn(exception.Message, camera.Url));
                     if (connected || failures == 1)
                     {
-                        LogLost(logger, camera.Id, camera.Url, delay.TotalSeconds, exception.Message);
+                        LogLost(logger, camera.Id, CameraUrl.Redact(camera.Url), delay.TotalSeconds, CameraUrl.RedactIn(exception.Message, camera.Url));
                     }
                     else
                     {
-                        LogStillDown(logger, camera.Id, failures, delay.TotalSeconds, exception.Message);
+                        LogStillDown(logger, camera.Id, failures, delay.TotalSeconds, CameraUrl.RedactIn(exception.Message, camera.Url));
                     }
                 }
                 finally

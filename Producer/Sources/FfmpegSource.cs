@@ -19,6 +19,7 @@ internal sealed partial class FfmpegSource : IFrameSource
     private readonly Process _process;
     private readonly Stream _stdout;
     private readonly string _url;
+    private readonly string _redactedUrl;
     private readonly TaskCompletionSource<(int Width, int Height)> _size = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeSpan _stallTimeout;
     private readonly ConcurrentQueue<string> _stderr = new();
@@ -30,6 +31,7 @@ internal sealed partial class FfmpegSource : IFrameSource
         _process = process;
         _stdout = process.StandardOutput.BaseStream;
         _url = url;
+        _redactedUrl = CameraUrl.Redact(url);
         _stallTimeout = stallTimeout;
         _logger = logger;
         _stderrPump = PumpStderrAsync();
@@ -62,7 +64,7 @@ internal sealed partial class FfmpegSource : IFrameSource
         arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-"]);
 
         var process = Start("ffmpeg", arguments);
-        LogStarted(logger, camera.Id, camera.Url, process.Id);
+        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id);
         return new FfmpegSource(process, camera.Url, stallTimeout, logger);
     }
 
@@ -91,10 +93,10 @@ internal sealed partial class FfmpegSource : IFrameSource
             if (stall.IsCancellationRequested)
             {
                 throw new CameraStreamException(
-                    $"No frame from {_url} for {_stallTimeout.TotalSeconds:0.#} s; ffmpeg killed. {StderrTail()}", exception);
+                    $"No frame from {_redactedUrl} for {_stallTimeout.TotalSeconds:0.#} s; ffmpeg killed. {StderrTail()}", exception);
             }
             var exitCode = await ExitCodeAsync().ConfigureAwait(false);
-            throw new CameraStreamException($"ffmpeg stopped reading {_url} (exit code {exitCode}). {StderrTail()}", exception);
+            throw new CameraStreamException($"ffmpeg stopped reading {_redactedUrl} (exit code {exitCode}). {StderrTail()}", exception);
         }
     }
 
@@ -137,15 +139,16 @@ internal sealed partial class FfmpegSource : IFrameSource
     {
         try
         {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } printed)
             {
+                var line = CameraUrl.RedactIn(printed, _url);
                 if (!_size.Task.IsCompleted && OutputStreamSize().Match(line) is { Success: true } match)
                 {
                     _size.TrySetResult((int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture),
                         int.Parse(match.Groups[2].ValueSpan, CultureInfo.InvariantCulture)));
                     continue;
                 }
-                LogStderr(_logger, _url, line);
+                LogStderr(_logger, _redactedUrl, line);
                 // Keep what explains a failure, not the stream banner ffmpeg prints at "info".
                 if (line.StartsWith(' ') || line.StartsWith("Input #", StringComparison.Ordinal)
                     || line.StartsWith("Output #", StringComparison.Ordinal) || line.StartsWith("Stream mapping", StringComparison.Ordinal))

@@ -15,6 +15,7 @@ internal static class FrameSources
         {
             return "is empty; set an rtsp:// URL, synthetic://?width=1280&height=720&fps=30, a video file or /dev/videoN.";
         }
+        var shown = CameraUrl.Redact(url);
         if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile)
         {
             if (uri.Scheme is "rtsp" or "rtsps" or "http" or "https")
@@ -30,16 +31,16 @@ internal static class FrameSources
                 }
                 catch (FormatException exception)
                 {
-                    return $"'{url}' is not a valid synthetic source: {exception.Message}";
+                    return $"'{shown}' is not a valid synthetic source: {exception.Message}";
                 }
             }
-            return $"'{url}' has unsupported scheme '{uri.Scheme}'; use rtsp://, synthetic://, a file path or /dev/videoN.";
+            return $"'{shown}' has unsupported scheme '{uri.Scheme}'; use rtsp://, synthetic://, a file path or /dev/videoN.";
         }
         if (url.StartsWith("/dev/video", StringComparison.Ordinal) || File.Exists(url))
         {
             return null;
         }
-        return $"'{url}' is neither an rtsp:// or synthetic:// URL nor an existing file or /dev/videoN device.";
+        return $"'{shown}' is neither an rtsp:// or synthetic:// URL nor an existing file or /dev/videoN device.";
     }
 
     public static IFrameSource Open(CameraOptions camera, ProducerOptions options, ILoggerFactory loggerFactory)

@@ -1,4 +1,5 @@
 using AspirePipeline.Producer;
+using AspirePipeline.Producer.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -73,6 +74,15 @@ public sealed class ProducerOptionsTests
         };
 
         Assert.Equal(["a", "camera"], options.EffectiveCameras.Select(camera => camera.Id));
+    }
+
+    [Theory]
+    [InlineData("rtsp://admin:s3cret@10.0.0.5:554/stream", "rtsp://***@10.0.0.5:554/stream")]
+    [InlineData("rtsp://10.0.0.5:554/stream", "rtsp://10.0.0.5:554/stream")]
+    public void Credentials_in_camera_urls_are_redacted(string url, string shown)
+    {
+        Assert.Equal(shown, CameraUrl.Redact(url));
+        Assert.Equal($"[tcp] {shown}: Connection refused", CameraUrl.RedactIn($"[tcp] {url}: Connection refused", url));
     }
 
     private static async Task StartAsync(Dictionary<string, string?> settings)
