@@ -69,6 +69,13 @@ public sealed class BrokerOptions : IValidatableObject
     [Range(100, int.MaxValue)]
     public int RetentionCheckIntervalMs { get; set; } = 30_000;
 
+    /// <summary>
+    /// Share of requests traced (0 to 1). Every request is a root span (Kafka requests carry no trace context), and a
+    /// pipeline at 30 fps sends hundreds a second: tracing them all would crowd the frames' traces out of the dashboard.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double TraceSampleRatio { get; set; } = 0.01;
+
     internal string EffectiveAdvertisedHost =>
         !string.IsNullOrWhiteSpace(AdvertisedHost) ? AdvertisedHost
         : Host is "0.0.0.0" or "::" or "[::]" ? "localhost"

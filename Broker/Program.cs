@@ -44,10 +44,14 @@ builder.Services.AddHostedService<BrokerHostedService>();
 
 if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
 {
+    var traceRatio = builder.Configuration.GetSection(BrokerOptions.SectionName).GetValue(nameof(BrokerOptions.TraceSampleRatio), new BrokerOptions().TraceSampleRatio);
     builder.Services.AddOpenTelemetry()
-        .WithLogging()
+        // The dashboard shows a log's body: without the formatted message that is the bare template.
+        .WithLogging(configureBuilder: null, configureOptions: logging => logging.IncludeFormattedMessage = true)
         .WithMetrics(metrics => metrics.AddMeter(BrokerMetrics.Name).AddRuntimeInstrumentation())
-        .WithTracing(tracing => tracing.AddSource(BrokerMetrics.Name))
+        .WithTracing(tracing => tracing
+            .AddSource(BrokerMetrics.Name)
+            .SetSampler(new TraceIdRatioBasedSampler(Math.Clamp(traceRatio, 0.0, 1.0))))
         .UseOtlpExporter();
 }
 

@@ -38,6 +38,9 @@ public static class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // The standard resilience handler logs every HTTP attempt at Information; with OTLP over HTTP that is one
+        // line per export each second. Retries and failures are still logged (Warning and above).
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;

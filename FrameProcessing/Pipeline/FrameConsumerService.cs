@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
 
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly IProducer<byte[], byte[]> _producer;
+    private readonly KafkaClientMetrics _kafkaMetrics;
     private readonly FrameProcessor _processor;
     private readonly ProcessingStatistics _statistics;
     private readonly FrameProcessingTelemetry _telemetry;
@@ -39,9 +41,11 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         ProcessingStatistics statistics,
         FrameProcessingTelemetry telemetry,
         ConsumerIdentity identity,
+        KafkaClientMetrics kafkaMetrics,
         IOptions<FrameProcessingOptions> options,
         ILogger<FrameConsumerService> logger)
     {
+        _kafkaMetrics = kafkaMetrics;
         _consumer = consumer;
         _producer = producer;
         _processor = processor;
@@ -116,12 +120,14 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
             while (!stoppingToken.IsCancellationRequested)
             {
                 ConsumeResult<byte[], byte[]>? result;
+                var consumeStarted = Stopwatch.GetTimestamp();
                 try
                 {
                     result = _consumer.Consume(stoppingToken);
                 }
                 catch (ConsumeException exception) when (!exception.Error.IsFatal)
                 {
+                    _kafkaMetrics.RecordReceive(_options.Topic, _identity.GroupId, Stopwatch.GetElapsedTime(consumeStarted), exception.Error.Code.ToString());
                     LogConsumeError(exception.Error.Code, exception.Error.Reason);
                     continue;
                 }
@@ -129,6 +135,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
                 {
                     continue;
                 }
+                _kafkaMetrics.RecordReceive(result.Topic, _identity.GroupId, Stopwatch.GetElapsedTime(consumeStarted));
                 if (SkipIfLagging(result))
                 {
                     continue;
