@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Tests.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
@@ -12,6 +13,7 @@ namespace AspirePipeline.Tests.Pipeline;
 /// The whole AppHost, started once for every pipeline test: our broker (Kafka:Mode=Broker, fresh data dir), the
 /// GStreamer camera simulator standing in for three cameras, the producer, two replicas of <c>consumer</c>
 /// (consumerGroup_1) and one of <c>consumer2</c> (consumerGroup_2). A collector reads the results topic throughout.
+/// The Aspire dashboard runs too (logs and traces, as a user sees them) and metrics go to a test OTLP receiver.
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -45,6 +47,12 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public string BootstrapServers { get; private set; } = "";
 
+    /// <summary>The Aspire dashboard (no login, telemetry API at <c>/api/telemetry</c>).</summary>
+    public string DashboardUrl { get; private set; } = "";
+
+    /// <summary>Every resource's exported metrics.</summary>
+    public OtlpMetricsReceiver Metrics { get; } = new();
+
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -54,8 +62,10 @@ public sealed class PipelineFixture : IAsyncLifetime
             "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
             .. Cameras.Select((id, index) => $"--Pipeline:Cameras:{index}={id}"),
             $"--Pipeline:Consumer:Replicas={MeanGroupReplicas}",
+            .. TelemetryCapture.DashboardArguments,
         ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, TelemetryCapture.EnableDashboard, timeout.Token);
+        TelemetryCapture.ExportMetricsTo(builder, Metrics);
         builder.Services.AddLogging(logging => logging
             .AddProvider(_logs)
             // Every probe fails while the services start; the resources' own output says more when something is wrong.
@@ -77,8 +87,9 @@ public sealed class PipelineFixture : IAsyncLifetime
 
         BootstrapServers = await _app.GetConnectionStringAsync("kafka", timeout.Token) ?? throw new InvalidOperationException("kafka has no connection string");
         CameraUrl = await _app.GetConnectionStringAsync("camera", timeout.Token) ?? throw new InvalidOperationException("camera has no URL");
+        DashboardUrl = (await _app.GetDashboardUrlAsync(timeout.Token)).ToString();
         Results = new ResultsCollector(BootstrapServers, "frames.analysis");
-        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}"));
+        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl}"));
     }
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>
@@ -103,6 +114,8 @@ public sealed class PipelineFixture : IAsyncLifetime
                 await _app.DisposeAsync();
             }
         }
+
+        await Metrics.DisposeAsync();
 
         try
         {

@@ -1,0 +1,162 @@
+using AspirePipeline.Tests.Pipeline;
+using Xunit.Abstractions;
+
+namespace AspirePipeline.Tests.Observability;
+
+/// <summary>
+/// What the dashboard shows of the running pipeline (the shared AppHost of <see cref="PipelineFixture"/>): one trace
+/// per sampled frame from the producer's publish into both consumer groups, and the frame metrics with sane values.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper output)
+{
+    private const string FramesPublish = "frames publish";
+    private const string FramesProcess = "frames process";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task The_dashboard_receives_a_trace_from_the_publish_span_into_a_process_span_of_each_group()
+    {
+        using var dashboard = new DashboardTelemetry(pipeline.DashboardUrl);
+        using var timeout = new CancellationTokenSource(Deadline);
+        IReadOnlyList<DashboardSpan>? trace = null;
+        var seen = "no producer trace yet";
+        while (trace is null)
+        {
+            try
+            {
+                foreach (var traceId in await dashboard.TraceIdsAsync("producer", limit: 20, timeout.Token))
+                {
+                    var spans = await dashboard.TraceAsync(traceId, timeout.Token);
+                    seen = string.Join("; ", spans.Select(s => $"{s.Service}:{s.Name}"));
+                    if (spans.Any(s => s.Name == FramesPublish) && Groups.All(g => spans.Any(s => s.Name == FramesProcess && Group(s) == g)))
+                    {
+                        trace = spans;
+                        break;
+                    }
+                }
+                if (trace is null)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+                }
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"No trace with '{FramesPublish}' and '{FramesProcess}' of both groups within {Deadline}; last trace seen: {seen}\n{pipeline.RecentOutput()}");
+            }
+        }
+
+        var publish = Assert.Single(trace, s => s.Name == FramesPublish);
+        output.WriteLine($"trace {publish.TraceId}: {string.Join("; ", trace.Select(s => $"{s.Service}:{s.Name} {s.SpanId}<-{s.ParentSpanId}"))}");
+        Assert.Equal("producer", publish.Service);
+        Assert.Equal("AspirePipeline.Producer", publish.Scope);
+        Assert.Equal(DashboardSpan.ProducerKind, publish.Kind);
+        Assert.Null(publish.ParentSpanId);
+        Assert.Equal("kafka", publish.Attributes["messaging.system"]);
+        Assert.Equal("frames", publish.Attributes["messaging.destination.name"]);
+        Assert.Contains(publish.Attributes["camera.id"], PipelineFixture.Cameras);
+        Assert.True(DashboardTelemetry.Long(publish.Attributes, "messaging.message.body.size") > 1000, "a JPEG frame is more than 1 KB");
+        var partition = DashboardTelemetry.Long(publish.Attributes, "messaging.kafka.destination.partition");
+        var offset = DashboardTelemetry.Long(publish.Attributes, "messaging.kafka.message.offset");
+        var sequence = DashboardTelemetry.Long(publish.Attributes, "frame.sequence");
+
+        foreach (var (group, service) in new[] { (PipelineFixture.MeanGroup, "consumer"), (PipelineFixture.MotionGroup, "consumer2") })
+        {
+            var process = Assert.Single(trace, s => s.Name == FramesProcess && Group(s) == group);
+            Assert.Equal(service, process.Service);
+            Assert.Equal("AspirePipeline.Consumer", process.Scope);
+            Assert.Equal(DashboardSpan.ConsumerKind, process.Kind);
+            // The child of the publish span: the context came through the Kafka headers.
+            Assert.Equal(publish.TraceId, process.TraceId);
+            Assert.Equal(publish.SpanId, process.ParentSpanId);
+            // The very message the producer published, and an analysis result on it.
+            Assert.Equal(partition, DashboardTelemetry.Long(process.Attributes, "messaging.kafka.destination.partition"));
+            Assert.Equal(offset, DashboardTelemetry.Long(process.Attributes, "messaging.kafka.message.offset"));
+            Assert.Equal(sequence, DashboardTelemetry.Long(process.Attributes, "frame.sequence"));
+            Assert.True(double.TryParse(process.Attributes.GetValueOrDefault("analysis.value"), System.Globalization.CultureInfo.InvariantCulture, out _),
+                $"{group}: analysis.value missing");
+        }
+    }
+
+    [Fact]
+    public async Task Frame_metrics_arrive_with_sane_values()
+    {
+        var metrics = pipeline.Metrics;
+        string[] required =
+        [
+            "producer/AspirePipeline.Producer/producer.frames.captured",
+            "producer/AspirePipeline.Producer/producer.frames.published",
+            "producer/AspirePipeline.Producer/producer.frame.size",
+            "producer/AspirePipeline.Producer/producer.capture_to_publish.duration",
+            "producer/AspirePipeline.Producer/producer.camera.connected",
+            "producer/AspirePipeline.KafkaClient/messaging.publish.messages",
+            "producer/AspirePipeline.KafkaClient/messaging.publish.duration",
+            "producer/AspirePipeline.KafkaClient/messaging.kafka.network.tx",
+            .. new[] { "consumer", "consumer2" }.SelectMany(service => new[]
+            {
+                $"{service}/AspirePipeline.Consumer/consumer.frames.processed",
+                $"{service}/AspirePipeline.Consumer/consumer.frames.latency",
+                $"{service}/AspirePipeline.Consumer/consumer.frames.processing.duration",
+                $"{service}/AspirePipeline.Consumer/consumer.lag",
+                $"{service}/AspirePipeline.Consumer/consumer.analysis.value",
+                $"{service}/AspirePipeline.KafkaClient/messaging.receive.messages",
+                $"{service}/AspirePipeline.KafkaClient/messaging.kafka.consumer.lag",
+            }),
+            "kafka/AspirePipeline.Broker/broker.requests",
+            "kafka/AspirePipeline.Broker/broker.bytes.in",
+        ];
+
+        // Histograms populated and counters past zero, not just declared: wait until every one has a useful point.
+        var deadline = DateTime.UtcNow + Deadline;
+        string[] missing;
+        while ((missing = required.Where(r => !Useful(Points(r))).ToArray()).Length > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline,
+                $"Metrics without a useful value after {Deadline}: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        output.WriteLine(metrics.Describe());
+
+        Assert.True(Last("producer/AspirePipeline.Producer/producer.frames.published").Value >= 10, "frames published");
+        var size = Last("producer/AspirePipeline.Producer/producer.frame.size");
+        Assert.Equal("By", size.Unit);
+        Assert.InRange(size.Value / size.Count, 1_000, PipelineFixture.Width * PipelineFixture.Height * 3);
+        var publishLatency = Last("producer/AspirePipeline.Producer/producer.capture_to_publish.duration");
+        Assert.Equal("ms", publishLatency.Unit);
+        Assert.InRange(publishLatency.Value / publishLatency.Count, 0.01, 30_000);
+        Assert.All(Points("producer/AspirePipeline.Producer/producer.camera.connected").TakeLast(PipelineFixture.Cameras.Length),
+            p => Assert.Equal(1, p.Value));
+
+        foreach (var (service, group, low, high) in new[] { ("consumer", PipelineFixture.MeanGroup, 0.0, 255.0), ("consumer2", PipelineFixture.MotionGroup, 0.0, 1.0) })
+        {
+            Assert.True(Last($"{service}/AspirePipeline.Consumer/consumer.frames.processed").Value >= 10, $"{service}: frames processed");
+            var latency = Last($"{service}/AspirePipeline.Consumer/consumer.frames.latency");
+            Assert.Equal("ms", latency.Unit);
+            Assert.Equal(group, latency.Attributes.GetValueOrDefault("messaging.consumer.group.name"));
+            Assert.InRange(latency.Value / latency.Count, 0.01, 60_000);
+            Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.lag"), p => Assert.True(p.Value >= 0, $"{service}: negative lag"));
+            Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.analysis.value"), p => Assert.InRange(p.Value, low, high));
+            Assert.All(Points($"{service}/AspirePipeline.KafkaClient/messaging.kafka.consumer.lag"), p => Assert.True(p.Value >= 0, $"{service}: negative client lag"));
+        }
+        Assert.True(Last("kafka/AspirePipeline.Broker/broker.bytes.in").Value > 100_000, "the broker read the frames");
+
+        IReadOnlyList<MetricPoint> Points(string key)
+        {
+            var parts = key.Split('/');
+            return metrics.Find(parts[0], parts[1], parts[2]);
+        }
+
+        MetricPoint Last(string key) => Points(key).Last(p => p.Kind != MetricKind.Histogram || p.Count > 0);
+
+        static bool Useful(IReadOnlyList<MetricPoint> points) => points.Any(p => p.Kind switch
+        {
+            MetricKind.Histogram => p.Count > 0,
+            MetricKind.Sum => p.Value > 0,
+            _ => true,
+        });
+    }
+
+    private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
+
+    private static string? Group(DashboardSpan span) => span.Attributes.GetValueOrDefault("messaging.consumer.group.name");
+}
