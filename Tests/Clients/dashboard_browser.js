@@ -72,6 +72,11 @@ async function main() {
     await publish.click();
     await page.waitForURL(/\/traces\/detail\//);
     await page.getByText('Total spans').first().waitFor({ state: 'visible' });
+    // The span rows render after the header: wait (briefly) for a row of each resource, then read what is there.
+    await page.waitForFunction((names) => {
+      const lines = document.body.innerText.split('\n').map((l) => l.trim());
+      return names.every((n) => lines.some((l) => new RegExp(`^${n}(-[a-z0-9]+)?$`).test(l)));
+    }, ['producer', 'consumer', 'consumer2'], { timeout: 15000 }).catch(() => {});
     // The detail names Kafka spans by their messaging attributes ("MSG kafka frames"), one row per span with its resource.
     const text = await page.locator('body').innerText();
     const number = (label) => Number((text.match(new RegExp(`${label}\\s+(\\d+)`)) || [])[1] || 0);
