@@ -3,6 +3,8 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AspirePipeline.Hosting.Camera;
@@ -94,7 +96,9 @@ public static class CameraHostingExtensions
         var python = settings.Python ?? (File.Exists(DebianPython) ? DebianPython : "python3");
         var resource = new CameraSimulatorResource(name, python, Path.GetDirectoryName(script)!, settings.Bind, settings.Path);
         var endpoint = resource.RtspEndpoint;
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CameraSimulatorSupervisor>());
         builder.AddResource(resource)
+            .WithAnnotation(new RestartOnCrashAnnotation())
             // Not proxied: RTSP may negotiate further connections and the URL must name the server's own port.
             .WithEndpoint(name: CameraSimulatorResource.RtspEndpointName, scheme: "rtsp", isProxied: false)
             .WithArgs(context =>
