@@ -70,7 +70,9 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         _consumer.Subscribe(_options.Topic);
         LogSubscribed(_identity.GroupId, _options.Topic, _identity.Analyzer, _identity.InstanceId);
 
-        var consumeThread = new Thread(() => ConsumeLoop(channel.Writer, stoppingToken))
+        // Stops the consume thread on shutdown and also when processing fails, so the Join below cannot hang.
+        using var consumeStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var consumeThread = new Thread(() => ConsumeLoop(channel.Writer, consumeStop.Token))
         {
             IsBackground = true,
             Name = "kafka-consume",
@@ -97,6 +99,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         finally
         {
             // Close() must not run concurrently with Consume(): wait for the consume thread to leave first.
+            await consumeStop.CancelAsync();
             consumeThread.Join();
             // Results of processed frames go out before their offsets are committed by Close().
             var unsent = _producer.Flush(s_flushTimeout);

@@ -256,6 +256,24 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task An_unexpected_processing_failure_stops_the_service_without_committing_the_failed_frame()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        await frames.ProduceAsync("cam-f", 0, 5);
+
+        await using var host = await ConsumerTestHost.StartAsync<FailingOnFourthFrameAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
+        // The host stops the application once ExecuteAsync has failed, i.e. after its finally (Close) ran.
+        var stopped = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        await Eventually.WaitUntilAsync(() => stopped.IsCancellationRequested, s_deadline, "the failure stops the service");
+
+        Assert.Equal(3, host.Statistics.FramesProcessed);
+        // Frames 0-2 are committed by Close(); frame 3 is not, so a restarted service processes it again.
+        Assert.Equal([3L], Committed(group, topics.Frames, partitions: 1));
+    }
+
+    [Fact]
     public async Task The_motion_consumer_scores_still_frames_zero_and_moving_ones_above_zero()
     {
         var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
@@ -397,5 +415,17 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             }
             return _inner.Analyze(cameraId, blurred);
         }
+    }
+
+    /// <summary>Mean intensity, except that the fourth frame hits a bug the pipeline does not know how to handle.</summary>
+    public sealed class FailingOnFourthFrameAnalyzer : IFrameAnalyzer
+    {
+        private readonly MeanIntensityAnalyzer _inner = new();
+        private int _frames;
+
+        public string Name => "failing-mean-intensity";
+
+        public FrameAnalysis Analyze(string cameraId, Mat image) =>
+            ++_frames == 4 ? throw new InvalidOperationException("analyzer bug") : _inner.Analyze(cameraId, image);
     }
 }
