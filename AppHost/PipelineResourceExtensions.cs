@@ -39,9 +39,13 @@ internal static class PipelineResourceExtensions
         return producer.WithReference(camera).WaitFor(camera);
     }
 
-    /// <summary>An HTTP endpoint for health and the live view, unless the project's launch profile already declares one.</summary>
+    /// <summary>
+    /// An HTTP endpoint for health and the live view, unless the project's launch profile already declares one, and a
+    /// "Health" link in the dashboard to the service's checks (each check's status and description).
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceEndpoints(this IResourceBuilder<ProjectResource> project) =>
-        project.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == HttpEndpointName)
+        (project.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == HttpEndpointName)
             ? project
-            : project.WithHttpEndpoint(name: HttpEndpointName);
+            : project.WithHttpEndpoint(name: HttpEndpointName))
+        .WithUrlForEndpoint(HttpEndpointName, _ => new ResourceUrlAnnotation { Url = "/health", DisplayText = "Health" });
 }

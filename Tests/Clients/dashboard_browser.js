@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // What a person sees, checked in headless Chromium (Debian's, driven by playwright-core from Tests/node): the Aspire
 // dashboard's Resources page with every resource, each consumer's "Live view" link opened (the video must change and
-// the frame counter advance between two screenshots), and a frame's trace in the dashboard's Traces page.
+// the frame counter advance between two screenshots), the services' "Health" links, and a frame's trace in the
+// dashboard's Traces page.
 // Prints one JSON object on stdout; the .NET test asserts on it. Screenshots go to --out.
 'use strict';
 const fs = require('node:fs');
@@ -59,6 +60,15 @@ async function main() {
     const hrefs = [...new Set(all)];
     for (const [index, href] of hrefs.entries()) {
       result.liveViews.push(await checkLiveView(context, href, index));
+    }
+
+    // The services' "Health" links: each check's status and description, as the link shows them.
+    const healthLinks = await page.getByRole('link', { name: 'Health' }).evaluateAll((as) => as.map((a) => a.href));
+    result.healthLinks = healthLinks.length;
+    result.health = [];
+    for (const href of new Set(healthLinks)) {
+      const response = await context.request.get(href);
+      result.health.push({ href, status: response.status(), report: await response.json() });
     }
 
     // A frame's trace: the producer's traces listed with the resources they span, the newest opened.

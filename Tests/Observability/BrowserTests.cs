@@ -7,8 +7,8 @@ namespace AspirePipeline.Tests.Observability;
 
 /// <summary>
 /// The pipeline as a person sees it, in headless Chromium (Debian's, driven by playwright-core from Tests/node):
-/// Tests/Clients/dashboard_browser.js opens the dashboard of the shared AppHost, every consumer's Live view link and a
-/// frame's trace. Screenshots are kept under TestResults/screenshots.
+/// Tests/Clients/dashboard_browser.js opens the dashboard of the shared AppHost, every consumer's Live view link, the
+/// services' Health links and a frame's trace. Screenshots are kept under TestResults/screenshots.
 /// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper output)
@@ -56,6 +56,22 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
             Assert.Matches(@"^\d+(\.\d)?$", view.GetProperty("fps").GetString());
             Assert.Matches(@"^\d+ / \d+$", view.GetProperty("latency").GetString());
             Assert.Matches(@"^\d+$", view.GetProperty("lag").GetString());
+        }
+
+        // Health links on the producer and every consumer replica; together they name each check with its verdict.
+        Assert.Equal(PipelineFixture.MeanGroupReplicas + 2, root.GetProperty("healthLinks").GetInt32());
+        var checks = root.GetProperty("health").EnumerateArray()
+            .SelectMany(h => h.GetProperty("report").GetProperty("checks").EnumerateObject())
+            .GroupBy(c => c.Name)
+            .ToDictionary(g => g.Key, g => g.Select(c => c.Value).ToList());
+        foreach (var (check, about) in new[]
+        {
+            ("producer", "camera"), ("frame-consumer", "Assigned partitions"),
+            ("Aspire.Confluent.Kafka.Producer", "Kafka reachable"), ("Aspire.Confluent.Kafka.Consumer", "Kafka reachable"),
+        })
+        {
+            Assert.True(checks.ContainsKey(check), $"no '{check}' check behind the Health links: {string.Join(", ", checks.Keys)}");
+            Assert.All(checks[check], c => Assert.Contains(about, c.GetProperty("description").GetString() ?? "", StringComparison.OrdinalIgnoreCase));
         }
 
         // Traces page: a frame's trace spans producer and both consumers; its detail has the publish span as parent.

@@ -156,6 +156,27 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         });
     }
 
+    [Fact]
+    public async Task Every_resource_reports_its_health_checks_to_the_dashboard()
+    {
+        // The dashboard shows the health reports of each resource's snapshot: the broker's own check included.
+        using var timeout = new CancellationTokenSource(Deadline);
+        foreach (var (resource, check) in new[] { ("kafka", "kafka_check"), ("camera", "camera_check") })
+        {
+            var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
+                e => e.Snapshot.HealthReports.Any(r => r.Name == check && r.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy),
+                timeout.Token);
+            output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
+        }
+        foreach (var resource in new[] { "producer", "consumer", "consumer2" })
+        {
+            var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
+                e => e.Snapshot.HealthReports.Length > 0 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                timeout.Token);
+            output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
+        }
+    }
+
     private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
 
     private static string? Group(DashboardSpan span) => span.Attributes.GetValueOrDefault("messaging.consumer.group.name");
