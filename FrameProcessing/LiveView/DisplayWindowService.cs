@@ -58,7 +58,8 @@ internal sealed partial class DisplayWindowService(
     {
         var title = $"{identity.GroupId} ({identity.Analyzer})";
         using var viewer = hub.AddViewer();
-        Cv2.NamedWindow(title, WindowFlags.Normal);
+        // AutoSize: without a window manager a normal window keeps its first size and crops the frame.
+        Cv2.NamedWindow(title, WindowFlags.AutoSize);
         LogWindowOpened(title);
         try
         {
