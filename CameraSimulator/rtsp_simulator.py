@@ -6,6 +6,10 @@ Serves a live H.264 test pattern: a ball moving over a flat background, the fram
 wall clock. The background and ball sizes are fixed, so the mean pixel value of a frame stays nearly constant while
 the picture visibly moves (the consumers' correctness test relies on that). One shared pipeline feeds every reader.
 
+GStreamer's RTSP server (1.22) can abort on an internal assertion (gst_rtsp_media_get_rates) when readers vanish
+while the shared media is being set up; the process then dies by SIGABRT. So the server runs in a worker process that
+this script restarts on the same port at once when it dies by a signal; readers just reconnect.
+
 Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
 Prints "rtsp simulator ready rtsp://<host>:<port><path>" once listening (with --port 0 the port is chosen by the OS
 and the printed URL has the real one). Exits cleanly on SIGTERM/SIGINT. Run with Debian's /usr/bin/python3: the
@@ -13,14 +17,20 @@ GObject bindings come from Debian packages, not pip.
 """
 
 import argparse
+import os
+import re
 import signal
+import subprocess
 import sys
+import time
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+READY = re.compile(r"rtsp simulator ready rtsp://\S+?:(\d+)/")
 
 
 def parse_args(argv):
@@ -32,6 +42,7 @@ def parse_args(argv):
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback by default)")
     parser.add_argument("--bitrate", type=int, default=0, help="H.264 kbit/s (0 = derived from the frame size)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.path.startswith("/"):
         parser.error("--path must start with '/', e.g. /camera")
@@ -78,8 +89,72 @@ class CounterProbe:
         return Gst.PadProbeReturn.OK
 
 
+def die_with_parent():
+    """In the worker (before exec): get SIGTERM if the supervisor is killed, so no orphan keeps the port."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def supervise(argv, args):
+    """Runs the server in a worker process; restarts it (same port) when it dies by a signal, stops it on SIGTERM."""
+    stopping = False
+    worker = None
+
+    def stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    port = args.port
+    announced = False
+    while True:
+        worker_args = [a for a in argv]
+        worker_args += ["--port", str(port), "--worker"]
+        worker = subprocess.Popen([sys.executable, "-u", os.path.abspath(__file__)] + worker_args,
+                                  stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        if stopping:
+            worker.terminate()
+        for line in worker.stdout:
+            ready = READY.match(line)
+            if ready:
+                port = int(ready.group(1))
+                if announced:
+                    print(f"rtsp simulator restarted on port {port}", flush=True)
+                    continue
+                announced = True
+            print(line, end="", flush=True)
+        code = worker.wait()
+        if stopping or code >= 0:
+            # Clean stop, or a start-up failure (bad argument, port taken): restarting would not help.
+            return 0 if stopping else code
+        print(f"rtsp simulator worker died by signal {-code}; restarting on port {port}", file=sys.stderr, flush=True)
+        time.sleep(0.2)
+
+
 def main(argv):
     args = parse_args(argv)
+    if not args.worker:
+        # The worker gets --port explicitly; drop the caller's so the restarted worker keeps the port first bound.
+        rest = []
+        skip = False
+        for arg in argv:
+            if skip:
+                skip = False
+                continue
+            if arg == "--port":
+                skip = True
+                continue
+            if arg.startswith("--port="):
+                continue
+            rest.append(arg)
+        return supervise(rest, args)
     Gst.init(None)
 
     launch = launch_line(args)
@@ -121,7 +196,10 @@ def main(argv):
     print(f"rtsp simulator ready rtsp://{host}:{server.get_bound_port()}{args.path}", flush=True)
     loop.run()
     GLib.source_remove(source_id)
-    print("rtsp simulator stopped", flush=True)
+    try:
+        print("rtsp simulator stopped", flush=True)
+    except BrokenPipeError:
+        pass  # the supervisor is gone (killed); nobody is reading
     return 0
 
 
