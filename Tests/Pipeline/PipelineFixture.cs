@@ -82,7 +82,10 @@ public sealed class PipelineFixture : IAsyncLifetime
         }
         catch (OperationCanceledException exception)
         {
-            throw new TimeoutException($"The pipeline was not healthy within {StartTimeout}.\n{RecentOutput()}", exception);
+            // Stop what did start now: a fixture that failed to initialize may never be disposed.
+            var output = RecentOutput();
+            await StopAppAsync();
+            throw new TimeoutException($"The pipeline was not healthy within {StartTimeout}.\n{output}", exception);
         }
 
         BootstrapServers = await _app.GetConnectionStringAsync("kafka", timeout.Token) ?? throw new InvalidOperationException("kafka has no connection string");
@@ -102,18 +105,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             await Results.DisposeAsync();
         }
 
-        if (_app is not null)
-        {
-            using var timeout = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                await _app.StopAsync(timeout.Token);
-            }
-            finally
-            {
-                await _app.DisposeAsync();
-            }
-        }
+        await StopAppAsync();
 
         await Metrics.DisposeAsync();
 
@@ -124,6 +116,25 @@ public sealed class PipelineFixture : IAsyncLifetime
         catch (IOException)
         {
             // A process that is still closing its segment files: the temp dir is cleaned by the OS eventually.
+        }
+    }
+
+    private async Task StopAppAsync()
+    {
+        if (_app is not { } app)
+        {
+            return;
+        }
+
+        _app = null;
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await app.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            await app.DisposeAsync();
         }
     }
 
