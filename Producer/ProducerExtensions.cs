@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using AspirePipeline.Producer;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,6 +12,9 @@ public static class ProducerExtensions
     /// <summary>Kafka connection name (resource <c>kafka</c> in the AppHost).</summary>
     public const string KafkaConnectionName = "kafka";
 
+    /// <summary>Client message limit used for RawBgr/SeedJson unless configured (matches the AppHost's topic limit).</summary>
+    public const int RawFramesMessageMaxBytes = 8 * 1024 * 1024;
+
     /// <summary>Options, the Kafka producer (with frame-friendly defaults), the camera workers and the health check.</summary>
     public static TBuilder AddFrameProducer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -20,6 +24,8 @@ public static class ProducerExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
 
+        var rawFrames = Enum.TryParse<FrameEncoding>(builder.Configuration[$"{ProducerOptions.SectionName}:Encoding"], ignoreCase: true, out var encoding)
+            && encoding is FrameEncoding.RawBgr or FrameEncoding.SeedJson;
         builder.AddKafkaProducer<string, byte[]>(KafkaConnectionName, settings =>
         {
             // Defaults only: anything set under Aspire:Confluent:Kafka:Producer:Config wins.
@@ -31,6 +37,12 @@ public static class ProducerExtensions
             // While Kafka is down, buffer a bounded amount (then frames are dropped and counted), not 1 GB for 5 minutes.
             config.QueueBufferingMaxKbytes ??= 64 * 1024;
             config.MessageTimeoutMs ??= 30_000;
+            if (rawFrames)
+            {
+                // Raw and seed-JSON frames outgrow librdkafka's 1 MB default (720p seed JSON is ~5 MB); the topic's
+                // max.message.bytes (8 MiB in the AppHost) must allow them too.
+                config.MessageMaxBytes ??= RawFramesMessageMaxBytes;
+            }
             config.ClientId ??= "producer";
         });
 

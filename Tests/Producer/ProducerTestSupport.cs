@@ -89,7 +89,12 @@ internal sealed class ProducerTestHost : IAsyncDisposable
 
     public static async Task<ProducerTestHost> StartAsync(string bootstrap, string topic, IDictionary<string, string?> settings)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            EnvironmentName = Environments.Production,
+            // No appsettings file watchers: inotify instances are a scarce per-user resource on a shared test machine.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:kafka"] = bootstrap,

@@ -149,9 +149,10 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         var topic = await fixture.CreateTopicAsync();
         await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
         {
-            // 1280x720 raw BGR is 2.7 MB, over the client's default 1 MB message.max.bytes.
+            // 1280x720 raw BGR is 2.7 MB, over a 1 MB message.max.bytes.
             ["Producer:Camera:Url"] = "synthetic://?width=1280&height=720&fps=10",
             ["Producer:Encoding"] = "RawBgr",
+            ["Aspire:Confluent:Kafka:Producer:Config:MessageMaxBytes"] = "1000000",
         });
         var camera = producer.Camera("camera");
 
