@@ -18,6 +18,14 @@ public static class ProducerExtensions
     /// <summary>Options, the Kafka producer (with frame-friendly defaults), the camera workers and the health check.</summary>
     public static TBuilder AddFrameProducer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // The binder's own error for an unknown enum value names the setting but not the values that would work.
+        var encoding = builder.Configuration[$"{ProducerOptions.SectionName}:{nameof(ProducerOptions.Encoding)}"];
+        if (!string.IsNullOrWhiteSpace(encoding) && !Enum.TryParse<AspirePipeline.Frames.FrameEncoding>(encoding, ignoreCase: true, out _))
+        {
+            throw new InvalidOperationException(
+                $"Producer:Encoding is '{encoding}'; use one of {string.Join(", ", Enum.GetNames<AspirePipeline.Frames.FrameEncoding>())}.");
+        }
+
         builder.Services.AddOptions<ProducerOptions>()
             .BindConfiguration(ProducerOptions.SectionName)
             .ValidateDataAnnotations()

@@ -17,7 +17,7 @@ public sealed class BadConfigurationTests
 
     private static readonly (string Case, string Project, Dictionary<string, string> Settings, string Expected)[] s_fatal =
     [
-        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")), "Producer:Encoding"),
+        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")), "Producer:Encoding is 'H265'; use one of Jpeg, RawBgr, SeedJson"),
         ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")), "QueueCapacity"),
         ("negative frame width", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Camera__Width", "-5"), ("Producer__Camera__Height", "48")), "Producer:Camera:Width is -5"),
         ("bad camera URL scheme", "Producer", Camera("ftp://camera/stream"), "Producer:Camera:Url 'ftp://camera/stream' has unsupported scheme 'ftp'"),
