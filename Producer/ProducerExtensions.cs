@@ -19,11 +19,11 @@ public static class ProducerExtensions
     public static TBuilder AddFrameProducer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         // The binder's own error for an unknown enum value names the setting but not the values that would work.
-        var encoding = builder.Configuration[$"{ProducerOptions.SectionName}:{nameof(ProducerOptions.Encoding)}"];
-        if (!string.IsNullOrWhiteSpace(encoding) && !Enum.TryParse<AspirePipeline.Frames.FrameEncoding>(encoding, ignoreCase: true, out _))
+        var configuredEncoding = builder.Configuration[$"{ProducerOptions.SectionName}:{nameof(ProducerOptions.Encoding)}"];
+        if (!string.IsNullOrWhiteSpace(configuredEncoding) && !Enum.TryParse<FrameEncoding>(configuredEncoding, ignoreCase: true, out _))
         {
             throw new InvalidOperationException(
-                $"Producer:Encoding is '{encoding}'; use one of {string.Join(", ", Enum.GetNames<AspirePipeline.Frames.FrameEncoding>())}.");
+                $"Producer:Encoding is '{configuredEncoding}'; use one of {string.Join(", ", Enum.GetNames<FrameEncoding>())}.");
         }
 
         builder.Services.AddOptions<ProducerOptions>()
