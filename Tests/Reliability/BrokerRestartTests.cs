@@ -16,17 +16,27 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class BrokerRestartTests
 {
-    private static readonly TimeSpan s_outage = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Every_frame_acknowledged_around_a_broker_crash_reaches_both_groups_and_nothing_is_lost_silently()
+    /// <summary>
+    /// With the default 30 s message timeout a 5 s outage is buffered; with a 2 s timeout a 6 s outage must show up
+    /// as counted drops, one per gap in the sequence numbers, and nothing else missing.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 0)]
+    [InlineData(6, 2000)]
+    public async Task Every_frame_acknowledged_around_a_broker_crash_reaches_both_groups_and_nothing_is_lost_silently(
+        int outageSeconds, int messageTimeoutMs)
     {
-        var report = new Observations("2-broker-restart", "Broker restart",
+        var outage = TimeSpan.FromSeconds(outageSeconds);
+        var buffered = messageTimeoutMs == 0;
+        var report = new Observations(buffered ? "2-broker-restart" : "2b-broker-restart-timeouts",
+            buffered ? "Broker restart (frames buffered)" : "Broker restart longer than the producer's message timeout",
             "dotnet test Tests/Tests.csproj --filter FullyQualifiedName~Reliability.BrokerRestartTests")
         {
             Injected = $"SIGKILL of the broker process mid-stream (RTSP camera 320x240 at 15 fps, producer, two consumer groups), "
-                + $"down {s_outage.TotalSeconds:0} s, restarted on the same port and data directory",
+                + $"down {outage.TotalSeconds:0} s, restarted on the same port and data directory"
+                + (buffered ? "" : $"; producer MessageTimeoutMs {messageTimeoutMs}"),
         };
         var acknowledged = new ConcurrentDictionary<long, bool>();
         var failed = new ConcurrentQueue<long>();
@@ -41,6 +51,7 @@ public sealed class BrokerRestartTests
             ["Producer:Camera:Url"] = camera.Url,
             // Every frame gets a publish span, whose end (acknowledged or failed) tells the test which frames Kafka took.
             ["Producer:TraceEveryNthFrame"] = "1",
+            ["Aspire:Confluent:Kafka:Producer:Config:MessageTimeoutMs"] = buffered ? null : messageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await using var producerLifetime = new DisposeOnce(producer);
         await using var mean = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(broker.BootstrapServers, topics, groups[0]);
@@ -53,7 +64,7 @@ public sealed class BrokerRestartTests
         broker.Kill();
         var producerHealth = new List<string>();
         var consumerHealth = new List<string>();
-        await Until.SampleForAsync(s_outage, TimeSpan.FromSeconds(1), async () =>
+        await Until.SampleForAsync(outage, TimeSpan.FromSeconds(1), async () =>
         {
             producerHealth.Add(await HealthAsync(producer.Services));
             consumerHealth.Add(await HealthAsync(mean.Services));
@@ -85,6 +96,10 @@ public sealed class BrokerRestartTests
         var gaps = Enumerable.Range(0, (int)inTopic.Max() + 1).Select(value => (long)value).Except(inTopic).ToList();
         Assert.True(gaps.Count <= status.DroppedFor("delivery-failed"),
             $"{gaps.Count} sequences missing from the topic but only {status.DroppedFor("delivery-failed")} counted as dropped");
+        if (!buffered)
+        {
+            Assert.True(status.DroppedFor("delivery-failed") > 0, "a 6 s outage with a 2 s message timeout dropped nothing");
+        }
 
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
         var perGroup = new Dictionary<string, List<long>>();
