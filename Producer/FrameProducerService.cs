@@ -31,19 +31,11 @@ internal sealed partial class FrameProducerService(
         foreach (var camera in cameras)
         {
             var status = board.For(camera.Id);
-            var queue = Channel.CreateBounded<CapturedFrame>(
-                new BoundedChannelOptions(settings.QueueCapacity)
-                {
-                    FullMode = BoundedChannelFullMode.DropOldest,
-                    SingleReader = true,
-                    SingleWriter = true,
-                },
-                dropped =>
-                {
-                    dropped.Dispose();
-                    status.OnDropped(DropReasons.QueueFull);
-                    metrics.Dropped(camera.Id, DropReasons.QueueFull);
-                });
+            var queue = CreateQueue(settings.QueueCapacity, () =>
+            {
+                status.OnDropped(DropReasons.QueueFull);
+                metrics.Dropped(camera.Id, DropReasons.QueueFull);
+            });
             var reader = new CameraReader(camera, settings, queue.Writer, status, metrics, time, loggerFactory,
                 loggerFactory.CreateLogger<CameraReader>());
             var publisher = new FramePublisher(camera, settings, queue.Reader, producer, status, metrics, kafkaMetrics, time,
@@ -72,6 +64,24 @@ internal sealed partial class FrameProducerService(
             LogStopped(logger);
         }
     }
+
+    /// <summary>
+    /// The capture → publish queue of one camera: bounded; when full the OLDEST frame is dropped (a live view wants the
+    /// newest), its buffer released and <paramref name="onDropped"/> told so the drop is counted.
+    /// </summary>
+    internal static Channel<CapturedFrame> CreateQueue(int capacity, Action onDropped) =>
+        Channel.CreateBounded<CapturedFrame>(
+            new BoundedChannelOptions(capacity)
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = true,
+            },
+            dropped =>
+            {
+                dropped.Dispose();
+                onDropped();
+            });
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information,
         Message = "Producing frames of {CameraCount} camera(s) to topic {Topic} as {Encoding}")]

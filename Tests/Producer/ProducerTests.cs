@@ -191,30 +191,6 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
     }
 
     [Fact]
-    public async Task Capture_faster_than_publishing_drops_queued_frames_counted_and_keeps_sequences_contiguous()
-    {
-        var topic = await fixture.CreateTopicAsync();
-        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
-        {
-            // Drawing a 1080p frame is far cheaper than JPEG-encoding it at quality 100, so the 2-frame queue overflows.
-            ["Producer:Camera:Url"] = "synthetic://?width=1920&height=1080&fps=200",
-            ["Producer:JpegQuality"] = "100",
-            ["Producer:QueueCapacity"] = "2",
-        });
-        var camera = producer.Camera("camera");
-
-        await Eventually.HoldsAsync(() => camera.DroppedFor("queue-full") >= 5 && camera.Published >= 5, Deadline,
-            () => $"captured {camera.Captured}, published {camera.Published}, dropped {string.Join(", ", camera.Dropped)}");
-        var published = camera.Published;
-
-        Assert.True(camera.Captured > published);
-        using var consumer = fixture.Consumer(topic);
-        var messages = ProducerFixture.Consume(consumer, (int)published, Deadline);
-        var sequences = messages.Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value);
-        Assert.Equal(Enumerable.Range(0, messages.Count).Select(value => (long)value), sequences);
-    }
-
-    [Fact]
     public async Task Broker_restart_loses_no_acknowledged_frame()
     {
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
