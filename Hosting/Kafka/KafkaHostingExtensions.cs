@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +17,7 @@ namespace AspirePipeline.Hosting.Kafka;
 /// process where none does, or an existing cluster from <c>ConnectionStrings:{name}</c>. Configuration section
 /// <c>Kafka</c>: <c>Mode</c> (Auto|Container|Broker|External), <c>DataDir</c> (broker mode), <c>Image</c>/<c>Tag</c>.
 /// </summary>
-public static class KafkaHostingExtensions
+public static partial class KafkaHostingExtensions
 {
     public const string SectionName = "Kafka";
 
@@ -24,6 +26,7 @@ public static class KafkaHostingExtensions
     internal const string ContainerDataPath = "/var/lib/kafka/data";
     internal const string KafkaUIImage = "kafbat/kafka-ui";
     internal const string KafkaUITag = "v1.3.0";
+    internal const string ContainerToolsPath = "/opt/kafka/bin";
 
     /// <summary>The broker process binds and advertises this address; librdkafka's "localhost" may try ::1 first.</summary>
     internal const string BrokerHost = "127.0.0.1";
@@ -58,13 +61,25 @@ public static class KafkaHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        if (!TopicName().IsMatch(topic) || topic is "." or "..")
+        {
+            throw new ArgumentException(
+                $"'{topic}' is not a valid Kafka topic name: use up to 249 letters, digits, '.', '_' and '-' (not '.' or '..' alone).", nameof(topic));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         if (maxMessageBytes is { } max)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1024, nameof(maxMessageBytes));
         }
 
-        return builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes));
+        builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes));
+        if (builder.Resource is KafkaServerResource container)
+        {
+            WithComposeHealthCheck(builder.ApplicationBuilder.CreateResourceBuilder(container));
+        }
+
+        return builder;
     }
 
     /// <summary>
@@ -139,9 +154,9 @@ public static class KafkaHostingExtensions
     private static IResourceBuilder<IKafkaResource> AddContainer(IDistributedApplicationBuilder builder, string name)
     {
         var section = builder.Configuration.GetSection(SectionName);
-        var resource = new KafkaServerResource(name);
+        var resource = new KafkaServerResource(name) { BootstrapFromInternalListener = builder.ExecutionContext.IsPublishMode };
         var primary = resource.PrimaryEndpoint;
-        builder.AddResource(resource)
+        var container = builder.AddResource(resource)
             .WithImage(section["Image"] ?? DefaultImage, section["Tag"] ?? DefaultTag)
             .WithImageRegistry("docker.io")
             .WithEndpoint(targetPort: KafkaServerResource.PrimaryTargetPort, name: KafkaServerResource.PrimaryEndpointName, scheme: "tcp")
@@ -171,7 +186,14 @@ public static class KafkaHostingExtensions
                 {
                     context.EnvironmentVariables["KAFKA_MESSAGE_MAX_BYTES"] = max.ToString(CultureInfo.InvariantCulture);
                 }
+
+                // Only for topics nobody declared (a client's auto-create); declared ones get their own partitions.
+                if (MostPartitions(resource) is > 0 and var partitions)
+                {
+                    context.EnvironmentVariables["KAFKA_NUM_PARTITIONS"] = partitions.ToString(CultureInfo.InvariantCulture);
+                }
             });
+        WithComposeHealthCheck(container);
         return builder.CreateResourceBuilder<IKafkaResource>(resource);
     }
 
@@ -200,7 +222,7 @@ public static class KafkaHostingExtensions
                     context.EnvironmentVariables["Broker__MessageMaxBytes"] = max.ToString(CultureInfo.InvariantCulture);
                 }
 
-                if (resource.Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Partitions).DefaultIfEmpty().Max() is > 0 and var partitions)
+                if (MostPartitions(resource) is > 0 and var partitions)
                 {
                     context.EnvironmentVariables["Broker__DefaultPartitions"] = partitions.ToString(CultureInfo.InvariantCulture);
                 }
@@ -231,6 +253,47 @@ public static class KafkaHostingExtensions
 
     private static int? LargestMessage(IResource resource) =>
         resource.Annotations.OfType<KafkaTopicAnnotation>().Max(t => t.MaxMessageBytes);
+
+    private static int MostPartitions(IResource resource) =>
+        resource.Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Partitions).DefaultIfEmpty().Max();
+
+    /// <summary>
+    /// The compose healthcheck, rewritten as topics are declared. In a deployment no AppHost creates the topics, so the
+    /// check does what the AppHost's does in run mode: healthy once the broker answers on the services' listener and
+    /// every declared topic exists with its partitions and size limit, creating the missing ones. <c>WaitFor(kafka)</c>
+    /// (<c>service_healthy</c>) therefore still implies the topics exist: a consumer that subscribed to a missing topic
+    /// would only notice it on its next metadata refresh (librdkafka: up to 5 minutes), and auto-creation would use the
+    /// broker's default partition count.
+    /// </summary>
+    private static void WithComposeHealthCheck(IResourceBuilder<KafkaServerResource> container)
+    {
+        var bootstrap = $"localhost:{KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}";
+        var topicsTool = $"{ContainerToolsPath}/kafka-topics.sh --bootstrap-server {bootstrap}";
+        var script = new StringBuilder($"topics=$({topicsTool} --list) || exit 1");
+        foreach (var topic in container.Resource.Annotations.OfType<KafkaTopicAnnotation>())
+        {
+            // Topic names are checked by WithTopic to be [a-zA-Z0-9._-]: nothing in them needs shell quoting.
+            script.Append(CultureInfo.InvariantCulture,
+                $"\necho \"$topics\" | grep -qxF {topic.Name} || {topicsTool} --create --if-not-exists --topic {topic.Name} --partitions {topic.Partitions} --replication-factor 1");
+            if (topic.MaxMessageBytes is { } max)
+            {
+                script.Append(CultureInfo.InvariantCulture, $" --config max.message.bytes={max}");
+            }
+
+            script.Append(" || exit 1");
+        }
+
+        // Each run starts a JVM (1-3 s, more on the first run when it creates topics): a generous timeout and interval.
+        container.WithDockerComposeHealthCheck(
+            ["CMD-SHELL", script.ToString()],
+            interval: TimeSpan.FromSeconds(10),
+            timeout: TimeSpan.FromSeconds(60),
+            retries: 10,
+            startPeriod: TimeSpan.FromSeconds(30));
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9._-]{1,249}$")]
+    private static partial Regex TopicName();
 
     /// <summary>
     /// The broker's build output next to its project, in the configuration the AppHost was built with (the AppHost's

@@ -33,8 +33,15 @@ public sealed class KafkaServerResource(string name) : ContainerResource(name), 
 
     public EndpointReference InternalEndpoint => _internalEndpoint ??= new(this, InternalEndpointName);
 
-    public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
+    /// <summary>
+    /// Set when the model describes a deployment: the services are then containers beside Kafka, which reach it on
+    /// the listener it advertises to containers (<c>PLAINTEXT_INTERNAL://{name}:9093</c>) rather than the host one.
+    /// </summary>
+    public bool BootstrapFromInternalListener { get; init; }
+
+    public ReferenceExpression ConnectionStringExpression => BootstrapFromInternalListener
+        ? ReferenceExpression.Create($"{InternalEndpoint.Property(EndpointProperty.HostAndPort)}")
+        : ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}");
 }
 
 /// <summary>This repository's broker (<c>Broker</c> project) run as a local process with a persistent data directory.</summary>

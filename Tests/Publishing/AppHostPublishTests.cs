@@ -19,8 +19,15 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         public async Task InitializeAsync()
         {
             using var timeout = new CancellationTokenSource(ComposePublish.Timeout);
-            // Three replicas of the first group, as a deployment would scale it through configuration.
-            string[] args = [.. ComposePublish.PublishArgs(_directory), "--Pipeline:Consumer:Replicas=3"];
+            // Three replicas of the first group, as a deployment would scale it through configuration; partitions and
+            // message size off their defaults, so the Kafka settings are seen to come from the configuration.
+            string[] args =
+            [
+                .. ComposePublish.PublishArgs(_directory),
+                "--Pipeline:Consumer:Replicas=3",
+                "--Pipeline:Partitions=6",
+                "--Pipeline:MaxMessageBytes=4194304",
+            ];
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
             await using var app = await builder.BuildAsync(timeout.Token);
             await app.RunAsync(timeout.Token).WaitAsync(ComposePublish.Timeout);
@@ -61,17 +68,73 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     [InlineData("producer")]
     [InlineData("consumer")]
     [InlineData("consumer2")]
-    public void Services_bootstrap_from_a_listener_kafka_advertises_under_its_service_name(string service)
+    public void Services_bootstrap_from_the_internal_listener_and_wait_until_kafka_is_healthy(string service)
     {
         var bootstrap = ComposePublish.Environment(Output.Service(service))["ConnectionStrings__kafka"];
 
-        var (host, port) = (bootstrap.Split(':')[0], bootstrap.Split(':')[1]);
-        Assert.Equal("kafka", host);
+        Assert.Equal("kafka:9093", bootstrap);
         var kafka = Output.Service("kafka");
-        Assert.Contains(port, ComposePublish.List(kafka, "expose"));
+        Assert.Contains("9093", ComposePublish.List(kafka, "expose"));
         // A client bootstraps here, then reconnects to what the broker advertises: that must be the same address.
-        Assert.Contains($"://kafka:{port}", ComposePublish.Environment(kafka)["KAFKA_ADVERTISED_LISTENERS"], StringComparison.Ordinal);
-        Assert.Contains(ComposePublish.Scalar(Output.Service(service), "depends_on", "kafka", "condition"), new[] { "service_started", "service_healthy" });
+        var advertised = ComposePublish.Environment(kafka)["KAFKA_ADVERTISED_LISTENERS"].Split(',');
+        Assert.Contains("PLAINTEXT_INTERNAL://kafka:9093", advertised);
+        Assert.Equal("service_healthy", ComposePublish.Scalar(Output.Service(service), "depends_on", "kafka", "condition"));
+    }
+
+    [Fact]
+    public void Kafka_defaults_cover_the_largest_declared_topic()
+    {
+        var environment = ComposePublish.Environment(Output.Service("kafka"));
+
+        // A topic only a client creates (auto-create) gets these; the consumer replicas need the partitions.
+        Assert.Equal("6", environment["KAFKA_NUM_PARTITIONS"]);
+        Assert.Equal("4194304", environment["KAFKA_MESSAGE_MAX_BYTES"]);
+    }
+
+    [Fact]
+    public async Task Kafkas_healthcheck_creates_every_declared_topic_with_its_partitions_and_size()
+    {
+        var kafka = Output.Service("kafka");
+        var test = ((YamlSequenceNode)((YamlMappingNode)kafka["healthcheck"])["test"]).Children.Select(c => ((YamlScalarNode)c).Value!).ToList();
+
+        Assert.Equal("CMD-SHELL", test[0]);
+        // Compose writes a literal '$' as '$$'; the shell gets the single one.
+        var script = Assert.Single(test.Skip(1)).Replace("$$", "$", StringComparison.Ordinal);
+        var lines = script.Split('\n');
+        Assert.StartsWith("topics=$(/opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9093 --list)", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.analysis --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.dlq --partitions 1 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
+        Assert.Equal(4, lines.Length);
+
+        // The image's /bin/sh runs it: it must at least parse (sh -n reads without executing).
+        var (exitCode, output) = await ShellSyntaxCheckAsync(script);
+        Assert.True(exitCode == 0, $"sh -n rejected the healthcheck script:\n{output}\n{script}");
+    }
+
+    private static async Task<(int ExitCode, string Output)> ShellSyntaxCheckAsync(string script)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-n");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(ComposePublish.Timeout);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     [Theory]
