@@ -20,10 +20,6 @@ dotnet build AspirePipeline.sln --nologo -v quiet -clp:NoSummary
 # watch its appsettings files: one inotify instance each, and the default per-user limit is 128.
 export DOTNET_hostBuilder__reloadConfigOnChange=false
 
-# Hosts started by the tests (and the service processes they spawn) must not each hold an inotify instance for
-# appsettings reloads: Linux allows a user 128 in all, and a full run needs more hosts than that.
-export DOTNET_hostBuilder__reloadConfigOnChange=false
-
 results_dir="$repo_root/TestResults"
 rm -rf "$results_dir"
 echo "==> Running tests"
