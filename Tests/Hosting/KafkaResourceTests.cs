@@ -126,7 +126,27 @@ public sealed class KafkaResourceTests
     {
         await using var app = await AppModel.BuildAsync("--operation", "publish", "--step", "publish", $"--{ContainerRuntimeProbe.RuntimeKey}=false");
 
-        Assert.IsType<KafkaServerResource>(Assert.Single(app.Resources, r => r.Name == "kafka"));
+        var kafka = Assert.IsType<KafkaServerResource>(Assert.Single(app.Resources, r => r.Name == "kafka"));
+        // Deployed services are containers beside Kafka: they bootstrap from the listener advertised to containers.
+        Assert.Contains("kafka.bindings.internal.", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_run_mode_host_processes_bootstrap_from_the_containers_host_listener()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Container");
+
+        var kafka = app.Single<KafkaServerResource>("kafka");
+        Assert.Contains("kafka.bindings.tcp.", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_topic_name_Kafka_would_reject_is_named_at_build_time()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Kafka:Mode=Broker", "--Pipeline:FramesTopic=frames live"));
+
+        Assert.Contains("'frames live' is not a valid Kafka topic name", Innermost(error).Message, StringComparison.Ordinal);
     }
 
     private static Exception Innermost(Exception exception) =>
