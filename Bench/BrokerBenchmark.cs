@@ -93,7 +93,8 @@ internal static class BrokerBenchmark
             while (consumed < count && !stop.IsCancellationRequested)
             {
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                if (consumer.Assignment.Count > 0)
+                // Asking librdkafka for the assignment copies it: only until the group has assigned partitions.
+                if (!assigned.Task.IsCompleted && consumer.Assignment.Count > 0)
                 {
                     assigned.TrySetResult();
                 }
