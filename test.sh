@@ -16,10 +16,6 @@ bash scripts/prerequisites.sh --tests
 echo "==> Building AspirePipeline.sln"
 dotnet build AspirePipeline.sln --nologo -v quiet -clp:NoSummary
 
-# Every host the tests build (in the test process and in the services, broker and AppHost they start) would otherwise
-# watch its appsettings files: one inotify instance each, and the default per-user limit is 128.
-export DOTNET_hostBuilder__reloadConfigOnChange=false
-
 results_dir="$repo_root/TestResults"
 rm -rf "$results_dir"
 echo "==> Running tests"

@@ -143,9 +143,6 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
         // The broker exports telemetry when this is set; a test broker must not talk to whatever the runner has.
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        // No appsettings watcher: inotify instances are a small per-user budget (128) that parallel test runs exhaust,
-        // and a restarted broker then dies at start-up.
-        start.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         foreach (var (name, value) in _options.Environment)
         {
             start.Environment[name] = value;

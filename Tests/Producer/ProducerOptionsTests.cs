@@ -90,8 +90,6 @@ public sealed class ProducerOptionsTests
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Production,
-            // No appsettings file watchers: inotify instances are a scarce per-user resource on a shared test machine.
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         // Nothing listens here: the options must fail before anything talks to Kafka.
         settings["ConnectionStrings:kafka"] = "127.0.0.1:1";

@@ -92,8 +92,6 @@ internal sealed class ProducerTestHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = Environments.Production,
-            // No appsettings file watchers: inotify instances are a scarce per-user resource on a shared test machine.
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         var configuration = new Dictionary<string, string?>
         {

@@ -33,8 +33,6 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         // Telemetry export would reach whatever collector the runner has; the tests read stdout instead.
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        // No appsettings watcher: inotify instances are a small per-user budget (128) that parallel test runs exhaust.
-        start.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
