@@ -55,6 +55,7 @@ internal sealed partial class FramePublisher(
     private void Publish(CapturedFrame frame)
     {
         var sequence = _nextSequence;
+        var section = metrics.Encode.Begin();
         EncodedFrame encoded;
         try
         {
@@ -87,9 +88,11 @@ internal sealed partial class FramePublisher(
             Timestamp = new Timestamp(DateTimeOffset.UnixEpoch.AddTicks(frame.CaptureTimestampMicros * TimeSpan.TicksPerMicrosecond)),
         };
         var pending = new PendingFrame(sequence, encoded.Payload.Length, frame.CaptureTicks, Stopwatch.GetTimestamp(), activity);
+        section = section.Then(metrics.Publish);
         try
         {
             producer.Produce(options.Topic, message, report => OnDelivered(report, pending));
+            section.End();
             _nextSequence++;
         }
         catch (ProduceException<string, byte[]> exception)

@@ -1,6 +1,9 @@
 using AspirePipeline.Frames;
 using AspirePipeline.Producer;
 using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -60,5 +63,17 @@ public static class ProducerExtensions
         builder.Services.AddHostedService<FrameProducerService>();
         builder.Services.AddHealthChecks().AddCheck<ProducerHealthCheck>("producer");
         return builder;
+    }
+
+    /// <summary>
+    /// <c>GET /stats</c>: per camera the cumulative captured/published/dropped counts, per stage (encode, publish) the
+    /// frames and CPU milliseconds (JSON, camelCase).
+    /// </summary>
+    public static IEndpointRouteBuilder MapProducerStats(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/stats", (CameraStatusBoard board, ProducerMetrics metrics) =>
+            Results.Json(ProducerStats.From(board, metrics), ProducerJsonContext.Default.ProducerStats));
+        return endpoints;
     }
 }

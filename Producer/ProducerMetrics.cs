@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using AspirePipeline.Frames.Diagnostics;
 
 namespace AspirePipeline.Producer;
 
@@ -10,6 +11,14 @@ internal sealed class ProducerMetrics
     public const string CameraTag = "camera.id";
     public const string ReasonTag = "reason";
     public const string EncodingTag = "frame.encoding";
+    public const string StageTag = "stage";
+    public const string StageCpuTime = "producer.stage.cpu_time";
+
+    /// <summary>Encoding a frame and building its Kafka message (headers, trace context).</summary>
+    public const string EncodeStage = "encode";
+
+    /// <summary>The synchronous <c>Produce</c> call that hands the message to librdkafka's queue.</summary>
+    public const string PublishStage = "publish";
 
     private readonly Counter<long> _captured;
     private readonly Counter<long> _published;
@@ -20,6 +29,9 @@ internal sealed class ProducerMetrics
 
     public ProducerMetrics(IMeterFactory meterFactory, CameraStatusBoard board)
     {
+        Stages = new StageCpuAccounting(EncodeStage, PublishStage);
+        Encode = Stages[EncodeStage];
+        Publish = Stages[PublishStage];
         var meter = meterFactory.Create(MeterName);
         _captured = meter.CreateCounter<long>("producer.frames.captured", "{frame}", "Frames read from cameras.");
         _published = meter.CreateCounter<long>("producer.frames.published", "{frame}", "Frames Kafka acknowledged.");
@@ -32,7 +44,18 @@ internal sealed class ProducerMetrics
         meter.CreateObservableGauge("producer.camera.connected", () => board.All.Select(status =>
             new Measurement<int>(status.Connected ? 1 : 0, new KeyValuePair<string, object?>(CameraTag, status.CameraId))),
             "{camera}", "1 while the camera stream delivers frames.");
+        // Cumulative, so a dashboard charts its rate: CPU seconds per second spent in each stage.
+        meter.CreateObservableCounter(StageCpuTime, () => Stages.Stages.Select(stage =>
+            new Measurement<double>(stage.CpuSeconds, new KeyValuePair<string, object?>(StageTag, stage.Name))),
+            "s", "CPU time of the frames' pass through each stage (encode, publish) on this process's threads.");
     }
+
+    /// <summary>CPU accounting of the in-process stages; capture runs in ffmpeg, a child process, and is not in it.</summary>
+    public StageCpuAccounting Stages { get; }
+
+    public CpuStage Encode { get; }
+
+    public CpuStage Publish { get; }
 
     public void Captured(string cameraId) => _captured.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
 

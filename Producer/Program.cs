@@ -6,5 +6,6 @@ builder.AddFrameProducer();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapProducerStats();
 
 app.Run();

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -18,9 +19,10 @@ internal static class LiveViewEndpoints
     public static IEndpointRouteBuilder MapLiveView(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/", () => Results.Content(LiveViewPage.Html, "text/html; charset=utf-8"));
-        endpoints.MapGet("/stats", (ConsumerIdentity identity, ProcessingStatistics statistics) =>
+        endpoints.MapGet("/stats", (ConsumerIdentity identity, ProcessingStatistics statistics, FrameProcessingTelemetry telemetry) =>
             Results.Json(new LiveStats(identity.GroupId, identity.Analyzer, identity.InstanceId, identity.Topic,
-                statistics.Latest), FrameProcessingJsonContext.Default.LiveStats));
+                statistics.Latest, telemetry.Stages.Snapshot(), ThreadCpuClock.ClockName),
+                FrameProcessingJsonContext.Default.LiveStats));
         endpoints.MapGet("/video.mjpeg", StreamAsync);
         return endpoints;
     }

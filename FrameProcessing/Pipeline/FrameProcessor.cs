@@ -68,6 +68,7 @@ internal sealed partial class FrameProcessor(
             activity.SetTag(MessagingTags.MessageBodySize, message.Value?.Length ?? 0);
         }
 
+        var section = telemetry.Decode.Begin();
         DecodedFrame frame;
         try
         {
@@ -86,6 +87,7 @@ internal sealed partial class FrameProcessor(
             activity?.SetTag(FrameProcessingTelemetry.CameraTag, cameraId);
             activity?.SetTag("frame.sequence", metadata.Sequence);
 
+            section = section.Then(telemetry.Analysis);
             FrameAnalysis analysis;
             try
             {
@@ -99,6 +101,7 @@ internal sealed partial class FrameProcessor(
                 return;
             }
 
+            section = section.Then(telemetry.Report);
             var processedAt = timeProvider.GetUtcNow();
             var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
             // Seed-JSON messages carry no capture time; the message timestamp is the closest stand-in.
@@ -126,6 +129,7 @@ internal sealed partial class FrameProcessor(
         }
 
         StoreOffset(result);
+        section.End();
     }
 
     private void TrackSequence(string cameraId, long sequence, ConsumeResult<byte[], byte[]> result)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AspirePipeline.Frames.Diagnostics;
 
 namespace AspirePipeline.FrameProcessing.Reporting;
 
@@ -29,5 +30,9 @@ public sealed record AnalysisRecord(
 [JsonSerializable(typeof(LiveStats))]
 internal sealed partial class FrameProcessingJsonContext : JsonSerializerContext;
 
-/// <summary>What <c>/stats</c> answers: who this consumer is and its latest summary window.</summary>
-public sealed record LiveStats(string Group, string Analyzer, string Instance, string Topic, StatisticsSnapshot Stats);
+/// <summary>
+/// What <c>/stats</c> answers: who this consumer is, its latest summary window, and per stage (decode, analysis,
+/// report) the cumulative frames and CPU milliseconds (<see cref="CpuClock"/> says whether that is thread CPU time).
+/// </summary>
+public sealed record LiveStats(string Group, string Analyzer, string Instance, string Topic, StatisticsSnapshot Stats,
+    IReadOnlyList<StageCpu> Stages, string CpuClock);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using AspirePipeline.Frames.Diagnostics;
 
 namespace AspirePipeline.FrameProcessing.Reporting;
 
@@ -20,12 +21,23 @@ public sealed class FrameProcessingTelemetry
     public const string FramesRepeated = "consumer.frames.repeated";
     public const string AnalysisValue = "consumer.analysis.value";
     public const string Lag = "consumer.lag";
+    public const string StageCpuTime = "consumer.stage.cpu_time";
+
+    /// <summary><c>FrameDecoder.Decode</c>: payload to image.</summary>
+    public const string DecodeStage = "decode";
+
+    /// <summary>The analyzer (mean intensity, motion).</summary>
+    public const string AnalysisStage = "analysis";
+
+    /// <summary>Everything after analysis: statistics, metrics, logging, the result record, live view, offset store.</summary>
+    public const string ReportStage = "report";
 
     public const string GroupTag = "messaging.consumer.group.name";
     public const string AnalyzerTag = "analyzer";
     public const string ReasonTag = "reason";
     public const string CameraTag = "camera.id";
     public const string PartitionTag = "messaging.kafka.destination.partition";
+    public const string StageTag = "stage";
 
     /// <summary>Shared by both services; <see cref="ActivitySource"/> is safe to share across hosts in one process.</summary>
     public static readonly ActivitySource ActivitySource = new(ComponentName);
@@ -71,7 +83,25 @@ public sealed class FrameProcessingTelemetry
         meter.CreateObservableGauge(Lag, () => statistics.PartitionLags().Select(lag =>
                 new Measurement<long>(lag.Value, _group, new(PartitionTag, lag.Key))),
             unit: "{message}", description: "Messages between the last consumed frame and the partition's high watermark.");
+
+        Stages = new StageCpuAccounting(DecodeStage, AnalysisStage, ReportStage);
+        Decode = Stages[DecodeStage];
+        Analysis = Stages[AnalysisStage];
+        Report = Stages[ReportStage];
+        // Cumulative, so a dashboard charts its rate: CPU seconds per second spent in each stage.
+        meter.CreateObservableCounter(StageCpuTime, () => Stages.Stages.Select(stage =>
+                new Measurement<double>(stage.CpuSeconds, _group, new(StageTag, stage.Name))),
+            unit: "s", description: "CPU time of the frames' pass through each stage (decode, analysis, report) on the processing thread.");
     }
+
+    /// <summary>Per-stage CPU accounting of frame processing; fetching runs in librdkafka's threads and is not in it.</summary>
+    public StageCpuAccounting Stages { get; }
+
+    public CpuStage Decode { get; }
+
+    public CpuStage Analysis { get; }
+
+    public CpuStage Report { get; }
 
     public void RecordProcessed(double processingMs, double? latencyMs)
     {

@@ -158,8 +158,9 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         using var jpeg = Cv2.ImDecode(await ReadFirstPartAsync(body).WaitAsync(s_deadline), ImreadModes.Color);
         Assert.Equal(new Size(FrameSource.Width, FrameSource.Height), jpeg.Size());
 
-        await Eventually.WaitUntilAsync(() => host.Statistics.Latest.FramesProcessed == 3, s_deadline,
-            "the statistics window includes the three frames");
+        var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
+        await Eventually.WaitUntilAsync(() => host.Statistics.Latest.FramesProcessed == 3 && telemetry.Report.Frames == 3,
+            s_deadline, "the statistics window includes the three frames and their reporting is done");
         using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
         Assert.Equal(MeanIntensityAnalyzer.AnalyzerName, stats.RootElement.GetProperty("analyzer").GetString());
         var window = stats.RootElement.GetProperty("stats");
@@ -167,6 +168,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         Assert.Equal("cam-l", window.GetProperty("lastCamera").GetString());
         Assert.Equal(2, window.GetProperty("lastSequence").GetInt64());
         Assert.Equal([0], window.GetProperty("assignedPartitions").EnumerateArray().Select(p => p.GetInt32()));
+        AssertStagesOf(stats.RootElement, host.Statistics.FramesProcessed);
 
         var health = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -427,5 +429,24 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
 
         public FrameAnalysis Analyze(string cameraId, Mat image) =>
             ++_frames == 4 ? throw new InvalidOperationException("analyzer bug") : _inner.Analyze(cameraId, image);
+    }
+
+    /// <summary>
+    /// <c>/stats</c> lists decode, analysis and report with one frame per processed frame and plausible CPU time:
+    /// a 320x240 JPEG takes well under half a second and more than nothing to decode and to analyse.
+    /// </summary>
+    private static void AssertStagesOf(JsonElement stats, long processed)
+    {
+        Assert.Equal("thread-cpu", stats.GetProperty("cpuClock").GetString());
+        var stages = stats.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(["decode", "analysis", "report"], stages.Select(stage => stage.GetProperty("name").GetString()));
+        foreach (var stage in stages)
+        {
+            var name = stage.GetProperty("name").GetString();
+            Assert.Equal(processed, stage.GetProperty("frames").GetInt64());
+            var perFrame = stage.GetProperty("cpuMs").GetDouble() / processed;
+            Assert.True(perFrame is > 0 and < 500, $"{name}: {perFrame} ms of CPU per frame");
+            Assert.Equal(perFrame, stage.GetProperty("cpuMsPerFrame").GetDouble(), 0.01);
+        }
     }
 }

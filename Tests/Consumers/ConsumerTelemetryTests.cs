@@ -86,6 +86,9 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         Assert.Equal(ActivityStatusCode.Error, poison.Status);
         Assert.Equal("undecodable-image", poison.GetTagItem(MessagingTags.ErrorType));
 
+        var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
+        await Eventually.WaitUntilAsync(() => telemetry.Report.Frames == 2, s_deadline, "both frames were reported");
+
         metrics.Collect();
         Assert.Equal(2, metrics.Sum(FrameProcessingTelemetry.FramesProcessed));
         Assert.Equal(2, metrics.Count(FrameProcessingTelemetry.ProcessingDuration));
@@ -95,6 +98,15 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
             tags => Assert.Contains(new KeyValuePair<string, object?>(FrameProcessingTelemetry.GroupTag, group), tags));
         Assert.Equal(results.Records().Last().Value, metrics.Last(FrameProcessingTelemetry.AnalysisValue), 9);
         Assert.Equal(0, metrics.Last(FrameProcessingTelemetry.Lag));
+
+        // The poison message stopped in decode: no stage counts it as a frame, yet every stage has CPU time.
+        Assert.All(telemetry.Stages.Stages, stage => Assert.Equal(2, stage.Frames));
+        foreach (var stage in telemetry.Stages.Stages)
+        {
+            var seconds = metrics.Sum(FrameProcessingTelemetry.StageCpuTime, (FrameProcessingTelemetry.StageTag, stage.Name),
+                (FrameProcessingTelemetry.GroupTag, group));
+            Assert.True(seconds > 0 && seconds <= stage.CpuSeconds, $"{FrameProcessingTelemetry.StageCpuTime} of {stage.Name}: {seconds} s, accounted {stage.CpuSeconds} s");
+        }
     }
 
     /// <summary>Records the measurements of the meters one host created (its IMeterFactory is their scope).</summary>

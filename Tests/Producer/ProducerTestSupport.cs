@@ -5,6 +5,8 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -72,18 +74,25 @@ public sealed class ProducerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The Producer hosted in the test process exactly as its Program.cs builds it (<c>AddFrameProducer</c>).</summary>
+/// <summary>
+/// The Producer hosted in the test process exactly as its Program.cs builds it (<c>AddFrameProducer</c>,
+/// <c>MapProducerStats</c>), on a free loopback port.
+/// </summary>
 internal sealed class ProducerTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ProducerTestHost(WebApplication app, TestLogSink logs)
+    private ProducerTestHost(WebApplication app, TestLogSink logs, Uri address)
     {
         _app = app;
         Logs = logs;
+        Address = address;
     }
 
     public TestLogSink Logs { get; }
+
+    /// <summary>Where the host's Kestrel listens (a free loopback port), for <c>/stats</c>.</summary>
+    public Uri Address { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -113,8 +122,10 @@ internal sealed class ProducerTestHost : IAsyncDisposable
         builder.AddFrameProducer();
 
         var app = builder.Build();
+        app.MapProducerStats();
         await app.StartAsync();
-        return new ProducerTestHost(app, logs);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ProducerTestHost(app, logs, new Uri(address));
     }
 
     public CameraStatus Camera(string id) => _app.Services.GetRequiredService<CameraStatusBoard>().For(id);

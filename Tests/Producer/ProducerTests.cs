@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
@@ -236,6 +237,52 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.Equal(sequences.Order(), sequences);
     }
 
+    [Fact]
+    public async Task Stats_endpoint_reports_camera_counts_and_the_cpu_time_of_encode_and_publish_per_frame()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        var stageCpu = new ConcurrentDictionary<string, double>();
+        using var meters = ListenToStageCpuTime(stageCpu);
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Camera:Url"] = "synthetic://?width=640&height=480&fps=20",
+        });
+        var camera = producer.Camera("camera");
+        await Eventually.HoldsAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published}");
+        using var http = new HttpClient { BaseAddress = producer.Address, Timeout = Deadline };
+
+        using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+
+        var cameraStats = Assert.Single(stats.RootElement.GetProperty("cameras").EnumerateArray());
+        Assert.Equal("camera", cameraStats.GetProperty("id").GetString());
+        Assert.True(cameraStats.GetProperty("connected").GetBoolean());
+        var captured = cameraStats.GetProperty("captured").GetInt64();
+        var published = cameraStats.GetProperty("published").GetInt64();
+        Assert.Equal(0, cameraStats.GetProperty("dropped").GetInt64());
+        Assert.InRange(published, 20, captured);
+        Assert.Equal("thread-cpu", stats.RootElement.GetProperty("cpuClock").GetString());
+
+        var stages = stats.RootElement.GetProperty("stages").EnumerateArray().ToDictionary(
+            stage => stage.GetProperty("name").GetString()!,
+            stage => (Frames: stage.GetProperty("frames").GetInt64(), CpuMs: stage.GetProperty("cpuMs").GetDouble()));
+        Assert.Equal(["encode", "publish"], stages.Keys);
+        var (encodeFrames, encodeMs) = stages["encode"];
+        var (publishFrames, publishMs) = stages["publish"];
+        // Stages are read after the camera counts: every acknowledged frame went through both; a few more may be in flight.
+        Assert.InRange(publishFrames, published, published + 20);
+        Assert.InRange(encodeFrames, publishFrames - 1, publishFrames + 1);
+        // A 640x480 JPEG takes milliseconds of CPU; handing a message to librdkafka's queue far less than encoding it.
+        Assert.InRange(encodeMs / encodeFrames, 0.05, 500);
+        Assert.InRange(publishMs / publishFrames, 0.000_1, 50);
+        Assert.True(publishMs < encodeMs, $"publish took {publishMs} ms of CPU, encode {encodeMs} ms");
+
+        meters.RecordObservableInstruments();
+        Assert.Equal(["encode", "publish"], stageCpu.Keys.Order());
+        // Collected after /stats answered, so at least what it reported (which is rounded to the microsecond).
+        Assert.True(stageCpu["encode"] * 1000 >= encodeMs - 0.001, $"producer.stage.cpu_time encode {stageCpu["encode"]} s < /stats {encodeMs} ms");
+        Assert.True(stageCpu["publish"] * 1000 >= publishMs - 0.001, $"producer.stage.cpu_time publish {stageCpu["publish"]} s < /stats {publishMs} ms");
+    }
+
     /// <summary>Keeps, per instrument of the Producer's meter, the last value seen (counters: the running sum).</summary>
     private static MeterListener ListenToProducerMetrics(ConcurrentDictionary<string, double> measured)
     {
@@ -254,6 +301,33 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Record(instrument, value));
         listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Record(instrument, value));
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument, value));
+        listener.Start();
+        return listener;
+    }
+
+    /// <summary>Keeps the latest <c>producer.stage.cpu_time</c> value (seconds) per <c>stage</c> tag.</summary>
+    private static MeterListener ListenToStageCpuTime(ConcurrentDictionary<string, double> seconds)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "AspirePipeline.Producer" && instrument.Name == "producer.stage.cpu_time")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "stage" && tag.Value is string stage)
+                {
+                    seconds[stage] = value;
+                }
+            }
+        });
         listener.Start();
         return listener;
     }

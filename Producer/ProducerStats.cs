@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AspirePipeline.Frames.Diagnostics;
+
+namespace AspirePipeline.Producer;
+
+/// <summary>
+/// What <c>GET /stats</c> answers: per camera the cumulative frame counts, per in-process stage the CPU time.
+/// The names are a contract (the pipeline benchmark and users' scripts parse them); add fields, do not rename.
+/// </summary>
+internal sealed record ProducerStats(IReadOnlyList<CameraStats> Cameras, IReadOnlyList<StageCpu> Stages, string CpuClock)
+{
+    public static ProducerStats From(CameraStatusBoard board, ProducerMetrics metrics) => new(
+        board.All.OrderBy(status => status.CameraId, StringComparer.Ordinal).Select(CameraStats.From).ToList(),
+        metrics.Stages.Snapshot(),
+        ThreadCpuClock.ClockName);
+}
+
+/// <summary>One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason).</summary>
+internal sealed record CameraStats(
+    string Id,
+    bool Connected,
+    long Captured,
+    long Published,
+    long Dropped,
+    IReadOnlyDictionary<string, long> DroppedByReason,
+    long Reconnects,
+    long LastPublishedSequence,
+    DateTimeOffset? LastPublishedAt,
+    string? LastError)
+{
+    public static CameraStats From(CameraStatus status)
+    {
+        var dropped = new SortedDictionary<string, long>(status.Dropped.ToDictionary(), StringComparer.Ordinal);
+        return new(status.CameraId, status.Connected, status.Captured, status.Published, dropped.Values.Sum(), dropped,
+            status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError);
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ProducerStats))]
+internal sealed partial class ProducerJsonContext : JsonSerializerContext;
