@@ -35,6 +35,7 @@ internal static class LiveViewPage
               <tr><th>Poison / skipped</th><td id="rejected">-</td></tr>
               <tr><th>Missing / repeated</th><td id="sequence">-</td></tr>
               <tr><th>Partitions</th><td id="partitions">-</td></tr>
+              <tr><th id="cpu-stages">CPU per frame (ms)</th><td id="cpu">-</td></tr>
             </table>
           </main>
           <script>
@@ -58,6 +59,8 @@ internal static class LiveViewPage
                 show('rejected', `${t.poisonMessages} / ${t.skippedFrames}`);
                 show('sequence', `${t.missingFrames} / ${t.repeatedFrames}`);
                 show('partitions', t.assignedPartitions.join(', ') || 'none');
+                show('cpu-stages', `CPU per frame (ms): ${s.stages.map(stage => stage.name).join(' / ')}`);
+                show('cpu', s.stages.map(stage => number(stage.cpuMsPerFrame, 2)).join(' / '));
               } catch (e) {
                 show('fps', 'unavailable');
               }
