@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+
+namespace AspirePipeline.Bench.Floor;
+
+/// <summary>
+/// <c>Bench floor</c>: the CPU floor at each size on its own, written to the <c>floor</c> section of
+/// docs/benchmarks.md. The pipeline benchmark calls <see cref="FloorMeasurement"/> itself for its ratios.
+/// </summary>
+internal static class FloorBenchmark
+{
+    public const string Section = "floor";
+    private const int Fps = 30;
+    private static readonly (int Width, int Height)[] DefaultSizes = [(640, 480), (1280, 720), (1920, 1080)];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var arguments = BenchArguments.Parse(args);
+        var sizes = ParseSizes(args);
+        if (sizes is null)
+        {
+            return 2;
+        }
+
+        Progress($"machine: {MachineInfo.Describe(arguments.RepoRoot)}");
+        var results = new List<FloorResult>();
+        foreach (var (width, height) in sizes)
+        {
+            results.Add(await FloorMeasurement.MeasureAsync(arguments.RepoRoot, width, height, Fps, Progress));
+        }
+
+        var command = "dotnet run --project Bench -c Release -- floor"
+            + (args.Contains("--sizes") ? " --sizes " + string.Join(',', sizes.Select(s => $"{s.Width}x{s.Height}")) : "");
+        var markdown = Render(command, MachineInfo.Describe(arguments.RepoRoot), results);
+        Console.WriteLine(markdown);
+        if (arguments.Output is not null)
+        {
+            AddHeadingIfMissing(arguments.Output);
+            MarkdownSection.Replace(arguments.Output, Section, markdown);
+            Progress($"written to {arguments.Output}");
+        }
+        return 0;
+    }
+
+    /// <summary>A first run adds the section's heading and command above the generated part; later runs keep it.</summary>
+    private static void AddHeadingIfMissing(string file)
+    {
+        var text = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
+        if (text.Contains($"<!-- {Section}:begin -->", StringComparison.Ordinal))
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, text.TrimEnd() + "\n\n## CPU floor: decode, encode and message building\n\n"
+            + "Reproduce: `dotnet run --project Bench -c Release -- floor`\n\n"
+            + $"<!-- {Section}:begin -->\n<!-- {Section}:end -->\n");
+    }
+
+    private static List<(int Width, int Height)>? ParseSizes(IReadOnlyList<string> args)
+    {
+        var at = args.ToList().IndexOf("--sizes");
+        if (at < 0)
+        {
+            return [.. DefaultSizes];
+        }
+        var sizes = new List<(int, int)>();
+        foreach (var text in (at + 1 < args.Count ? args[at + 1] : "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = text.Split('x');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var width)
+                || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var height) || width < 16 || height < 16
+                || width % 2 != 0 || height % 2 != 0)
+            {
+                Console.Error.WriteLine($"--sizes: '{text}' is not WIDTHxHEIGHT with even numbers of at least 16, e.g. --sizes 640x480,1280x720.");
+                return null;
+            }
+            sizes.Add((width, height));
+        }
+        if (sizes.Count == 0)
+        {
+            Console.Error.WriteLine("--sizes needs at least one WIDTHxHEIGHT, e.g. --sizes 640x480,1280x720.");
+            return null;
+        }
+        return sizes;
+    }
+
+    internal static string Render(string command, string machine, IReadOnlyList<FloorResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(Invariant($"Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `{command}`."));
+        text.AppendLine();
+        text.AppendLine($"Machine: {machine}.");
+        text.AppendLine();
+        text.AppendLine("CPU milliseconds per frame; the floor with N consumer groups is ffmpeg decode + JPEG encode + N × JPEG decode.");
+        text.AppendLine();
+        text.AppendLine("| size | ffmpeg decode | JPEG encode | JPEG decode | floor, 1 group | floor, 2 groups | message build | seed-JSON encode | seed-JSON decode | seed-JSON floor, 2 groups | JPEG bytes | seed-JSON bytes | seed JSON ÷ JPEG |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            text.AppendLine(Invariant(
+                $"| {r.Size} | {r.FfmpegDecodeMs:F2} | {r.JpegEncodeMs:F2} | {r.JpegDecodeMs:F2} | **{r.FloorMs(1):F2}** | **{r.FloorMs(2):F2}** | {r.MessageBuildMs * 1000:F1} µs | {r.SeedJsonEncodeMs:F2} | {r.SeedJsonDecodeMs:F2} | {r.SeedJsonFloorMs(2):F2} | {r.JpegBytes:N0} | {r.SeedJsonBytes:N0} | {r.SeedJsonBytes / r.JpegBytes:F0}× |"));
+        }
+        text.AppendLine();
+
+        text.AppendLine("BenchmarkDotNet micro benchmarks (in-process, per call):");
+        text.AppendLine();
+        text.AppendLine("| size | benchmark | mean | median | allocated | 1 OpenCV thread: process ÷ thread CPU | process CPU per call | default OpenCV threads: process ÷ thread CPU | process CPU per call |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            foreach (var m in r.Micro)
+            {
+                text.AppendLine(Invariant(
+                    $"| {m.Size} | {m.Name} | {Duration(m.MeanNs)} | {Duration(m.MedianNs)} | {m.AllocatedBytes:N0} B | {m.OneThread.ProcessPerThread:F2} | {Duration(m.OneThread.ProcessCpuNsPerCall)} | {m.DefaultThreads.ProcessPerThread:F2} | {Duration(m.DefaultThreads.ProcessCpuNsPerCall)} |"));
+            }
+        }
+        text.AppendLine();
+
+        var first = results.FirstOrDefault();
+        text.AppendLine("How it is measured:");
+        text.AppendLine();
+        text.AppendLine(Invariant(
+            $"- Source: the project's camera simulator (GStreamer, x264 ultrafast/zerolatency) recorded for {FloorMeasurement.ClipDuration.TotalSeconds:0} s at {Fps} fps per size with `ffmpeg -rtsp_transport tcp -c copy`, so the floor sees the pipeline's picture content."));
+        text.AppendLine(Invariant(
+            $"- **ffmpeg decode**: ffmpeg decodes that clip to `-f rawvideo -pix_fmt bgr24` on a pipe this program drains, with the producer's flags (`-fflags nobuffer -flags low_delay`); CPU is the user + system time ffmpeg's `-benchmark` reports (all its threads). Median of {FloorMeasurement.DecodeRuns} runs; the median CPU of a one-frame decode (start-up and probing: {string.Join(", ", results.Select(r => Invariant($"{r.FfmpegStartupMs:F0} ms at {r.Size}")))}) is subtracted and the rest divided by the frames after the first, because the producer's ffmpeg runs for hours."));
+        text.AppendLine(Invariant(
+            $"- **Encode, decode, message build**: BenchmarkDotNet {typeof(BenchmarkDotNet.Running.BenchmarkRunner).Assembly.GetName().Version?.ToString(3)} in-process, {MicroBenchmarks.WarmupCount} warm-ups and {MicroBenchmarks.IterationCount} iterations of {MicroBenchmarks.IterationTime.TotalMilliseconds:0} ms, medians; each call takes the next of {first?.SampleFrames ?? 0} frames spread over the clip. They call the frame contract's `FrameEncoder` (JPEG quality {Frames.FrameEncoder.DefaultJpegQuality}) and `FrameDecoder` with the headers the encoder writes; message build is the producer's `Headers` + `Message<string, byte[]>`. Bytes are mean payload sizes over the same frames."));
+        text.AppendLine(
+            "- BenchmarkDotNet is given the benchmark thread's CPU clock (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`) instead of the wall clock, so other processes' load on the 2 cores does not count as a call's time, "
+            + "and OpenCV is held to one thread while it runs (`Cv2.SetNumThreads(1)`) so that the thread's CPU is the whole call's.");
+        text.Append(Invariant(
+            $"- The last four columns check that with a plain loop of the same call for {MicroBenchmarks.CpuCheckTime.TotalMilliseconds:0} ms: the process's CPU (getrusage, all threads) over the calling thread's CPU, and the process's CPU per call. "));
+        text.AppendLine(
+            "With one OpenCV thread, about 1 confirms the benchmark sees the whole cost; above 1 is work on the runtime's other threads (background GC of the large seed-JSON payloads), which the floor leaves out. "
+            + "With OpenCV's default threading, as the services run, OpenCV's pool counts too (the seed-JSON colour conversions; its threads also spin a while after a parallel call, which can land on the next row), and the last column is what the call costs a service.");
+        return text.ToString();
+    }
+
+    private static string Duration(double nanoseconds) => nanoseconds >= 1e6
+        ? Invariant($"{nanoseconds / 1e6:F3} ms")
+        : Invariant($"{nanoseconds / 1e3:F1} µs");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+}

@@ -1,0 +1,38 @@
+namespace AspirePipeline.Bench.Floor;
+
+/// <summary>
+/// The CPU floor at one frame size, per frame. Times are CPU milliseconds per frame: ffmpeg's from its own rusage,
+/// the others from BenchmarkDotNet (single-threaded calls with OpenCV held to one thread, so wall time is CPU time;
+/// <see cref="Micro"/> carries the check). Byte counts are mean payload sizes over the recorded frames.
+/// </summary>
+internal sealed record FloorResult(
+    int Width,
+    int Height,
+    int Fps,
+    double FfmpegDecodeMs,
+    double JpegEncodeMs,
+    double JpegDecodeMs,
+    double SeedJsonEncodeMs,
+    double SeedJsonDecodeMs,
+    double MessageBuildMs,
+    double JpegBytes,
+    double SeedJsonBytes,
+    int DecodedFrames,
+    int SampleFrames,
+    IReadOnlyList<double> FfmpegRunsMs,
+    double FfmpegStartupMs,
+    IReadOnlyList<MicroResult> Micro)
+{
+    /// <summary>
+    /// The least CPU per frame any design of this pipeline needs with JPEG on the wire: ffmpeg decoding the camera's
+    /// H.264 to raw BGR, one JPEG encode in the producer and one JPEG decode in each of <paramref name="groups"/>
+    /// consumer groups. Message building, Kafka, the broker and the analysis are left out: they are what the
+    /// pipeline's ratio to this floor shows.
+    /// </summary>
+    public double FloorMs(int groups) => FfmpegDecodeMs + JpegEncodeMs + groups * JpegDecodeMs;
+
+    /// <summary>The same floor for the original design's format: seed-JSON encode and one decode per group.</summary>
+    public double SeedJsonFloorMs(int groups) => FfmpegDecodeMs + SeedJsonEncodeMs + groups * SeedJsonDecodeMs;
+
+    public string Size => $"{Width}x{Height}";
+}
