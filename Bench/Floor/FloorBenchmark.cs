@@ -126,7 +126,7 @@ internal static class FloorBenchmark
         text.AppendLine(Invariant(
             $"- **Encode, decode, message build**: BenchmarkDotNet {typeof(BenchmarkDotNet.Running.BenchmarkRunner).Assembly.GetName().Version?.ToString(3)} in-process, {MicroBenchmarks.WarmupCount} warm-ups and {MicroBenchmarks.IterationCount} iterations of {MicroBenchmarks.IterationTime.TotalMilliseconds:0} ms, medians; each call takes the next of {first?.SampleFrames ?? 0} frames spread over the clip. They call the frame contract's `FrameEncoder` (JPEG quality {Frames.FrameEncoder.DefaultJpegQuality}) and `FrameDecoder` with the headers the encoder writes; message build is the producer's `Headers` + `Message<string, byte[]>`. Bytes are mean payload sizes over the same frames."));
         text.AppendLine(
-            "- BenchmarkDotNet is given the benchmark thread's CPU clock (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`) instead of the wall clock, so other processes' load on the 2 cores does not count as a call's time, "
+            "- BenchmarkDotNet is given the benchmark thread's CPU clock (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, the clock of the services' per-stage CPU counters) instead of the wall clock, so other processes' load on the 2 cores does not count as a call's time, "
             + "and OpenCV is held to one thread while it runs (`Cv2.SetNumThreads(1)`) so that the thread's CPU is the whole call's.");
         text.Append(Invariant(
             $"- The last four columns check that with a plain loop of the same call for {MicroBenchmarks.CpuCheckTime.TotalMilliseconds:0} ms: the process's CPU (getrusage, all threads) over the calling thread's CPU, and the process's CPU per call. "));

@@ -42,6 +42,7 @@ internal static class MicroBenchmarks
     public static IReadOnlyList<MicroResult> Run(IReadOnlyDictionary<string, IReadOnlyList<Mat>> frames, string artifactsPath,
         Action<string> progress)
     {
+        ThreadCpuBenchmarkClock.EnsureAvailable();
         var threads = Cv2.GetNumThreads();
         var defaultThreads = CheckCpu(frames);
         Cv2.SetNumThreads(1);
@@ -65,7 +66,7 @@ internal static class MicroBenchmarks
             .WithUnrollFactor(1)
             // CPU time of the benchmark thread rather than the wall clock: other processes' load on this 2-core
             // machine would otherwise count as the call's time.
-            .WithClock(ThreadCpuClock.Instance)
+            .WithClock(ThreadCpuBenchmarkClock.Instance)
             .WithId("Floor");
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)
@@ -145,7 +146,7 @@ internal static class MicroBenchmarks
                         GC.Collect();
                         GC.WaitForPendingFinalizers();
                         var processBefore = Environment.CpuUsage.TotalTime;
-                        var threadBefore = ThreadCpuClock.Now();
+                        var threadBefore = ThreadCpuBenchmarkClock.Now();
                         var wall = Stopwatch.StartNew();
                         var calls = 0;
                         do
@@ -155,7 +156,7 @@ internal static class MicroBenchmarks
                         }
                         while (wall.Elapsed < CpuCheckTime);
                         var process = Environment.CpuUsage.TotalTime - processBefore;
-                        checks[(method.Name, size)] = new CpuCheck(process / (ThreadCpuClock.Now() - threadBefore), process.TotalNanoseconds / calls);
+                        checks[(method.Name, size)] = new CpuCheck(process / (ThreadCpuBenchmarkClock.Now() - threadBefore), process.TotalNanoseconds / calls);
                     }
                 }
                 finally
