@@ -132,7 +132,8 @@ internal static class FloorBenchmark
             $"- The last four columns check that with a plain loop of the same call for {MicroBenchmarks.CpuCheckTime.TotalMilliseconds:0} ms: the process's CPU (getrusage, all threads) over the calling thread's CPU, and the process's CPU per call. "));
         text.AppendLine(
             "With one OpenCV thread, about 1 confirms the benchmark sees the whole cost; above 1 is work on the runtime's other threads (background GC of the large seed-JSON payloads), which the floor leaves out. "
-            + "With OpenCV's default threading, as the services run, OpenCV's pool counts too (the seed-JSON colour conversions; its threads also spin a while after a parallel call, which can land on the next row), and the last column is what the call costs a service.");
+            + "With OpenCV's default threading, as the services run, OpenCV's pool counts too (the seed-JSON colour conversions; its threads also spin a while after a parallel call, which can land on the next row), and the last column is what the call costs a service. "
+            + "Seed-JSON encode allocates a new payload of several MB per frame: in the plain loop, fresh pages (page faults, zeroing) and background GC cost it several times BenchmarkDotNet's warm steady state, and the services see the same.");
         return text.ToString();
     }
 
