@@ -133,7 +133,7 @@ internal static class FloorBenchmark
         text.AppendLine(
             "With one OpenCV thread, about 1 confirms the benchmark sees the whole cost; above 1 is work on the runtime's other threads (background GC of the large seed-JSON payloads), which the floor leaves out. "
             + "With OpenCV's default threading, as the services run, OpenCV's pool counts too (the seed-JSON colour conversions; its threads also spin a while after a parallel call, which can land on the next row), and the last column is what the call costs a service. "
-            + "Seed-JSON encode allocates a new payload of several MB per frame: in the plain loop, fresh pages (page faults, zeroing) and background GC cost it several times BenchmarkDotNet's warm steady state, and the services see the same.");
+            + "Seed-JSON encode allocates a new payload of several MB per frame: in the plain loop, fresh pages (page faults, zeroing) and background GC cost it several times BenchmarkDotNet's warm steady state; which of the two a service sees depends on its GC, so the pipeline's own stage counters are the judge.");
         return text.ToString();
     }
 

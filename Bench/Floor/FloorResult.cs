@@ -2,8 +2,9 @@ namespace AspirePipeline.Bench.Floor;
 
 /// <summary>
 /// The CPU floor at one frame size, per frame. Times are CPU milliseconds per frame: ffmpeg's from its own rusage,
-/// the others from BenchmarkDotNet (single-threaded calls with OpenCV held to one thread, so wall time is CPU time;
-/// <see cref="Micro"/> carries the check). Byte counts are mean payload sizes over the recorded frames.
+/// the others BenchmarkDotNet medians timed by the benchmark thread's CPU clock with OpenCV held to one thread, so the
+/// thread's CPU is the call's (<see cref="Micro"/> carries the check). Byte counts are mean payload sizes over the
+/// recorded frames.
 /// </summary>
 internal sealed record FloorResult(
     int Width,

@@ -62,7 +62,7 @@ internal static class MicroBenchmarks
             .WithWarmupCount(WarmupCount)
             .WithIterationCount(IterationCount)
             .WithIterationTime(TimeInterval.FromMilliseconds(IterationTime.TotalMilliseconds))
-            // A 1080p call takes tens of milliseconds: BenchmarkDotNet's default unroll of 16 would stretch iterations.
+            // A 1080p call takes milliseconds: BenchmarkDotNet's default unroll of 16 would stretch iterations.
             .WithUnrollFactor(1)
             // CPU time of the benchmark thread rather than the wall clock: other processes' load on this 2-core
             // machine would otherwise count as the call's time.
@@ -102,7 +102,7 @@ internal static class MicroBenchmarks
             var size = (string)report.BenchmarkCase.Parameters["Size"];
             if (!report.Success || report.ResultStatistics is null)
             {
-                throw new InvalidOperationException($"Micro benchmark {name} at {size} failed; its output is above.");
+                throw new InvalidOperationException($"Micro benchmark {name} at {size} failed; BenchmarkDotNet's errors are above.");
             }
             results.Add(new MicroResult(name, size, report.ResultStatistics.Mean, report.ResultStatistics.Median,
                 report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? 0,
@@ -112,8 +112,8 @@ internal static class MicroBenchmarks
     }
 
     /// <summary>
-    /// Checks the premise that a call's wall time is its CPU time: each benchmark method in a loop with OpenCV's
-    /// current thread setting, process CPU (getrusage, all threads) against the calling thread's CPU.
+    /// Checks the premise that the calling thread's CPU is the call's whole CPU: each benchmark method in a loop with
+    /// OpenCV's current thread setting, process CPU (getrusage, all threads) against the calling thread's CPU.
     /// </summary>
     private static Dictionary<(string Name, string Size), CpuCheck> CheckCpu(IReadOnlyDictionary<string, IReadOnlyList<Mat>> frames)
     {
