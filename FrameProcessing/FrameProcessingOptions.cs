@@ -24,6 +24,19 @@ public sealed class FrameProcessingOptions
     public string? InstanceId { get; set; }
 
     /// <summary>Frames buffered between the Kafka consume loop and the analysis worker.</summary>
+    /// <summary>
+    /// Decode every JPEG frame at full size and in colour even when the analyzer needs less (see
+    /// <see cref="Analysis.IFrameAnalyzer.DecodeTarget"/>). Frames shown in the live view are always decoded in full.
+    /// </summary>
+    public bool AlwaysDecodeFullFrames { get; set; }
+
+    /// <summary>
+    /// Threads OpenCV may use inside one call (decode, colour conversion, resize): 1 runs every call on the processing
+    /// thread, which suits a pipeline that scales by replicas; 0 lets OpenCV use one thread per core.
+    /// </summary>
+    [Range(0, 256)]
+    public int OpenCvThreads { get; set; } = 1;
+
     [Range(1, 1024)]
     public int ChannelCapacity { get; set; } = 8;
 

@@ -17,7 +17,15 @@ public static class FrameDecoder
     /// accepted when its payload is seed JSON.
     /// </summary>
     /// <exception cref="FrameFormatException">The message breaks the contract; <see cref="FrameFormatException.Error"/> says how.</exception>
-    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, Func<string, byte[]?> header)
+    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, Func<string, byte[]?> header) =>
+        Decode(payload, header, DecodeTarget.Full);
+
+    /// <summary>
+    /// Decodes a frame, a JPEG one only as far as <paramref name="target"/> needs (see <see cref="DecodeTarget"/>):
+    /// <see cref="DecodedFrame.Image"/> may then be smaller than <see cref="DecodedFrame.Metadata"/> says, and gray.
+    /// </summary>
+    /// <exception cref="FrameFormatException">The message breaks the contract; <see cref="FrameFormatException.Error"/> says how.</exception>
+    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, Func<string, byte[]?> header, DecodeTarget target)
     {
         ArgumentNullException.ThrowIfNull(header);
         var metadata = FrameMetadata.ReadHeaders(header);
@@ -34,20 +42,24 @@ public static class FrameDecoder
 
         return metadata.Encoding switch
         {
-            FrameEncoding.Jpeg => DecodeJpeg(payload, metadata),
+            FrameEncoding.Jpeg => DecodeJpeg(payload, metadata, target),
             FrameEncoding.RawBgr => DecodeRaw(payload, metadata),
             _ => DecodeSeedJson(payload, metadata),
         };
     }
 
     /// <summary>Decodes a frame whose headers are given as a dictionary (tests, non-Kafka transports).</summary>
-    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, IReadOnlyDictionary<string, byte[]> headers)
+    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, IReadOnlyDictionary<string, byte[]> headers) =>
+        Decode(payload, headers, DecodeTarget.Full);
+
+    /// <summary>Decodes a frame whose headers are given as a dictionary, as far as <paramref name="target"/> needs.</summary>
+    public static DecodedFrame Decode(ReadOnlySpan<byte> payload, IReadOnlyDictionary<string, byte[]> headers, DecodeTarget target)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        return Decode(payload, key => headers.TryGetValue(key, out var value) ? value : null);
+        return Decode(payload, key => headers.TryGetValue(key, out var value) ? value : null, target);
     }
 
-    private static DecodedFrame DecodeJpeg(ReadOnlySpan<byte> payload, FrameMetadata metadata)
+    private static DecodedFrame DecodeJpeg(ReadOnlySpan<byte> payload, FrameMetadata metadata, DecodeTarget target)
     {
         // libjpeg "decodes" a truncated file by filling the rest with grey and only warning, so check the markers.
         var hasStart = payload.Length >= 4 && payload[0] == 0xFF && payload[1] == 0xD8 && payload[2] == 0xFF;
@@ -60,21 +72,22 @@ public static class FrameDecoder
                 + (hasStart ? "the end-of-image marker is missing (truncated?)." : "it does not start with a JPEG marker."));
         }
 
-        var image = Cv2.ImDecode(payload, metadata.Channels == 1 ? ImreadModes.Grayscale : ImreadModes.Color);
+        var scale = target.ScaleFor(metadata.Width);
+        var image = Cv2.ImDecode(payload, target.JpegMode(scale, sourceIsGray: metadata.Channels == 1));
         if (image.Empty())
         {
             image.Dispose();
             throw new FrameFormatException(FrameFormatError.UndecodableImage,
                 $"JPEG payload ({payload.Length} bytes) does not decode.");
         }
-        if (image.Width != metadata.Width || image.Height != metadata.Height)
+        if (image.Width != DecodeTarget.ReducedSize(metadata.Width, scale) || image.Height != DecodeTarget.ReducedSize(metadata.Height, scale))
         {
-            var actual = $"{image.Width}x{image.Height}";
+            var actual = scale == 1 ? $"{image.Width}x{image.Height}" : $"{image.Width}x{image.Height} at 1/{scale} scale";
             image.Dispose();
             throw new FrameFormatException(FrameFormatError.BadHeader,
                 $"JPEG payload is {actual} but the headers say {metadata.Width}x{metadata.Height}.");
         }
-        return new DecodedFrame(metadata, image, payload.Length);
+        return new DecodedFrame(metadata, image, payload.Length, scale);
     }
 
     private static DecodedFrame DecodeRaw(ReadOnlySpan<byte> payload, FrameMetadata metadata)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer.Sources;
 using Confluent.Kafka;
@@ -24,6 +25,7 @@ internal sealed partial class FrameProducerService(
     {
         var settings = options.Value;
         var cameras = settings.EffectiveCameras;
+        OpenCvThreading.Apply(settings.OpenCvThreads);
         LogStarting(logger, cameras.Count, settings.Topic, settings.Encoding.ToString());
 
         var publishers = new List<FramePublisher>();

@@ -16,6 +16,13 @@ public sealed class ProducerOptions
 
     public FrameEncoding Encoding { get; set; } = FrameEncoding.Jpeg;
 
+    /// <summary>
+    /// Threads OpenCV may use inside one call (encode, colour conversion): 1 keeps each camera's encode on its own
+    /// publish loop; 0 lets OpenCV use one thread per core.
+    /// </summary>
+    [Range(0, 256)]
+    public int OpenCvThreads { get; set; } = 1;
+
     [Range(1, 100)]
     public int JpegQuality { get; set; } = FrameEncoder.DefaultJpegQuality;
 

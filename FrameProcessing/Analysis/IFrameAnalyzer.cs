@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using OpenCvSharp;
 
 namespace AspirePipeline.FrameProcessing.Analysis;
@@ -11,6 +12,16 @@ public interface IFrameAnalyzer
     /// <summary>Short kebab-case name written into results and telemetry, e.g. <c>mean-intensity</c>.</summary>
     string Name { get; }
 
-    /// <summary>Analyses <paramref name="image"/> (8-bit BGR, gray or BGRA) of camera <paramref name="cameraId"/>.</summary>
+    /// <summary>
+    /// How much of a frame this analysis looks at. JPEG frames are decoded no further than that (1/8 of the size
+    /// costs a fraction of a full decode), unless the live view is watched or
+    /// <see cref="FrameProcessingOptions.AlwaysDecodeFullFrames"/> is set, so <see cref="Analyze"/> must accept any size.
+    /// </summary>
+    DecodeTarget DecodeTarget => DecodeTarget.Full;
+
+    /// <summary>
+    /// Analyses <paramref name="image"/> (8-bit BGR, gray or BGRA, at the frame's size or reduced as
+    /// <see cref="DecodeTarget"/> allows) of camera <paramref name="cameraId"/>.
+    /// </summary>
     FrameAnalysis Analyze(string cameraId, Mat image);
 }

@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using OpenCvSharp;
 
 namespace AspirePipeline.FrameProcessing.Analysis;
@@ -15,6 +16,12 @@ public sealed class MeanIntensityAnalyzer : IFrameAnalyzer
     private static readonly string[] s_grayNames = ["gray"];
 
     public string Name => AnalyzerName;
+
+    /// <summary>
+    /// A 1/8-scale JPEG decode yields each 8x8 block's average (its DC term), so the mean of that image is the mean of
+    /// the full one up to rounding and clipping, at a fraction of the cost.
+    /// </summary>
+    public DecodeTarget DecodeTarget { get; } = new(MaxDownscale: 8);
 
     public FrameAnalysis Analyze(string cameraId, Mat image)
     {

@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -19,6 +20,11 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
     private long _tick;
 
     public string Name => AnalyzerName;
+
+    /// <summary>Gray, and no wider than the analysis works at: the decoder does the shrinking for free.</summary>
+    public DecodeTarget DecodeTarget => _options.AnalysisWidth > 0
+        ? new DecodeTarget(MaxDownscale: 8, Grayscale: true, MinWidth: _options.AnalysisWidth)
+        : new DecodeTarget(Grayscale: true);
 
     public FrameAnalysis Analyze(string cameraId, Mat image)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
@@ -59,6 +60,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        OpenCvThreading.Apply(_options.OpenCvThreads);
         var channel = Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(
             new BoundedChannelOptions(_options.ChannelCapacity)
             {

@@ -68,11 +68,14 @@ internal sealed partial class FrameProcessor(
             activity.SetTag(MessagingTags.MessageBodySize, message.Value?.Length ?? 0);
         }
 
+        // A frame someone will watch is decoded in full; otherwise only as far as the analysis looks at it.
+        var wantsLiveFrame = liveFrames.WantsFrame();
+        var target = wantsLiveFrame || _options.AlwaysDecodeFullFrames ? DecodeTarget.Full : analyzer.DecodeTarget;
         var section = telemetry.Decode.Begin();
         DecodedFrame frame;
         try
         {
-            frame = FrameDecoder.Decode(message.Value, message.Headers.AsLookup());
+            frame = FrameDecoder.Decode(message.Value, message.Headers.AsLookup(), target);
         }
         catch (FrameFormatException exception)
         {
@@ -122,7 +125,7 @@ internal sealed partial class FrameProcessor(
 
             PublishResult(result, cameraId, metadata, analysis, capturedAt, processedAt, latencyMs, activity);
 
-            if (liveFrames.WantsFrame())
+            if (wantsLiveFrame)
             {
                 PublishLiveFrame(frame.Image, cameraId, metadata.Sequence, analysis);
             }

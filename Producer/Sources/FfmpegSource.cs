@@ -30,6 +30,8 @@ internal sealed partial class FfmpegSource : IFrameSource
     {
         _process = process;
         _stdout = process.StandardOutput.BaseStream;
+        // Fewer, larger reads per frame; the default buffer still works, only with more wake-ups.
+        PipeCapacity.TryGrow(_stdout);
         _url = url;
         _redactedUrl = CameraUrl.Redact(url);
         _stallTimeout = stallTimeout;

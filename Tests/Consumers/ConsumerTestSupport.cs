@@ -2,6 +2,7 @@ using System.Text.Json;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -130,7 +131,7 @@ internal sealed class FrameSource : IDisposable
         }).Build();
     }
 
-    /// <summary>Expected analysis input of every produced frame: the mean of the JPEG as a consumer decodes it.</summary>
+    /// <summary>Expected analysis result of every produced frame: the mean of the JPEG as a consumer decodes it.</summary>
     public Dictionary<(string Camera, long Sequence), Scalar> ExpectedMeans { get; } = [];
 
     /// <summary>Produces frames <paramref name="first"/>..first+count-1 of <paramref name="camera"/>, waiting for each ack.</summary>
@@ -140,12 +141,13 @@ internal sealed class FrameSource : IDisposable
         {
             using var image = Draw(camera, sequence);
             var encoded = _encoder.Encode(image, camera, sequence, FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow));
-            using (var decoded = Cv2.ImDecode(encoded.Payload, ImreadModes.Color))
-            {
-                ExpectedMeans[(camera, sequence)] = Cv2.Mean(decoded);
-            }
             var headers = new Headers();
             encoded.Metadata.WriteHeaders(headers.Add);
+            // The consumer decodes no more of a frame than its analyzer asks for (1/8 scale for the mean).
+            using (var decoded = FrameDecoder.Decode(encoded.Payload, headers.AsLookup(), new MeanIntensityAnalyzer().DecodeTarget))
+            {
+                ExpectedMeans[(camera, sequence)] = Cv2.Mean(decoded.Image);
+            }
             await ProduceRawAsync(camera, encoded.Payload, headers, partition);
         }
     }
