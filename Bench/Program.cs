@@ -1,17 +1,36 @@
 using AspirePipeline.Bench;
+using AspirePipeline.Bench.Pipeline;
 
 // Usage: dotnet run --project Bench -c Release -- broker [--runs 3] [--megabytes 256] [--output docs/benchmarks.md]
 //        dotnet run --project Bench -c Release -- floor [--sizes 640x480,1280x720,1920x1080] [--output docs/benchmarks.md]
+//        dotnet run --project Bench -c Release -- pipeline [--runs 3] (see PipelineArguments.Usage)
 return args.FirstOrDefault() switch
 {
     "broker" => await BrokerBenchmark.RunAsync(BenchArguments.Parse(args.Skip(1))),
     "floor" => await AspirePipeline.Bench.Floor.FloorBenchmark.RunAsync([.. args.Skip(1)]),
+    "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
     _ => Usage(),
 };
+
+static async Task<int> RunPipelineAsync(IReadOnlyList<string> arguments)
+{
+    var common = BenchArguments.Parse(arguments);
+    try
+    {
+        return await PipelineBenchmark.RunAsync(arguments, common.RepoRoot, common.Output);
+    }
+    catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FileNotFoundException)
+    {
+        // A run that cannot start or stalls says which part and why, not a stack trace.
+        Console.Error.WriteLine($"pipeline benchmark failed: {exception.Message}");
+        return 1;
+    }
+}
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: Bench broker [--runs N] [--megabytes MB] [--output FILE]");
     Console.Error.WriteLine("       Bench floor [--sizes WxH,...] [--output FILE]");
+    Console.Error.WriteLine($"       Bench {PipelineArguments.Usage}");
     return 2;
 }

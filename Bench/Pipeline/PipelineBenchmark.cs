@@ -1,0 +1,96 @@
+using System.Globalization;
+using AspirePipeline.Bench.Infrastructure;
+using AspirePipeline.Frames;
+
+namespace AspirePipeline.Bench.Pipeline;
+
+/// <summary>
+/// Issue #7's benchmark: the real pipeline (camera, producer, broker, N consumer groups as separate Release processes)
+/// for JPEG and the original design's JSON at several sizes, an unthrottled run for the maximum sustainable rate, and
+/// the CPU floor measured in the same run.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    public const string Command = "dotnet run --project Bench -c Release -- pipeline";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
+    {
+        var arguments = PipelineArguments.Parse(args);
+        var dataRoot = Path.Combine(repoRoot, ".data", "bench");
+        Directory.CreateDirectory(dataRoot);
+        Progress($"machine: {MachineInfo.Describe(dataRoot)}");
+
+        var floors = new Dictionary<string, FloorFigures>(StringComparer.Ordinal);
+        foreach (var (width, height) in arguments.Floor ? arguments.Sizes : [])
+        {
+            Progress($"floor {width}x{height}");
+            floors[$"{width}x{height}"] = await FloorFigures.MeasureAsync(repoRoot, width, height, arguments.Fps, Progress);
+        }
+
+        var throttled = new List<ScenarioResult>();
+        foreach (var (width, height) in arguments.Sizes)
+        {
+            foreach (var encoding in arguments.Encodings)
+            {
+                var scenario = new PipelineScenario(width, height, arguments.Fps, encoding);
+                throttled.Add(await MeasureAsync(repoRoot, scenario, arguments));
+            }
+        }
+
+        UnthrottledResult? unthrottled = null;
+        if (arguments.Unthrottled)
+        {
+            var flatOut = await MeasureAsync(repoRoot, new PipelineScenario(1280, 720, arguments.UnthrottledFps, FrameEncoding.Jpeg, Synthetic: true), arguments);
+            // What every group processed flat out is the candidate; a paced run at that rate shows whether it is sustained.
+            var candidate = (int)Math.Floor(flatOut.Median(r => r.Groups.Min(g => g.Fps)));
+            var paced = candidate >= 1
+                ? await MeasureAsync(repoRoot, new PipelineScenario(1280, 720, candidate, FrameEncoding.Jpeg, Synthetic: true), arguments)
+                : null;
+            unthrottled = new UnthrottledResult(flatOut, paced);
+        }
+
+        var markdown = PipelineReport.Render(arguments, MachineInfo.Describe(dataRoot), floors, throttled, unthrottled, args);
+        Console.WriteLine(markdown);
+        if (output is not null)
+        {
+            MarkdownSection.Replace(output, "pipeline", markdown);
+            Progress($"written to {output}");
+        }
+        return 0;
+    }
+
+    private static async Task<ScenarioResult> MeasureAsync(string repoRoot, PipelineScenario scenario, PipelineArguments arguments)
+    {
+        var runs = new List<RunResult>();
+        for (var run = 1; run <= arguments.Runs; run++)
+        {
+            Progress($"{scenario}: run {run}/{arguments.Runs}");
+            var result = await PipelineRun.RunAsync(repoRoot, scenario, arguments.Groups, arguments.Window, arguments.Warmup, Progress);
+            Progress(string.Create(CultureInfo.InvariantCulture,
+                $"  published {result.PublishedFps:F1} fps, {result.BytesPerFrame / 1000:F0} KB/frame, groups {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.Fps:F1} fps p99 {g.LatencyP99Ms:F0} ms lag {g.LagAtEnd}"))}, drops {result.Dropped}, {result.CpuMsPerFrame:F1} CPU ms/frame, {result.Cores:F2} cores"));
+            runs.Add(result);
+        }
+        return new ScenarioResult(scenario, runs);
+    }
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+}
+
+internal sealed record ScenarioResult(PipelineScenario Scenario, IReadOnlyList<RunResult> Runs)
+{
+    public double Median(Func<RunResult, double> value) => Statistics.Median(Runs.Select(value));
+
+    public double? MedianGroup(string group, Func<GroupResult, double?> value)
+    {
+        var values = Runs.Select(r => r.Groups.FirstOrDefault(g => g.Group == group)).Where(g => g is not null)
+            .Select(g => value(g!)).Where(v => v is not null).Select(v => v!.Value).ToList();
+        return values.Count == 0 ? null : Statistics.Median(values);
+    }
+
+    public IReadOnlyList<string> GroupNames => Runs.SelectMany(r => r.Groups.Select(g => g.Group)).Distinct().Order().ToList();
+
+    public double MedianStage(string stage, string? group) =>
+        Statistics.Median(Runs.Select(r => r.Stages.FirstOrDefault(s => s.Stage == stage && s.Group == group)?.MsPerFrame ?? double.NaN));
+}
+
+internal sealed record UnthrottledResult(ScenarioResult FlatOut, ScenarioResult? Paced);

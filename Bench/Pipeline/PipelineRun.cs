@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using AspirePipeline.Bench.Infrastructure;
+using AspirePipeline.Frames;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
+namespace AspirePipeline.Bench.Pipeline;
+
+/// <summary>
+/// One measured run: a fresh broker, the camera, the producer and one consumer process per group, all from their
+/// Release builds; after a warm-up, two snapshots a fixed window apart (CPU from /proc, stage CPU and counters from the
+/// services' <c>/stats</c>, latencies from the results topic) give the run's figures.
+/// </summary>
+internal static class PipelineRun
+{
+    // Seed JSON at 1080p is ~11 MB a frame: every hop must accept it (Kafka's default is 1 MiB).
+    private const int MessageMaxBytes = 16 * 1024 * 1024;
+    private static readonly string[] GroupProjects = ["Consumer", "Consumer2"];
+    private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
+
+    public static async Task<RunResult> RunAsync(string repoRoot, PipelineScenario scenario, int groups, TimeSpan window,
+        TimeSpan warmup, Action<string> progress)
+    {
+        if (groups < 1 || groups > GroupProjects.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(groups), groups, $"1..{GroupProjects.Length} consumer groups (one per consumer project).");
+        }
+
+        var dataDir = Path.Combine(repoRoot, ".data", "bench", $"pipeline-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDir);
+        try
+        {
+            await using var broker = ChildProcess.Start("broker", "dotnet",
+                [RepoLayout.ProjectDll(repoRoot, "Broker"), "--port", "0", "--data-dir", dataDir, "--partitions", "3",
+                 "--message-max-bytes", Invariant(MessageMaxBytes)],
+                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+            var listening = await broker.WaitForLineAsync(l => l.Contains("listening on ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "'listening on'");
+            var bootstrap = listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim();
+
+            await CreateTopicsAsync(bootstrap);
+
+            await using var camera = scenario.Synthetic ? null : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
+            var cameraUrl = camera?.Url
+                ?? string.Create(CultureInfo.InvariantCulture, $"synthetic://?width={scenario.Width}&height={scenario.Height}&fps={scenario.Fps}");
+
+            var kafka = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__kafka"] = bootstrap,
+                ["Aspire__Confluent__Kafka__Producer__Config__MessageMaxBytes"] = Invariant(MessageMaxBytes),
+                ["Aspire__Confluent__Kafka__Consumer__Config__MaxPartitionFetchBytes"] = Invariant(MessageMaxBytes),
+                ["Aspire__Confluent__Kafka__Consumer__Config__FetchMaxBytes"] = Invariant(4 * MessageMaxBytes),
+            };
+            var consumers = new List<ServiceProcess>();
+            try
+            {
+                for (var group = 0; group < groups; group++)
+                {
+                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, GroupProjects[group], GroupProjects[group].ToLowerInvariant(), kafka));
+                }
+                using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
+                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer",
+                    new Dictionary<string, string>(kafka)
+                    {
+                        ["Producer__Camera__Url"] = cameraUrl,
+                        ["Producer__Encoding"] = scenario.Encoding.ToString(),
+                    });
+
+                await WarmUpAsync(producer, consumers, scenario, warmup, progress);
+                var start = await SnapshotAsync(producer, broker.Pid, consumers, dataDir);
+                var windowWatch = Stopwatch.StartNew();
+                while (windowWatch.Elapsed < window)
+                {
+                    // The window is the measurement itself; the pause only spaces out the progress lines.
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, (window - windowWatch.Elapsed).TotalSeconds)));
+                    var processed = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync()).Processed));
+                    progress($"    {windowWatch.Elapsed.TotalSeconds,4:0} s: processed {string.Join(", ", processed)}");
+                }
+                var end = await SnapshotAsync(producer, broker.Pid, consumers, dataDir);
+                // Results of frames processed just before the end snapshot may still be on their way.
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                return RunResult.From(scenario, start, end, collector.Between(start.WallClock, end.WallClock));
+            }
+            finally
+            {
+                foreach (var consumer in consumers)
+                {
+                    await consumer.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Until every group has processed frames for <paramref name="warmup"/> (JIT, group join, caches).</summary>
+    private static async Task WarmUpAsync(ServiceProcess producer, List<ServiceProcess> consumers, PipelineScenario scenario,
+        TimeSpan warmup, Action<string> progress)
+    {
+        var deadline = Stopwatch.StartNew();
+        Stopwatch? flowing = null;
+        while (true)
+        {
+            var stats = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync())));
+            if (stats.All(s => s.Processed > 0))
+            {
+                flowing ??= Stopwatch.StartNew();
+                if (flowing.Elapsed >= warmup)
+                {
+                    return;
+                }
+            }
+            if (deadline.Elapsed > WarmupDeadline)
+            {
+                var producerStats = ProducerStats.Parse(await producer.GetStatsAsync());
+                throw new InvalidOperationException(
+                    $"{scenario}: frames did not reach every group within {WarmupDeadline.TotalSeconds:0} s (producer published "
+                    + $"{producerStats.Published}, groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))}). "
+                    + $"Producer output:\n{producer.OutputTail}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+    }
+
+    private static async Task<Snapshot> SnapshotAsync(ServiceProcess producer, int brokerPid, List<ServiceProcess> consumers, string dataDir)
+    {
+        var ffmpeg = ProcFs.Children(producer.Pid).Where(child => child.Name == "ffmpeg").Select(child => (int?)child.Pid).FirstOrDefault();
+        var processes = new Dictionary<string, ProcessSample>(StringComparer.Ordinal)
+        {
+            [Roles.Producer] = ProcessSample.Take(producer.Pid),
+            [Roles.Broker] = ProcessSample.Take(brokerPid),
+        };
+        if (ffmpeg is { } ffmpegPid)
+        {
+            processes[Roles.Ffmpeg] = ProcessSample.Take(ffmpegPid);
+        }
+        var consumerStats = new List<ConsumerStats>();
+        foreach (var consumer in consumers)
+        {
+            var stats = ConsumerStats.Parse(await consumer.GetStatsAsync());
+            consumerStats.Add(stats);
+            processes[Roles.Consumer(stats.Group)] = ProcessSample.Take(consumer.Pid);
+        }
+        var producerStats = ProducerStats.Parse(await producer.GetStatsAsync());
+        return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), processes, producerStats, consumerStats,
+            FramesTopicBytes(dataDir), ffmpeg);
+    }
+
+    /// <summary>The topics, as the AppHost's Kafka health check creates them, so nobody waits on auto-creation.</summary>
+    private static async Task CreateTopicsAsync(string bootstrap)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter }
+            .Select(name => new TopicSpecification { Name = name, NumPartitions = 3, ReplicationFactor = 1 }));
+    }
+
+    private static long FramesTopicBytes(string dataDir) =>
+        Directory.EnumerateDirectories(dataDir, $"{FrameTopics.Frames}-*")
+            .Where(directory => int.TryParse(Path.GetFileName(directory)[(FrameTopics.Frames.Length + 1)..], out _))
+            .SelectMany(directory => Directory.EnumerateFiles(directory, "*.log"))
+            .Sum(file => new FileInfo(file).Length);
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+internal static class Roles
+{
+    public const string Producer = "producer";
+    public const string Ffmpeg = "ffmpeg";
+    public const string Broker = "broker";
+
+    public static string Consumer(string group) => $"consumer {group}";
+}
+
+/// <summary>A process's CPU seconds, its threads' CPU by name and its peak memory at one instant.</summary>
+internal sealed record ProcessSample(int Pid, double CpuSeconds, IReadOnlyDictionary<string, double> Threads, long PeakResidentBytes)
+{
+    public static ProcessSample Take(int pid) => new(pid,
+        ProcFs.ProcessCpuSeconds(pid) ?? throw new InvalidOperationException($"process {pid} is gone"),
+        ProcFs.ThreadCpuSeconds(pid), ProcFs.PeakResidentBytes(pid) ?? 0);
+
+    /// <summary>CPU seconds of threads whose name matches, between two samples of the same process.</summary>
+    public static double ThreadsBetween(ProcessSample start, ProcessSample end, Func<string, bool> name) =>
+        end.Threads.Where(t => name(t.Key)).Sum(t => t.Value) - start.Threads.Where(t => name(t.Key)).Sum(t => t.Value);
+}
+
+internal sealed record Snapshot(
+    DateTimeOffset WallClock,
+    long Timestamp,
+    IReadOnlyDictionary<string, ProcessSample> Processes,
+    ProducerStats Producer,
+    IReadOnlyList<ConsumerStats> Consumers,
+    long FramesTopicBytes,
+    int? FfmpegPid);
