@@ -10,6 +10,17 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private const int OutputLinesKept = 40;
 
+    // Whatever ends the benchmark (Ctrl+C, SIGTERM from `timeout`, a crash), it must not leave a pipeline running
+    // that would load the machine under the next measurement.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ChildProcess, byte> s_running = new();
+
+    static ChildProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
+        Console.CancelKeyPress += (_, _) => KillAll();
+    }
+
     private readonly Process _process;
     private readonly Queue<string> _output = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
@@ -67,6 +78,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{name}: '{program}' did not start.");
         }
+        s_running.TryAdd(child, 0);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -120,8 +132,32 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    private static void KillAll()
+    {
+        foreach (var child in s_running.Keys)
+        {
+            child.KillQuietly();
+        }
+    }
+
+    private void KillQuietly()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        s_running.TryRemove(this, out _);
         try
         {
             if (!_process.HasExited)

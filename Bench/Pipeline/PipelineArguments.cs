@@ -13,12 +13,11 @@ internal sealed record PipelineArguments(
     int Fps,
     int Groups,
     bool Unthrottled,
-    int UnthrottledFps,
     bool Floor)
 {
     public const string Usage =
         "pipeline [--runs 3] [--seconds 20] [--warmup 5] [--sizes 640x480,1280x720,1920x1080] [--formats jpeg,json] "
-        + "[--fps 30] [--groups 2] [--no-unthrottled] [--unthrottled-fps 240] [--no-floor] [--output FILE]";
+        + "[--fps 30] [--groups 2] [--no-unthrottled] [--no-floor] [--output FILE]";
 
     public static PipelineArguments Parse(IReadOnlyList<string> args)
     {
@@ -42,7 +41,7 @@ internal sealed record PipelineArguments(
             _ => throw new ArgumentException($"--formats: unknown format '{format}' (jpeg, json, raw)."),
         }).ToList();
         return new PipelineArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 20)), TimeSpan.FromSeconds(Int("--warmup", 5)),
-            sizes, encodings, Int("--fps", 30), Int("--groups", 2), !args.Contains("--no-unthrottled"), Int("--unthrottled-fps", 240),
+            sizes, encodings, Int("--fps", 30), Int("--groups", 2), !args.Contains("--no-unthrottled"),
             !args.Contains("--no-floor"));
     }
 

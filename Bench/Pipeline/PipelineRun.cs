@@ -41,9 +41,7 @@ internal static class PipelineRun
 
             await CreateTopicsAsync(bootstrap);
 
-            await using var camera = scenario.Synthetic ? null : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
-            var cameraUrl = camera?.Url
-                ?? string.Create(CultureInfo.InvariantCulture, $"synthetic://?width={scenario.Width}&height={scenario.Height}&fps={scenario.Fps}");
+            await using var camera = scenario.Replayed ? null : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
 
             var kafka = new Dictionary<string, string>
             {
@@ -60,12 +58,23 @@ internal static class PipelineRun
                     consumers.Add(await ServiceProcess.StartAsync(repoRoot, GroupProjects[group], GroupProjects[group].ToLowerInvariant(), kafka));
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
-                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer",
-                    new Dictionary<string, string>(kafka)
+                var producerConfiguration = new Dictionary<string, string>(kafka)
+                {
+                    ["Producer__Encoding"] = scenario.Encoding.ToString(),
+                };
+                for (var index = 0; index < scenario.Cameras; index++)
+                {
+                    var prefix = $"Producer__Cameras__{index}__";
+                    producerConfiguration[prefix + "Id"] = $"camera-{index + 1}";
+                    producerConfiguration[prefix + "Url"] = scenario.ClipPath ?? camera!.Url;
+                    if (scenario.Replayed)
                     {
-                        ["Producer__Camera__Url"] = cameraUrl,
-                        ["Producer__Encoding"] = scenario.Encoding.ToString(),
-                    });
+                        // A replayed file is paced at this rate, or read as fast as it decodes when that is slower. (For
+                        // the live camera it would add an fps filter to ffmpeg: the camera paces itself.)
+                        producerConfiguration[prefix + "Fps"] = Invariant(scenario.Fps);
+                    }
+                }
+                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer", producerConfiguration);
 
                 await WarmUpAsync(producer, consumers, scenario, warmup, progress);
                 var start = await SnapshotAsync(producer, broker.Pid, consumers, dataDir);

@@ -46,7 +46,7 @@ internal sealed record RunResult(
         var produceCallMs = StageMs(start.Producer.Stages, end.Producer.Stages, StageNames.Publish);
         var producerKafkaSeconds = Threads(Roles.Producer, IsKafkaClientThread);
         var producerGcSeconds = Threads(Roles.Producer, IsGcThread);
-        if (!scenario.Synthetic)
+        if (!scenario.Replayed)
         {
             stages.Add(new StageCost("capture: ffmpeg decodes the camera", null, ffmpegSeconds * perPublished));
         }
@@ -54,7 +54,7 @@ internal sealed record RunResult(
         stages.Add(new StageCost("publish: Produce call", null, produceCallMs * perPublished / 1000));
         stages.Add(new StageCost("publish: Kafka client threads", null, producerKafkaSeconds * perPublished));
         stages.Add(new StageCost("producer GC", null, producerGcSeconds * perPublished));
-        stages.Add(new StageCost(scenario.Synthetic ? "producer other (drawing frames, runtime)" : "producer other (pipe read, runtime)", null,
+        stages.Add(new StageCost(scenario.Replayed ? "producer other (OpenCV decodes the recording, runtime)" : "producer other (pipe read, runtime)", null,
             Math.Max(0, producerSeconds * 1000 - encodeMs - produceCallMs - (producerKafkaSeconds + producerGcSeconds) * 1000) * perPublished / 1000));
         stages.Add(new StageCost("broker", null, Cpu(Roles.Broker) * perPublished));
 
