@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 
 namespace AspirePipeline.Broker.Records;
 
@@ -71,23 +70,7 @@ internal readonly struct RecordBatchHeader
     }
 
     /// <summary>CRC-32C (Castagnoli) of bytes 21..end, as the batch's CRC field requires.</summary>
-    public static uint ComputeCrc(ReadOnlySpan<byte> batch)
-    {
-        var crc = 0xFFFFFFFFu;
-        var data = batch[CrcCoveredFrom..];
-        while (data.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[8..];
-        }
-
-        foreach (var b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return crc ^ 0xFFFFFFFFu;
-    }
+    public static uint ComputeCrc(ReadOnlySpan<byte> batch) => Storage.Crc32C.Compute(batch[CrcCoveredFrom..]);
 
     public static uint StoredCrc(ReadOnlySpan<byte> batch) => BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);
 }

@@ -6,11 +6,17 @@ namespace AspirePipeline.Broker.Storage;
 
 /// <summary>
 /// A partition log on disk: a folder of segment files named by base offset. Appends are serialised by
-/// <see cref="_appendLock"/> (one positional write per batch, so the batch is in the OS when Append returns); the short
+/// <see cref="_appendLock"/> (one positional write per batch, two for large ones, done before Append returns, so the batch is in the OS); the short
 /// <see cref="_stateLock"/> guards offsets, sizes and indexes, so readers never wait behind a large write or copy.
 /// </summary>
 internal sealed partial class FilePartitionLog : IPartitionLog
 {
+    /// <summary>Batches up to this size are copied and written with one syscall; a copy this small costs less than a second write.</summary>
+    private const int CopyWholeBatchBytes = 16 * 1024;
+
+    /// <summary>baseOffset, batchLength and partitionLeaderEpoch: the part of a batch the log rewrites.</summary>
+    private const int PatchedPrefixBytes = RecordBatchLayout.PartitionLeaderEpochPosition + sizeof(int);
+
     private readonly Lock _appendLock = new();
     private readonly Lock _stateLock = new();
     private readonly string _directory;
@@ -201,13 +207,19 @@ internal sealed partial class FilePartitionLog : IPartitionLog
         }
 
         var lastOffsetDelta = RecordBatchLayout.LastOffsetDelta(batch);
-        var buffer = ArrayPool<byte>.Shared.Rent(batch.Length);
+
+        // The two rewritten fields (baseOffset, partitionLeaderEpoch) sit in the first 16 bytes. A small batch is copied
+        // whole so it goes out in one write; a large one is written as a patched 16-byte prefix plus the caller's bytes
+        // untouched, two positional writes instead of a copy of up to message.max.bytes (the copy was a visible share
+        // of the produce profile at 100 KB to 1 MB batches). Either way the batch is in the OS before Append returns.
+        var copyWhole = batch.Length <= CopyWholeBatchBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(copyWhole ? batch.Length : PatchedPrefixBytes);
         try
         {
-            // The copy lets the two rewritten fields go out in the same single write as the rest of the batch.
-            var data = buffer.AsSpan(0, batch.Length);
-            batch.CopyTo(data);
-            BinaryPrimitives.WriteInt32BigEndian(data[RecordBatchLayout.PartitionLeaderEpochPosition..], 0);
+            var prefix = buffer.AsSpan(0, copyWhole ? batch.Length : PatchedPrefixBytes);
+            batch[..prefix.Length].CopyTo(prefix);
+            var rest = batch[prefix.Length..];
+            BinaryPrimitives.WriteInt32BigEndian(prefix[RecordBatchLayout.PartitionLeaderEpochPosition..], 0);
 
             TaskCompletionSource? arrived;
             long baseOffset;
@@ -215,17 +227,23 @@ internal sealed partial class FilePartitionLog : IPartitionLog
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 baseOffset = _logEndOffset;
-                BinaryPrimitives.WriteInt64BigEndian(data, baseOffset);
+                BinaryPrimitives.WriteInt64BigEndian(prefix, baseOffset);
 
                 var segment = _segments[^1];
-                if (segment.Size > 0 && segment.Size + data.Length > _options.SegmentBytes)
+                if (segment.Size > 0 && segment.Size + batch.Length > _options.SegmentBytes)
                 {
                     segment = Roll(baseOffset);
                 }
 
                 try
                 {
-                    RandomAccess.Write(segment.Handle, data, segment.Size);
+                    // Prefix first: a crash between the writes leaves a header whose length runs past the end of the
+                    // file, which recovery truncates like any torn tail (the batch was not acknowledged).
+                    RandomAccess.Write(segment.Handle, prefix, segment.Size);
+                    if (!rest.IsEmpty)
+                    {
+                        RandomAccess.Write(segment.Handle, rest, segment.Size + prefix.Length);
+                    }
                 }
                 catch
                 {
@@ -236,8 +254,8 @@ internal sealed partial class FilePartitionLog : IPartitionLog
 
                 lock (_stateLock)
                 {
-                    segment.OnAppended(baseOffset, data.Length, baseOffset + lastOffsetDelta + 1, maxTimestamp);
-                    Volatile.Write(ref _size, _size + data.Length);
+                    segment.OnAppended(baseOffset, batch.Length, baseOffset + lastOffsetDelta + 1, maxTimestamp);
+                    Volatile.Write(ref _size, _size + batch.Length);
                     Volatile.Write(ref _logEndOffset, baseOffset + lastOffsetDelta + 1);
                     _unflushed = true;
                     arrived = _dataArrived;

@@ -65,6 +65,36 @@ public sealed class StorageLogTests : IDisposable
         Assert.Equal(Crc32C.Compute(large), Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Seed, large.AsSpan(0, 333)), large.AsSpan(333))));
     }
 
+    [Theory]
+    [InlineData(12_287)]
+    [InlineData(12_288)]
+    [InlineData(12_289)]
+    [InlineData(100_003)]
+    [InlineData(1_048_576)]
+    public void Crc32C_three_way_path_matches_a_bitwise_reference_at_any_split(int length)
+    {
+        // Inputs of 3 x 4 KiB and more take the interleaved path; the reference is the polynomial long division.
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        var reference = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            reference ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                reference = (reference & 1) != 0 ? (reference >> 1) ^ 0x82F63B78u : reference >> 1;
+            }
+        }
+
+        reference = ~reference;
+        Assert.Equal(reference, Crc32C.Compute(data));
+        foreach (var split in new[] { 1, 7, 4096, 12_289, length / 2 })
+        {
+            var at = Math.Min(split, length);
+            Assert.Equal(reference, Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Seed, data.AsSpan(0, at)), data.AsSpan(at))));
+        }
+    }
+
     [Fact]
     public void Appends_assign_contiguous_offsets_and_read_back_unchanged_across_segment_rolls()
     {
@@ -406,6 +436,31 @@ public sealed class StorageLogTests : IDisposable
         var text = Encoding.ASCII.GetString(buffer.WrittenSpan);
         Assert.Contains("batch 1 record 0 ", text, StringComparison.Ordinal);
         Assert.Contains("batch 1 record 1 ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Small_and_large_batches_interleaved_keep_their_offsets_leave_the_callers_bytes_alone_and_reopen_whole()
+    {
+        // Batches over 16 KiB are written as a patched prefix plus the caller's bytes, smaller ones as one copied write.
+        var appended = new List<(long BaseOffset, byte[] Batch)>();
+        using (var store = OpenStore())
+        {
+            var log = store.OpenPartition("frames", 0);
+            for (var i = 0; i < 6; i++)
+            {
+                var batch = TestBatches.Create(i, records: 3, valueBytes: i % 2 == 0 ? 50 : 40_000);
+                var original = batch.ToArray();
+                appended.Add((TestBatches.Append(log, batch), batch));
+                Assert.Equal(original, batch);
+            }
+
+            AssertLogHolds(log, appended);
+        }
+
+        using var reopened = OpenStore();
+        var again = reopened.OpenPartition("frames", 0);
+        Assert.Equal(18, again.LogEndOffset);
+        AssertLogHolds(again, appended);
     }
 
     [Fact]
