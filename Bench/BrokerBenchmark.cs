@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -8,16 +9,22 @@ namespace AspirePipeline.Bench;
 
 /// <summary>
 /// Produce and consume throughput of our broker with Confluent.Kafka, against the data disk's own sequential write
-/// bandwidth measured in the same run (the physical ceiling).
+/// bandwidth measured in the same run (the physical ceiling). Two modes per message size and acks: saturating (the
+/// producer sends as fast as the broker acknowledges) and fixed rate (a fraction of the saturating rate), each with
+/// the consumer in its own process, so "the consumer keeps up" is measured where it can be true.
 /// </summary>
+/// <remarks>
+/// Options besides the shared ones: <c>--sizes 10,100,1000</c> (KB), <c>--acks 1,all</c>, <c>--rate-fraction 0.5</c>,
+/// <c>--warmup-megabytes N</c> (default a quarter of --megabytes, at most 256).
+/// </remarks>
 internal static class BrokerBenchmark
 {
-    private static readonly int[] MessageSizes = [10_000, 100_000, 1_000_000];
-    private static readonly Acks[] AckModes = [Acks.Leader, Acks.All];
     private const int LatencySamples = 300;
+    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
 
     public static async Task<int> RunAsync(BenchArguments arguments)
     {
+        var options = Options.Parse(Environment.GetCommandLineArgs(), arguments.Megabytes);
         var dataRoot = Path.Combine(arguments.RepoRoot, ".data", "bench");
         Directory.CreateDirectory(dataRoot);
         var totalBytes = (long)arguments.Megabytes * 1_000_000;
@@ -29,27 +36,41 @@ internal static class BrokerBenchmark
         Progress($"  dd conv=fdatasync {ddSynced:F0} MB/s, dd buffered {ddBuffered:F0} MB/s");
 
         var rows = new List<Row>();
-        foreach (var size in MessageSizes)
+        foreach (var size in options.Sizes)
         {
-            foreach (var acks in AckModes)
+            foreach (var acks in options.Acks)
             {
-                var runs = new List<RunResult>();
+                var saturated = new List<SaturatedResult>();
                 for (var run = 1; run <= arguments.Runs; run++)
                 {
-                    var dataDir = Path.Combine(dataRoot, $"broker-{Guid.NewGuid():N}");
-                    await using var broker = await BrokerProcess.StartAsync(arguments.RepoRoot, dataDir);
-                    var result = await RunOnceAsync(broker.BootstrapServers, size, acks, totalBytes);
-                    Progress($"  {size / 1000} KB acks={AcksName(acks)} run {run}: produce {result.ProduceMBps:F0} MB/s, consume {result.ConsumeMBps:F0} MB/s, p50 {result.LatencyP50Ms:F2} ms, p99 {result.LatencyP99Ms:F2} ms, lag at end {result.KeepUpLagMs:F0} ms");
-                    runs.Add(result);
-                    await broker.DisposeAsync();
-                    Directory.Delete(dataDir, recursive: true);
+                    saturated.Add(await WithBrokerAsync(arguments.RepoRoot, dataRoot, size, acks, options.WarmupBytes, async bootstrap =>
+                    {
+                        var result = await RunSaturatedAsync(bootstrap, size, acks, totalBytes);
+                        result = result with { Latencies = await MeasureLatencyAsync(bootstrap, size, acks) };
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} saturating run {run}: produce {result.ProduceMBps:F0} MB/s, consume {result.ConsumeMBps:F0} MB/s, consumer behind at end {result.BehindAtEndMs:F0} ms, latency p50 {result.LatencyP50Ms:F2} ms p99 {result.LatencyP99Ms:F2} ms");
+                        return result;
+                    }));
                 }
 
-                rows.Add(new Row(size, acks, runs));
+                // The fixed rate is a fraction of this row's median saturating rate, so it is below saturation on this
+                // machine by construction.
+                var rate = options.RateFraction * Median(saturated.Select(r => r.ProduceMBps).ToList());
+                var fixedRate = new List<FixedRateResult>();
+                for (var run = 1; run <= arguments.Runs; run++)
+                {
+                    fixedRate.Add(await WithBrokerAsync(arguments.RepoRoot, dataRoot, size, acks, options.WarmupBytes, async bootstrap =>
+                    {
+                        var result = await RunFixedRateAsync(bootstrap, size, acks, totalBytes, rate);
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} at {rate:F0} MB/s run {run}: produced {result.ProduceMBps:F0} MB/s, consumed {result.ConsumeMBps:F0} MB/s, delay p50 {result.DelayP50Ms:F2} ms p99 {result.DelayP99Ms:F2} ms max {result.DelayMaxMs:F1} ms, behind at end {result.BehindAtEndMs:F0} ms");
+                        return result;
+                    }));
+                }
+
+                rows.Add(new Row(size, acks, saturated, rate, fixedRate));
             }
         }
 
-        var markdown = Render(arguments, ddSynced, ddBuffered, rows, dataRoot);
+        var markdown = Render(arguments, options, ddSynced, ddBuffered, rows, dataRoot);
         Console.WriteLine(markdown);
         if (arguments.Output is not null)
         {
@@ -60,61 +81,42 @@ internal static class BrokerBenchmark
         return 0;
     }
 
-    private static async Task<RunResult> RunOnceAsync(string bootstrap, int size, Acks acks, long totalBytes)
+    /// <summary>A fresh broker process on a fresh data directory, warmed up, for one measured run.</summary>
+    private static async Task<T> WithBrokerAsync<T>(string repoRoot, string dataRoot, int size, Acks acks, long warmupBytes, Func<string, Task<T>> measure)
+    {
+        var dataDir = Path.Combine(dataRoot, $"broker-{Guid.NewGuid():N}");
+        try
+        {
+            await using var broker = await BrokerProcess.StartAsync(repoRoot, dataDir);
+            if (warmupBytes > 0)
+            {
+                // The broker JIT-compiles and re-tiers its hot paths during its first seconds; a measured run of a few
+                // hundred MB would otherwise time that compilation as much as the produce path (it was a fifth of the
+                // broker's CPU in a 1 GB run straight after start).
+                await RunSaturatedAsync(broker.BootstrapServers, size, acks, warmupBytes);
+            }
+
+            return await measure(broker.BootstrapServers);
+        }
+        finally
+        {
+            if (Directory.Exists(dataDir))
+            {
+                Directory.Delete(dataDir, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<string> CreateTopicAsync(string bootstrap, int size)
     {
         var topic = $"bench-{size}-{Guid.NewGuid():N}";
-        var count = (int)Math.Max(totalBytes / size, 50);
-        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
-        {
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 3, ReplicationFactor = 1 }]);
-        }
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 3, ReplicationFactor = 1 }]);
+        return topic;
+    }
 
-        var payload = new byte[size];
-        Random.Shared.NextBytes(payload);
-
-        // Consumer joins first so the "keeps up" measure sees it consuming while the producer produces.
-        using var consumer = new ConsumerBuilder<Null, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = $"bench-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-            FetchMaxBytes = 64 * 1024 * 1024,
-            MaxPartitionFetchBytes = 16 * 1024 * 1024,
-            FetchWaitMaxMs = 100,
-        }).Build();
-        consumer.Subscribe(topic);
-        var consumed = 0;
-        long firstConsumedTicks = 0, lastConsumedTicks = 0;
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var assigned = new TaskCompletionSource();
-        var consumeLoop = Task.Factory.StartNew(() =>
-        {
-            while (consumed < count && !stop.IsCancellationRequested)
-            {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
-                // Asking librdkafka for the assignment copies it: only until the group has assigned partitions.
-                if (!assigned.Task.IsCompleted && consumer.Assignment.Count > 0)
-                {
-                    assigned.TrySetResult();
-                }
-
-                if (result?.Message is null)
-                {
-                    continue;
-                }
-
-                if (consumed++ == 0)
-                {
-                    firstConsumedTicks = Stopwatch.GetTimestamp();
-                }
-
-                lastConsumedTicks = Stopwatch.GetTimestamp();
-            }
-        }, TaskCreationOptions.LongRunning);
-        await assigned.Task.WaitAsync(TimeSpan.FromSeconds(30));
-
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
+    private static IProducer<Null, byte[]> CreateProducer(string bootstrap, Acks acks) =>
+        new ProducerBuilder<Null, byte[]>(new ProducerConfig
         {
             BootstrapServers = bootstrap,
             Acks = acks,
@@ -124,73 +126,153 @@ internal static class BrokerBenchmark
             QueueBufferingMaxKbytes = 512 * 1024,
         }).Build();
 
-        var delivered = 0;
-        var failed = 0;
-        var start = Stopwatch.GetTimestamp();
-        var allDelivered = new TaskCompletionSource();
-        void OnDelivery(DeliveryReport<Null, byte[]> report)
+    /// <summary>Tracks delivery reports: how many arrived, how many failed, and when the last one did.</summary>
+    private sealed class Deliveries(int expected)
+    {
+        private int _delivered;
+        private int _failed;
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task All => _all.Task;
+
+        public long LastTicks { get; private set; }
+
+        public void OnReport(DeliveryReport<Null, byte[]> report)
         {
             if (report.Error.IsError)
             {
-                Interlocked.Increment(ref failed);
+                Interlocked.Increment(ref _failed);
             }
 
-            if (Interlocked.Increment(ref delivered) == count)
+            if (Interlocked.Increment(ref _delivered) == expected)
             {
-                allDelivered.TrySetResult();
+                LastTicks = Stopwatch.GetTimestamp();
+                _all.TrySetResult();
             }
         }
 
-        var message = new Message<Null, byte[]> { Value = payload };
+        public void ThrowIfFailed()
+        {
+            if (_failed > 0)
+            {
+                throw new InvalidOperationException($"{_failed} of {expected} messages were not acknowledged by the broker.");
+            }
+        }
+    }
+
+    /// <summary>Produce() copies the value into librdkafka's queue, so one payload buffer is restamped per message.</summary>
+    private static void Produce(IProducer<Null, byte[]> producer, string topic, Message<Null, byte[]> message, Deliveries deliveries)
+    {
+        while (true)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(message.Value, Stopwatch.GetTimestamp());
+            try
+            {
+                producer.Produce(topic, message, deliveries.OnReport);
+                return;
+            }
+            catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(5));
+            }
+        }
+    }
+
+    private static Message<Null, byte[]> Payload(int size)
+    {
+        var payload = new byte[size];
+        Random.Shared.NextBytes(payload);
+        return new Message<Null, byte[]> { Value = payload };
+    }
+
+    private static async Task<SaturatedResult> RunSaturatedAsync(string bootstrap, int size, Acks acks, long totalBytes)
+    {
+        var topic = await CreateTopicAsync(bootstrap, size);
+        var count = (int)Math.Max(totalBytes / size, 50);
+        // The consumer joins first so it is consuming while the producer produces.
+        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, PhaseTimeout);
+        using var producer = CreateProducer(bootstrap, acks);
+        var deliveries = new Deliveries(count);
+        var message = Payload(size);
+        var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(topic, message, OnDelivery);
-                    break;
-                }
-                catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(5));
-                }
-            }
+            Produce(producer, topic, message, deliveries);
         }
 
-        await allDelivered.Task.WaitAsync(TimeSpan.FromMinutes(5));
-        var produceEnd = Stopwatch.GetTimestamp();
-        if (failed > 0)
+        await deliveries.All.WaitAsync(PhaseTimeout);
+        var produceEnd = deliveries.LastTicks;
+        deliveries.ThrowIfFailed();
+        var consumed = await worker.Result.WaitAsync(PhaseTimeout);
+        if (consumed.Consumed < count)
         {
-            throw new InvalidOperationException($"{failed} of {count} messages were not acknowledged by the broker.");
+            throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.");
         }
 
-        await consumeLoop.WaitAsync(TimeSpan.FromMinutes(5));
-        if (consumed < count)
-        {
-            throw new InvalidOperationException($"consumer read only {consumed} of {count} messages.");
-        }
-
-        consumer.Close();
         var produceSeconds = Stopwatch.GetElapsedTime(start, produceEnd).TotalSeconds;
-        var consumeSeconds = Stopwatch.GetElapsedTime(firstConsumedTicks, lastConsumedTicks).TotalSeconds;
-        var keepUpLagMs = Math.Max(0, Stopwatch.GetElapsedTime(produceEnd, lastConsumedTicks).TotalMilliseconds);
+        var consumeSeconds = Stopwatch.GetElapsedTime(consumed.FirstTicks, consumed.LastTicks).TotalSeconds;
         var bytes = (double)count * size;
-
-        var latencies = await MeasureLatencyAsync(bootstrap, topic, payload, acks);
-        return new RunResult(
+        return new SaturatedResult(
             bytes / produceSeconds / 1e6,
             count / produceSeconds,
             bytes / consumeSeconds / 1e6,
             count / consumeSeconds,
-            Percentile(latencies, 0.50),
-            Percentile(latencies, 0.99),
-            keepUpLagMs);
+            Math.Max(0, Stopwatch.GetElapsedTime(produceEnd, consumed.LastTicks).TotalMilliseconds),
+            []);
+    }
+
+    /// <summary>
+    /// Produces at <paramref name="megabytesPerSecond"/>: every millisecond, as many messages as the schedule says should
+    /// have been sent by then. The consumer reports each message's delay from the Produce call to its receipt.
+    /// </summary>
+    private static async Task<FixedRateResult> RunFixedRateAsync(string bootstrap, int size, Acks acks, long totalBytes, double megabytesPerSecond)
+    {
+        var topic = await CreateTopicAsync(bootstrap, size);
+        var count = (int)Math.Max(totalBytes / size, 50);
+        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, PhaseTimeout);
+        using var producer = CreateProducer(bootstrap, acks);
+        var deliveries = new Deliveries(count);
+        var message = Payload(size);
+        var messagesPerSecond = megabytesPerSecond * 1e6 / size;
+        var start = Stopwatch.GetTimestamp();
+        var sent = 0;
+        while (sent < count)
+        {
+            var due = Math.Min(count, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * messagesPerSecond) + 1);
+            for (; sent < due; sent++)
+            {
+                Produce(producer, topic, message, deliveries);
+            }
+
+            if (sent < count)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        await deliveries.All.WaitAsync(PhaseTimeout);
+        var produceEnd = deliveries.LastTicks;
+        deliveries.ThrowIfFailed();
+        var consumed = await worker.Result.WaitAsync(PhaseTimeout);
+        if (consumed.Consumed < count)
+        {
+            throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.");
+        }
+
+        var bytes = (double)count * size;
+        return new FixedRateResult(
+            bytes / Stopwatch.GetElapsedTime(start, produceEnd).TotalSeconds / 1e6,
+            bytes / Stopwatch.GetElapsedTime(consumed.FirstTicks, consumed.LastTicks).TotalSeconds / 1e6,
+            consumed.DelayP50Ms,
+            consumed.DelayP99Ms,
+            consumed.DelayMaxMs,
+            Math.Max(0, Stopwatch.GetElapsedTime(produceEnd, consumed.LastTicks).TotalMilliseconds));
     }
 
     /// <summary>One message in flight at a time, no linger: the broker's round trip, not queueing.</summary>
-    private static async Task<List<double>> MeasureLatencyAsync(string bootstrap, string topic, byte[] payload, Acks acks)
+    private static async Task<List<double>> MeasureLatencyAsync(string bootstrap, int size, Acks acks)
     {
+        var topic = await CreateTopicAsync(bootstrap, size);
         using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
         {
             BootstrapServers = bootstrap,
@@ -198,7 +280,7 @@ internal static class BrokerBenchmark
             LingerMs = 0,
             MessageMaxBytes = 4 * 1024 * 1024,
         }).Build();
-        var message = new Message<Null, byte[]> { Value = payload };
+        var message = Payload(size);
         await producer.ProduceAsync(topic, message); // connection and metadata warm-up
         var samples = new List<double>(LatencySamples);
         for (var i = 0; i < LatencySamples; i++)
@@ -211,28 +293,47 @@ internal static class BrokerBenchmark
         return samples;
     }
 
-    private static string Render(BenchArguments arguments, double ddSynced, double ddBuffered, List<Row> rows, string dataRoot)
+    private static string Render(BenchArguments arguments, Options options, double ddSynced, double ddBuffered, List<Row> rows, string dataRoot)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `dotnet run --project Bench -c Release -- broker --runs {arguments.Runs} --megabytes {arguments.Megabytes}`.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `dotnet run --project Bench -c Release -- broker --runs {arguments.Runs} --megabytes {arguments.Megabytes}{options.Describe()}`.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {MachineInfo.Describe(dataRoot)}.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Disk ceiling (same data directory, {arguments.Megabytes} MB, median of {arguments.Runs}): `dd bs=1M conv=fdatasync` **{ddSynced:F0} MB/s**; buffered `dd bs=1M` {ddBuffered:F0} MB/s.");
         text.AppendLine();
+        text.AppendLine("Saturating: the producer sends as fast as the broker acknowledges.");
+        text.AppendLine();
         text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s | consumer behind producer at end (ms) | produce latency p50 (ms) | p99 (ms) |");
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            var produceMBps = Median(row.Runs.Select(r => r.ProduceMBps).ToList());
+            var produceMBps = Median(row.Saturated.Select(r => r.ProduceMBps).ToList());
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {produceMBps:F0} | {Median(row.Runs.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(row.Runs.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(row.Runs.Select(r => r.ConsumeMsgs).ToList()):F0} | {Median(row.Runs.Select(r => r.KeepUpLagMs).ToList()):F0} | {Median(row.Runs.Select(r => r.LatencyP50Ms).ToList()):F2} | {Median(row.Runs.Select(r => r.LatencyP99Ms).ToList()):F2} |");
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {produceMBps:F0} | {Median(row.Saturated.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(row.Saturated.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(row.Saturated.Select(r => r.ConsumeMsgs).ToList()):F0} | {Median(row.Saturated.Select(r => r.BehindAtEndMs).ToList()):F0} | {Median(row.Saturated.Select(r => r.LatencyP50Ms).ToList()):F2} | {Median(row.Saturated.Select(r => r.LatencyP99Ms).ToList()):F2} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs; every run starts a fresh broker process (Release) on a fresh data directory, creates a 3-partition topic, and has a consumer group subscribed before producing {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). Consume throughput is measured from the first to the last message that consumer receives while the producer runs; \"behind at end\" is how long after the last acknowledgement it received the last message. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fixed rate: the producer sends at {options.RateFraction:0.##} × that row's median saturating rate; delay is from the producer's `Produce` call to the consumer receiving the message.");
+        text.AppendLine();
+        text.AppendLine("| message | acks | rate asked (MB/s) | produced MB/s | consumed MB/s | delay p50 (ms) | p99 (ms) | max (ms) | consumer behind producer at end (ms) | keeps up |");
+        text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|:---:|");
+        foreach (var row in rows)
+        {
+            var runs = row.FixedRate;
+            var keptUp = runs.Count(KeptUp);
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {row.FixedRateMBps:F0} | {Median(runs.Select(r => r.ProduceMBps).ToList()):F0} | {Median(runs.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(runs.Select(r => r.DelayP50Ms).ToList()):F2} | {Median(runs.Select(r => r.DelayP99Ms).ToList()):F2} | {runs.Max(r => r.DelayMaxMs):F1} | {Median(runs.Select(r => r.BehindAtEndMs).ToList()):F0} | {keptUp} of {runs.Count} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic and starts the consumer in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`), subscribed before the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The producer client, the broker and the consumer client share the machine's cores. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
         return text.ToString();
     }
+
+    private const double KeepUpDelayMs = 100;
+
+    private static bool KeptUp(FixedRateResult result) => result.DelayP99Ms < KeepUpDelayMs && result.BehindAtEndMs < KeepUpDelayMs;
 
     private static string AcksName(Acks acks) => acks == Acks.All ? "all" : "1";
 
@@ -247,7 +348,59 @@ internal static class BrokerBenchmark
 
     private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
 
-    private sealed record Row(int Size, Acks Acks, List<RunResult> Runs);
+    /// <summary>The broker benchmark's own options, read from the command line next to the shared ones.</summary>
+    private sealed record Options(int[] Sizes, Acks[] Acks, double RateFraction, long WarmupBytes, string Extra)
+    {
+        public static Options Parse(string[] commandLine, int megabytes)
+        {
+            var list = commandLine.ToList();
+            string? Value(string name)
+            {
+                var at = list.IndexOf(name);
+                return at >= 0 && at + 1 < list.Count ? list[at + 1] : null;
+            }
 
-    private sealed record RunResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double LatencyP50Ms, double LatencyP99Ms, double KeepUpLagMs);
+            var extra = new StringBuilder();
+            var sizesText = Value("--sizes");
+            var acksText = Value("--acks");
+            var fractionText = Value("--rate-fraction");
+            var warmupText = Value("--warmup-megabytes");
+            foreach (var (name, value) in new[] { ("--sizes", sizesText), ("--acks", acksText), ("--rate-fraction", fractionText), ("--warmup-megabytes", warmupText) })
+            {
+                if (value is not null)
+                {
+                    extra.Append(CultureInfo.InvariantCulture, $" {name} {value}");
+                }
+            }
+
+            var sizes = (sizesText ?? "10,100,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture) * 1000).ToArray();
+            var acks = (acksText ?? "1,all").Split(',').Select(a => a switch
+            {
+                "1" => Confluent.Kafka.Acks.Leader,
+                "all" or "-1" => Confluent.Kafka.Acks.All,
+                _ => throw new ArgumentException($"--acks takes 1 and/or all, not '{a}'"),
+            }).ToArray();
+            var fraction = double.Parse(fractionText ?? "0.5", CultureInfo.InvariantCulture);
+            if (fraction is <= 0 or > 1)
+            {
+                throw new ArgumentException($"--rate-fraction must be in (0, 1], not {fraction}");
+            }
+
+            var warmup = warmupText is null ? Math.Min(256, megabytes / 4) : int.Parse(warmupText, CultureInfo.InvariantCulture);
+            return new Options(sizes, acks, fraction, warmup * 1_000_000L, extra.ToString());
+        }
+
+        public string Describe() => Extra;
+    }
+
+    private sealed record Row(int Size, Acks Acks, List<SaturatedResult> Saturated, double FixedRateMBps, List<FixedRateResult> FixedRate);
+
+    private sealed record SaturatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double BehindAtEndMs, List<double> Latencies)
+    {
+        public double LatencyP50Ms => Percentile(Latencies, 0.50);
+
+        public double LatencyP99Ms => Percentile(Latencies, 0.99);
+    }
+
+    private sealed record FixedRateResult(double ProduceMBps, double ConsumeMBps, double DelayP50Ms, double DelayP99Ms, double DelayMaxMs, double BehindAtEndMs);
 }

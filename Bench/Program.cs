@@ -2,6 +2,7 @@ using AspirePipeline.Bench;
 using AspirePipeline.Bench.Pipeline;
 
 // Usage: dotnet run --project Bench -c Release -- broker [--runs 3] [--megabytes 256] [--output docs/benchmarks.md]
+//          broker options: [--sizes 10,100,1000] [--acks 1,all] [--rate-fraction 0.5] [--warmup-megabytes N]
 //        dotnet run --project Bench -c Release -- floor [--sizes 640x480,1280x720,1920x1080] [--output docs/benchmarks.md]
 //        dotnet run --project Bench -c Release -- pipeline [--runs 3] (see PipelineArguments.Usage)
 return args.FirstOrDefault() switch
@@ -9,6 +10,7 @@ return args.FirstOrDefault() switch
     "broker" => await BrokerBenchmark.RunAsync(BenchArguments.Parse(args.Skip(1))),
     "floor" => await AspirePipeline.Bench.Floor.FloorBenchmark.RunAsync([.. args.Skip(1)]),
     "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
+    BrokerConsumeWorker.Command => BrokerConsumeWorker.Run([.. args.Skip(1)]),
     _ => Usage(),
 };
 
