@@ -30,6 +30,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // Its own folder as content root: the repository would put .data/ under the host's configuration watcher.
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         foreach (var argument in new[] { dll, "--port", "0", "--data-dir", dataDir, "--message-max-bytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {

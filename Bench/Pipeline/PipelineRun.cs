@@ -31,10 +31,12 @@ internal static class PipelineRun
         Directory.CreateDirectory(dataDir);
         try
         {
+            var brokerDll = RepoLayout.ProjectDll(repoRoot, "Broker");
+            // Started in its own folder, as the AppHost does: a host watches its content root for configuration
+            // changes, and the repository (where .data/ is written) as content root wakes that watcher on every write.
             await using var broker = ChildProcess.Start("broker", "dotnet",
-                [RepoLayout.ProjectDll(repoRoot, "Broker"), "--port", "0", "--data-dir", dataDir, "--partitions", "3",
-                 "--message-max-bytes", Invariant(MessageMaxBytes)],
-                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+                [brokerDll, "--port", "0", "--data-dir", dataDir, "--partitions", "3", "--message-max-bytes", Invariant(MessageMaxBytes)],
+                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, Path.GetDirectoryName(brokerDll));
             var listening = await broker.WaitForLineAsync(l => l.Contains("listening on ", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), "'listening on'");
             var bootstrap = listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim();
