@@ -47,12 +47,14 @@ internal static class FloorMeasurement
                 decode.MsPerFrame,
                 Ms(nameof(FrameBenchmarks.JpegEncode)),
                 Ms(nameof(FrameBenchmarks.JpegDecode)),
+                Ms(nameof(FrameBenchmarks.JpegDecodeForMean)),
+                Ms(nameof(FrameBenchmarks.JpegDecodeForMotion)),
                 Ms(nameof(FrameBenchmarks.SeedJsonEncode)),
                 Ms(nameof(FrameBenchmarks.SeedJsonDecode)),
                 Ms(nameof(FrameBenchmarks.MessageBuild)),
                 jpegBytes, seedJsonBytes, decode.Frames, frames.Count, decode.RunMsPerFrame, decode.StartupCpuMs, micro);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} + JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; floor with 2 groups {result.FloorMs(2):F3} ms/frame"));
+                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} + JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; floor with 2 groups {result.FloorMs(2):F3} ms/frame, with the analyzers' reduced decodes {result.ReducedDecodeFloorMs:F3}"));
             return result;
         }
         finally

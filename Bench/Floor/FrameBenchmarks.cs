@@ -15,6 +15,12 @@ public class FrameBenchmarks
 {
     private const string CameraId = "camera-1";
 
+    /// <summary>What the mean-intensity analyzer asks of the decoder (FrameProcessing/Analysis/MeanIntensityAnalyzer.cs).</summary>
+    internal static readonly DecodeTarget MeanTarget = new(MaxDownscale: 8);
+
+    /// <summary>What the motion analyzer asks with its default AnalysisWidth of 320 (FrameProcessing/Analysis/MotionAnalyzer.cs).</summary>
+    internal static readonly DecodeTarget MotionTarget = new(MaxDownscale: 8, Grayscale: true, MinWidth: 320);
+
     private readonly FrameEncoder _jpegEncoder = new(FrameEncoding.Jpeg, FrameEncoder.DefaultJpegQuality);
     private readonly FrameEncoder _seedJsonEncoder = new(FrameEncoding.SeedJson);
     private IReadOnlyList<Mat> _images = [];
@@ -61,6 +67,24 @@ public class FrameBenchmarks
     {
         var i = Next();
         using var frame = FrameDecoder.Decode(_jpeg[i].Payload, Lookup(_jpegHeaders[i]));
+        return frame.Image.Width;
+    }
+
+    /// <summary>The reduced decode consumerGroup_1 does (1/8 scale, colour) unless its live view is watched.</summary>
+    [Benchmark]
+    public int JpegDecodeForMean()
+    {
+        var i = Next();
+        using var frame = FrameDecoder.Decode(_jpeg[i].Payload, Lookup(_jpegHeaders[i]), MeanTarget);
+        return frame.Image.Width;
+    }
+
+    /// <summary>The reduced decode consumerGroup_2 does (gray, scaled down as far as 320 pixels wide allows).</summary>
+    [Benchmark]
+    public int JpegDecodeForMotion()
+    {
+        var i = Next();
+        using var frame = FrameDecoder.Decode(_jpeg[i].Payload, Lookup(_jpegHeaders[i]), MotionTarget);
         return frame.Image.Width;
     }
 
