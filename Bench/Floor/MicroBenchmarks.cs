@@ -6,6 +6,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using AspirePipeline.Frames;
 using OpenCvSharp;
 using Perfolizer.Horology;
 
@@ -14,7 +15,7 @@ namespace AspirePipeline.Bench.Floor;
 /// <summary>
 /// One micro benchmark's result at one size: BenchmarkDotNet's statistics (nanoseconds of the benchmark thread's CPU)
 /// and two plain-loop checks of the same call, with OpenCV held to one thread as in the benchmark run and with its
-/// default thread count as the services run.
+/// default thread count (the services' <c>OpenCvThreads=0</c>).
 /// </summary>
 internal sealed record MicroResult(string Name, string Size, double MeanNs, double MedianNs, long AllocatedBytes,
     CpuCheck OneThread, CpuCheck DefaultThreads);
@@ -45,7 +46,7 @@ internal static class MicroBenchmarks
         ThreadCpuBenchmarkClock.EnsureAvailable();
         var threads = Cv2.GetNumThreads();
         var defaultThreads = CheckCpu(frames);
-        Cv2.SetNumThreads(1);
+        OpenCvThreading.Apply(1);
         Dictionary<(string, string), CpuCheck> oneThread;
         try
         {
@@ -77,7 +78,7 @@ internal static class MicroBenchmarks
             .WithOptions(ConfigOptions.DisableLogFile);
 
         FrameBenchmarks.Frames = frames;
-        Cv2.SetNumThreads(1);
+        OpenCvThreading.Apply(1);
         BenchmarkDotNet.Reports.Summary summary;
         try
         {
