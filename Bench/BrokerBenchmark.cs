@@ -20,6 +20,7 @@ namespace AspirePipeline.Bench;
 internal static class BrokerBenchmark
 {
     private const int LatencySamples = 300;
+    private const int Partitions = 3;
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
 
     public static async Task<int> RunAsync(BenchArguments arguments)
@@ -111,7 +112,7 @@ internal static class BrokerBenchmark
     {
         var topic = $"bench-{size}-{Guid.NewGuid():N}";
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 3, ReplicationFactor = 1 }]);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
         return topic;
     }
 
@@ -178,6 +179,22 @@ internal static class BrokerBenchmark
         }
     }
 
+    /// <summary>
+    /// One message into each partition, waited for at the consumer: from then on every partition is being fetched, so
+    /// the measured part does not include the consumer's offset lookups and first fetches.
+    /// </summary>
+    private static async Task PrimeAsync(IProducer<Null, byte[]> producer, string topic, Message<Null, byte[]> message, ConsumeWorkerProcess worker)
+    {
+        for (var partition = 0; partition < Partitions; partition++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(message.Value, Stopwatch.GetTimestamp());
+            producer.Produce(new TopicPartition(topic, new Partition(partition)), message);
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        await worker.Primed.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     private static Message<Null, byte[]> Payload(int size)
     {
         var payload = new byte[size];
@@ -190,10 +207,11 @@ internal static class BrokerBenchmark
         var topic = await CreateTopicAsync(bootstrap, size);
         var count = (int)Math.Max(totalBytes / size, 50);
         // The consumer joins first so it is consuming while the producer produces.
-        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, PhaseTimeout);
+        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
         using var producer = CreateProducer(bootstrap, acks);
-        var deliveries = new Deliveries(count);
         var message = Payload(size);
+        await PrimeAsync(producer, topic, message, worker);
+        var deliveries = new Deliveries(count);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -229,10 +247,11 @@ internal static class BrokerBenchmark
     {
         var topic = await CreateTopicAsync(bootstrap, size);
         var count = (int)Math.Max(totalBytes / size, 50);
-        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, PhaseTimeout);
+        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
         using var producer = CreateProducer(bootstrap, acks);
-        var deliveries = new Deliveries(count);
         var message = Payload(size);
+        await PrimeAsync(producer, topic, message, worker);
+        var deliveries = new Deliveries(count);
         var messagesPerSecond = megabytesPerSecond * 1e6 / size;
         var start = Stopwatch.GetTimestamp();
         var sent = 0;
@@ -327,7 +346,7 @@ internal static class BrokerBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic and starts the consumer in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`), subscribed before the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The producer client, the broker and the consumer client share the machine's cores. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic and starts the consumer in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`), subscribed and already fetching every partition (one primer message each, not counted) before the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The producer client, the broker and the consumer client share the machine's cores. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
         return text.ToString();
     }
 

@@ -9,8 +9,9 @@ namespace AspirePipeline.Bench;
 /// <summary>
 /// The broker benchmark's consumer, run as its own process (the Bench binary started again with the hidden
 /// <c>broker-consume-worker</c> command) so it does not share a runtime, a thread pool or a GC with the producer.
-/// Talks to the parent on stdout: <c>assigned</c> once the group has given it partitions, <c>progress N</c> about
-/// every 250 ms, and one final <c>result {json}</c> line.
+/// Talks to the parent on stdout: <c>assigned</c> once the group has given it partitions, <c>primed</c> once it has
+/// received the parent's primer messages (one per partition, so every partition's fetch is known to be running before
+/// anything is timed; they are not counted), <c>progress N</c> about every 250 ms, and one final <c>result {json}</c> line.
 /// </summary>
 /// <remarks>
 /// Every message carries, in its first 8 bytes, the <see cref="Stopwatch"/> timestamp of the producer's Produce call.
@@ -32,6 +33,7 @@ internal static class BrokerConsumeWorker
         var bootstrap = Value("--bootstrap");
         var topic = Value("--topic");
         var count = int.Parse(Value("--count"), CultureInfo.InvariantCulture);
+        var primer = int.Parse(Value("--primer"), CultureInfo.InvariantCulture);
         var timeout = TimeSpan.FromSeconds(int.Parse(Value("--timeout-seconds"), CultureInfo.InvariantCulture));
 
         using var consumer = new ConsumerBuilder<Null, byte[]>(new ConsumerConfig
@@ -48,6 +50,7 @@ internal static class BrokerConsumeWorker
 
         var delays = new long[count];
         var consumed = 0;
+        var primed = 0;
         long bytes = 0, first = 0, last = 0;
         var assigned = false;
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -64,7 +67,15 @@ internal static class BrokerConsumeWorker
                 Console.Out.Flush();
             }
 
-            if (result?.Message?.Value is { Length: >= sizeof(long) } value)
+            if (result?.Message?.Value is { Length: >= sizeof(long) } && primed < primer)
+            {
+                if (++primed == primer)
+                {
+                    Console.Out.WriteLine("primed");
+                    Console.Out.Flush();
+                }
+            }
+            else if (result?.Message?.Value is { Length: >= sizeof(long) } value)
             {
                 first = consumed == 0 ? now : first;
                 last = now;
@@ -112,6 +123,7 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _primed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<BrokerConsumeWorker.WorkerResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
     private int _consumed;
@@ -124,7 +136,7 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
 
     public int Consumed => Volatile.Read(ref _consumed);
 
-    public static async Task<ConsumeWorkerProcess> StartAsync(string bootstrap, string topic, int count, TimeSpan timeout)
+    public static async Task<ConsumeWorkerProcess> StartAsync(string bootstrap, string topic, int count, int primer, TimeSpan timeout)
     {
         // Under `dotnet run` the process is the apphost; under `dotnet <dll>` it is the muxer and needs the dll first.
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable to start for the consume worker");
@@ -138,6 +150,7 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
         {
             BrokerConsumeWorker.Command, "--bootstrap", bootstrap, "--topic", topic,
             "--count", count.ToString(CultureInfo.InvariantCulture),
+            "--primer", primer.ToString(CultureInfo.InvariantCulture),
             "--timeout-seconds", ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture),
         })
         {
@@ -160,6 +173,9 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
 
     public Task<BrokerConsumeWorker.WorkerResult> Result => _result.Task;
 
+    /// <summary>Completes when the worker has received every primer message.</summary>
+    public Task Primed => _primed.Task;
+
     private async Task ReadAsync()
     {
         while (await _process.StandardOutput.ReadLineAsync() is { } line)
@@ -167,6 +183,10 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
             if (line == "assigned")
             {
                 _assigned.TrySetResult();
+            }
+            else if (line == "primed")
+            {
+                _primed.TrySetResult();
             }
             else if (line.StartsWith("progress ", StringComparison.Ordinal))
             {
@@ -182,6 +202,7 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
 
         var failure = new InvalidOperationException($"the consume worker ended without a result (exit code {(_process.HasExited ? _process.ExitCode : -1)})");
         _assigned.TrySetException(failure);
+        _primed.TrySetException(failure);
         _result.TrySetException(failure);
     }
 
