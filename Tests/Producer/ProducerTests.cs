@@ -109,6 +109,32 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.Equal(Enumerable.Range(0, sequences.Count).Select(value => (long)value), sequences);
     }
 
+    [Fact]
+    public async Task Health_is_degraded_during_the_first_connection_attempt_and_unhealthy_once_it_fails()
+    {
+        // A "camera" that accepts the TCP connection and never answers RTSP: ffmpeg's first attempt hangs.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Camera:Url"] = $"rtsp://127.0.0.1:{port}/camera",
+            ["Producer:StallTimeout"] = "00:00:08",
+        });
+        using var accepted = await silent.AcceptSocketAsync().WaitAsync(Deadline);
+
+        var connecting = await producer.HealthAsync();
+        Assert.Equal(HealthStatus.Degraded, connecting.Status);
+        Assert.Contains("Connecting to camera(s) 'camera' for the first time", connecting.Description, StringComparison.Ordinal);
+
+        // The stall timeout ends the attempt; from then on the camera is a failure, not a start-up.
+        await Eventually.HoldsAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Unhealthy, Deadline,
+            () => "health did not turn Unhealthy after the first attempt stalled");
+        var failed = await producer.HealthAsync();
+        Assert.Contains("camera 'camera' is not connected", failed.Description, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(FrameEncoding.RawBgr)]
     [InlineData(FrameEncoding.SeedJson)]
