@@ -16,7 +16,7 @@ internal sealed record PipelineArguments(
     bool Floor)
 {
     public const string Usage =
-        "pipeline [--runs 3] [--seconds 20] [--warmup 5] [--sizes 640x480,1280x720,1920x1080] [--formats jpeg,json] "
+        "pipeline [--runs 3] [--seconds 20] [--warmup 10] [--sizes 640x480,1280x720,1920x1080] [--formats jpeg,json] "
         + "[--fps 30] [--groups 2] [--no-unthrottled] [--no-floor] [--output FILE]";
 
     public static PipelineArguments Parse(IReadOnlyList<string> args)
@@ -40,7 +40,7 @@ internal sealed record PipelineArguments(
             "raw" => FrameEncoding.RawBgr,
             _ => throw new ArgumentException($"--formats: unknown format '{format}' (jpeg, json, raw)."),
         }).ToList();
-        return new PipelineArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 20)), TimeSpan.FromSeconds(Int("--warmup", 5)),
+        return new PipelineArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 20)), TimeSpan.FromSeconds(Int("--warmup", 10)),
             sizes, encodings, Int("--fps", 30), Int("--groups", 2), !args.Contains("--no-unthrottled"),
             !args.Contains("--no-floor"));
     }
