@@ -14,6 +14,8 @@ internal static class PipelineBenchmark
 {
     public const string Command = "dotnet run --project Bench -c Release -- pipeline";
 
+    private static readonly double[] s_pacedFractions = [0.9, 0.75, 0.5];
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
     {
         var arguments = PipelineArguments.Parse(args);
@@ -74,10 +76,23 @@ internal static class PipelineBenchmark
             const int cameras = 2;
             var flatOut = await MeasureAsync(repoRoot,
                 new PipelineScenario(1280, 720, PipelineScenario.MaxSourceFps, FrameEncoding.Jpeg, clip.Path, cameras), arguments);
-            var perCamera = (int)Math.Floor(flatOut.Median(r => r.Groups.Min(g => g.Fps)) / cameras);
-            var paced = perCamera >= 1 && perCamera < PipelineScenario.MaxSourceFps
-                ? await MeasureAsync(repoRoot, new PipelineScenario(1280, 720, perCamera, FrameEncoding.Jpeg, clip.Path, cameras), arguments)
-                : null;
+            // Flat out, the cores are saturated and a paced run at the same rate sits on the edge; step down from 90 % of
+            // it until a paced run is clean (no drops, no missing frames, no lag), and report the highest clean rate.
+            var flatOutRate = flatOut.Median(r => r.Groups.Min(g => g.Fps));
+            ScenarioResult? paced = null;
+            foreach (var fraction in s_pacedFractions)
+            {
+                var perCamera = (int)Math.Floor(flatOutRate * fraction / cameras);
+                if (perCamera < 1 || perCamera >= PipelineScenario.MaxSourceFps)
+                {
+                    continue;
+                }
+                paced = await MeasureAsync(repoRoot, new PipelineScenario(1280, 720, perCamera, FrameEncoding.Jpeg, clip.Path, cameras), arguments);
+                if (paced.IsClean)
+                {
+                    break;
+                }
+            }
             return new UnthrottledResult(flatOut, paced);
         }
         finally
@@ -108,6 +123,9 @@ internal static class PipelineBenchmark
 
 internal sealed record ScenarioResult(PipelineScenario Scenario, IReadOnlyList<RunResult> Runs)
 {
+    /// <summary>No run dropped a frame, missed one or ended with lag.</summary>
+    public bool IsClean => Runs.All(r => r.Dropped == 0 && r.Groups.All(g => g.Missing == 0 && g.LagAtEnd == 0));
+
     public double Median(Func<RunResult, double> value) => Statistics.Median(Runs.Select(value));
 
     public double? MedianGroup(string group, Func<GroupResult, double?> value)

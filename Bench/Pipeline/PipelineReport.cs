@@ -86,12 +86,12 @@ internal static class PipelineReport
             Line(text, $"The producer replays a 10 s recording of the 1280x720 camera (same picture; H.264 decoded in-process by OpenCV) "
                 + $"as two cameras, each as fast as it decodes up to the source's {PipelineScenario.MaxSourceFps} fps cap, so no camera encoder "
                 + "competes for the two cores and one source's cap does not hide the pipeline's limit. The producer drops the oldest "
-                + "queued frame when encoding falls behind. The rate every group processed flat out is then offered paced: it is "
-                + "sustained if that run has no drops, no missing frames and no lag.");
+                + "queued frame when encoding falls behind. A paced run then offers 90 % of the rate every group processed flat out "
+                + "(75 %, then 50 %, if that was not clean): a rate is sustained if none of its runs has drops, missing frames or lag.");
             Line(text, "");
             Line(text, "| run | offered fps | published fps | " + string.Join(" | ", groups.Select(g => $"{g} fps")) + " | drops | lag at end | " + string.Join(" | ", groups.Select(g => $"{g} p99 (ms)")) + " | CPU cores |");
             Line(text, "|---|---:|---:|" + string.Concat(groups.Select(_ => "---:|")) + "---:|---:|" + string.Concat(groups.Select(_ => "---:|")) + "---:|");
-            foreach (var (name, result) in new[] { ("flat out", unthrottled.FlatOut), ("paced at that rate", unthrottled.Paced) })
+            foreach (var (name, result) in new[] { ("flat out", unthrottled.FlatOut), ("paced", unthrottled.Paced) })
             {
                 if (result is null)
                 {
@@ -145,13 +145,19 @@ internal static class PipelineReport
         {
             var flat = unthrottled.FlatOut;
             var verified = unthrottled.Paced ?? flat;
-            var clean = verified.Median(r => r.Dropped + r.Groups.Sum(g => g.Missing + g.LagAtEnd)) == 0;
+            var clean = verified.IsClean;
             var rate = verified.GroupNames.Min(g => verified.MedianGroup(g, x => x.Fps) ?? 0);
             var how = unthrottled.Paced is null
                 ? "flat out, with no drops or lag at the sources' cap"
-                : clean ? "sustained when offered paced" : "NOT sustained when offered paced (drops or lag)";
+                : clean ? "sustained when offered paced (no drops, no missing frames, no lag in any run)" : "NOT sustained even at the lowest paced rate tried";
             yield return Verdict(clean && rate >= UnthrottledTargetFps,
                 $"unthrottled 1280x720, {groups} groups: {rate:F0} fps {how} (target ≥ {UnthrottledTargetFps:F0})");
+            if (floors.GetValueOrDefault(flat.Scenario.Size) is { } floor)
+            {
+                yield return $"for comparison, flat out at {flat.Median(r => r.PublishedFps):F0} fps the same pipeline takes {flat.Median(r => r.CpuMsPerFrame):F1} CPU ms "
+                    + $"per frame, {flat.Median(r => r.CpuMsPerFrame) / floor.FloorMs(groups):F2}× the floor (its capture is OpenCV decoding the recording in-process "
+                    + "rather than ffmpeg): at 30 fps every frame crosses each process boundary alone, under load the wake-ups are shared";
+            }
         }
     }
 
