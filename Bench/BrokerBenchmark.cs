@@ -41,6 +41,17 @@ internal static class BrokerBenchmark
         {
             foreach (var acks in options.Acks)
             {
+                var isolated = new List<IsolatedResult>();
+                for (var run = 1; run <= arguments.Runs; run++)
+                {
+                    isolated.Add(await WithBrokerAsync(arguments.RepoRoot, dataRoot, size, acks, options.WarmupBytes, async bootstrap =>
+                    {
+                        var result = await RunIsolatedAsync(bootstrap, size, acks, totalBytes);
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} each side alone, run {run}: produce {result.ProduceMBps:F0} MB/s ({result.ProduceMBps / ddSynced:F2} of dd), then consume {result.ConsumeMBps:F0} MB/s");
+                        return result;
+                    }));
+                }
+
                 var saturated = new List<SaturatedResult>();
                 for (var run = 1; run <= arguments.Runs; run++)
                 {
@@ -67,7 +78,7 @@ internal static class BrokerBenchmark
                     }));
                 }
 
-                rows.Add(new Row(size, acks, saturated, rate, fixedRate));
+                rows.Add(new Row(size, acks, isolated, saturated, rate, fixedRate));
             }
         }
 
@@ -202,6 +213,50 @@ internal static class BrokerBenchmark
         return new Message<Null, byte[]> { Value = payload };
     }
 
+    /// <summary>
+    /// Produce alone, then consume alone, on one broker: each side's own throughput, without the other client taking
+    /// half of the two cores (how Kafka's producer-perf-test and consumer-perf-test are run). The consumer reads the
+    /// backlog the producer left from the start.
+    /// </summary>
+    private static async Task<IsolatedResult> RunIsolatedAsync(string bootstrap, int size, Acks acks, long totalBytes)
+    {
+        var topic = await CreateTopicAsync(bootstrap, size);
+        var count = (int)Math.Max(totalBytes / size, 50);
+        var message = Payload(size);
+        long produceTicks;
+        using (var producer = CreateProducer(bootstrap, acks))
+        {
+            // The primer messages the consume worker waits for, one per partition, ahead of the measured ones.
+            for (var partition = 0; partition < Partitions; partition++)
+            {
+                producer.Produce(new TopicPartition(topic, new Partition(partition)), message);
+            }
+            producer.Flush(TimeSpan.FromSeconds(30));
+
+            var deliveries = new Deliveries(count);
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                Produce(producer, topic, message, deliveries);
+            }
+            await deliveries.All.WaitAsync(PhaseTimeout);
+            deliveries.ThrowIfFailed();
+            produceTicks = deliveries.LastTicks - start;
+        }
+
+        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
+        var consumed = await worker.Result.WaitAsync(PhaseTimeout);
+        if (consumed.Consumed < count)
+        {
+            throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.");
+        }
+
+        var produceSeconds = produceTicks / (double)Stopwatch.Frequency;
+        var consumeSeconds = Stopwatch.GetElapsedTime(consumed.FirstTicks, consumed.LastTicks).TotalSeconds;
+        var bytes = (double)count * size;
+        return new IsolatedResult(bytes / produceSeconds / 1e6, count / produceSeconds, bytes / consumeSeconds / 1e6, count / consumeSeconds);
+    }
+
     private static async Task<SaturatedResult> RunSaturatedAsync(string bootstrap, int size, Acks acks, long totalBytes)
     {
         var topic = await CreateTopicAsync(bootstrap, size);
@@ -321,7 +376,19 @@ internal static class BrokerBenchmark
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Disk ceiling (same data directory, {arguments.Megabytes} MB, median of {arguments.Runs}): `dd bs=1M conv=fdatasync` **{ddSynced:F0} MB/s**; buffered `dd bs=1M` {ddBuffered:F0} MB/s.");
         text.AppendLine();
-        text.AppendLine("Saturating: the producer sends as fast as the broker acknowledges.");
+        text.AppendLine("Each side alone: the producer sends as fast as the broker acknowledges with no consumer running, then a consumer reads that backlog from the start.");
+        text.AppendLine();
+        text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s |");
+        text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            var produceMBps = Median(row.Isolated.Select(r => r.ProduceMBps).ToList());
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {produceMBps:F0} | {Median(row.Isolated.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(row.Isolated.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(row.Isolated.Select(r => r.ConsumeMsgs).ToList()):F0} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Saturating, both at once: the producer sends as fast as the broker acknowledges while the consumer reads; producer client, broker and consumer client share the two cores.");
         text.AppendLine();
         text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s | consumer behind producer at end (ms) | produce latency p50 (ms) | p99 (ms) |");
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -346,7 +413,7 @@ internal static class BrokerBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic and starts the consumer in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`), subscribed and already fetching every partition (one primer message each, not counted) before the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The producer client, the broker and the consumer client share the machine's cores. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic, and the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The consumer runs in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`): in the each-side-alone runs it starts after the producer's last acknowledgement; in the other runs it is subscribed and already fetching every partition (one primer message each, not counted) before the producer starts. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
         return text.ToString();
     }
 
@@ -412,7 +479,9 @@ internal static class BrokerBenchmark
         public string Describe() => Extra;
     }
 
-    private sealed record Row(int Size, Acks Acks, List<SaturatedResult> Saturated, double FixedRateMBps, List<FixedRateResult> FixedRate);
+    private sealed record Row(int Size, Acks Acks, List<IsolatedResult> Isolated, List<SaturatedResult> Saturated, double FixedRateMBps, List<FixedRateResult> FixedRate);
+
+    private sealed record IsolatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs);
 
     private sealed record SaturatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double BehindAtEndMs, List<double> Latencies)
     {
