@@ -308,9 +308,11 @@ internal static class BrokerBenchmark
         await PrimeAsync(producer, topic, message, worker);
         var deliveries = new Deliveries(count);
         var messagesPerSecond = megabytesPerSecond * 1e6 / size;
+        // Every tick, as many messages as the schedule says should have been sent by then.
+        using var pacing = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
         var start = Stopwatch.GetTimestamp();
         var sent = 0;
-        while (sent < count)
+        while (true)
         {
             var due = Math.Min(count, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * messagesPerSecond) + 1);
             for (; sent < due; sent++)
@@ -318,10 +320,12 @@ internal static class BrokerBenchmark
                 Produce(producer, topic, message, deliveries);
             }
 
-            if (sent < count)
+            if (sent >= count)
             {
-                Thread.Sleep(1);
+                break;
             }
+
+            await pacing.WaitForNextTickAsync();
         }
 
         await deliveries.All.WaitAsync(PhaseTimeout);
@@ -382,9 +386,7 @@ internal static class BrokerBenchmark
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            var produceMBps = Median(row.Isolated.Select(r => r.ProduceMBps).ToList());
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {produceMBps:F0} | {Median(row.Isolated.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(row.Isolated.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(row.Isolated.Select(r => r.ConsumeMsgs).ToList()):F0} |");
+            text.AppendLine($"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {ThroughputCells(row.Isolated, ddSynced)} |");
         }
 
         text.AppendLine();
@@ -394,9 +396,8 @@ internal static class BrokerBenchmark
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            var produceMBps = Median(row.Saturated.Select(r => r.ProduceMBps).ToList());
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {produceMBps:F0} | {Median(row.Saturated.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(row.Saturated.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(row.Saturated.Select(r => r.ConsumeMsgs).ToList()):F0} | {Median(row.Saturated.Select(r => r.BehindAtEndMs).ToList()):F0} | {Median(row.Saturated.Select(r => r.LatencyP50Ms).ToList()):F2} | {Median(row.Saturated.Select(r => r.LatencyP99Ms).ToList()):F2} |");
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {ThroughputCells(row.Saturated, ddSynced)} | {Median(row.Saturated.Select(r => r.BehindAtEndMs).ToList()):F0} | {Median(row.Saturated.Select(r => r.LatencyP50Ms).ToList()):F2} | {Median(row.Saturated.Select(r => r.LatencyP99Ms).ToList()):F2} |");
         }
 
         text.AppendLine();
@@ -415,6 +416,26 @@ internal static class BrokerBenchmark
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic, and the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The consumer runs in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`): in the each-side-alone runs it starts after the producer's last acknowledgement; in the other runs it is subscribed and already fetching every partition (one primer message each, not counted) before the producer starts. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
         return text.ToString();
+    }
+
+    /// <summary>Produce MB/s and msg/s, the ratio to the disk's ceiling, consume MB/s and msg/s: medians of the runs.</summary>
+    private static string ThroughputCells(IEnumerable<IThroughput> runs, double ddSynced)
+    {
+        var list = runs.ToList();
+        var produceMBps = Median(list.Select(r => r.ProduceMBps).ToList());
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{produceMBps:F0} | {Median(list.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(list.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(list.Select(r => r.ConsumeMsgs).ToList()):F0}");
+    }
+
+    private interface IThroughput
+    {
+        double ProduceMBps { get; }
+
+        double ProduceMsgs { get; }
+
+        double ConsumeMBps { get; }
+
+        double ConsumeMsgs { get; }
     }
 
     private const double KeepUpDelayMs = 100;
@@ -481,9 +502,10 @@ internal static class BrokerBenchmark
 
     private sealed record Row(int Size, Acks Acks, List<IsolatedResult> Isolated, List<SaturatedResult> Saturated, double FixedRateMBps, List<FixedRateResult> FixedRate);
 
-    private sealed record IsolatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs);
+    private sealed record IsolatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs) : IThroughput;
 
     private sealed record SaturatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double BehindAtEndMs, List<double> Latencies)
+        : IThroughput
     {
         public double LatencyP50Ms => Percentile(Latencies, 0.50);
 
