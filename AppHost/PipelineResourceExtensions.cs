@@ -43,9 +43,15 @@ internal static class PipelineResourceExtensions
     /// An HTTP endpoint for health and the live view, unless the project's launch profile already declares one, and a
     /// "Health" link in the dashboard to the service's checks (each check's status and description).
     /// </summary>
+    // ASPIRECERTIFICATES001: WithoutHttpsCertificate is marked experimental in Aspire 13; it is the way to opt out.
+#pragma warning disable ASPIRECERTIFICATES001
     public static IResourceBuilder<ProjectResource> WithServiceEndpoints(this IResourceBuilder<ProjectResource> project) =>
         (project.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == HttpEndpointName)
             ? project
             : project.WithHttpEndpoint(name: HttpEndpointName))
-        .WithUrlForEndpoint(HttpEndpointName, _ => new ResourceUrlAnnotation { Url = "/health", DisplayText = "Health" });
+        .WithUrlForEndpoint(HttpEndpointName, _ => new ResourceUrlAnnotation { Url = "/health", DisplayText = "Health" })
+        // The services serve plain HTTP; without this Aspire treats every project as a TLS user and the dashboard
+        // opens under a "No trusted development certificate" notification on machines without a trusted dev cert.
+        .WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
 }

@@ -48,6 +48,8 @@ async function main() {
       const row = page.getByRole('row').filter({ has: cell }).first();
       result.resources[name] = (await row.innerText()).replace(/\s+/g, ' ').trim();
     }
+    // The first screen a newcomer sees: no notification about a development certificate (the http profile needs none).
+    result.pageText = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     await page.screenshot({ path: shot('dashboard-resources.png') });
     result.screenshots.push(shot('dashboard-resources.png'));
 

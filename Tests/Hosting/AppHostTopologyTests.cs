@@ -25,6 +25,27 @@ public sealed class AppHostTopologyTests
         Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
     }
 
+    // ASPIRECERTIFICATES001: the certificate annotations are marked experimental in Aspire 13.
+#pragma warning disable ASPIRECERTIFICATES001
+    [Fact]
+    public async Task No_resource_asks_for_a_development_certificate()
+    {
+        // What makes Aspire show "No trusted development certificate" over every dashboard page: an https endpoint,
+        // or a project that may configure Kestrel with the developer certificate. Every service here is plain HTTP.
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
+
+        foreach (var resource in app.Resources)
+        {
+            Assert.DoesNotContain(resource.Annotations.OfType<EndpointAnnotation>(), endpoint => endpoint.UriScheme == "https");
+            if (resource.Annotations.OfType<HttpsCertificateConfigurationCallbackAnnotation>().Any())
+            {
+                var certificate = resource.Annotations.OfType<HttpsCertificateAnnotation>().LastOrDefault();
+                Assert.True(certificate is { UseDeveloperCertificate: false, Certificate: null }, $"{resource.Name} would use the developer certificate");
+            }
+        }
+    }
+#pragma warning restore ASPIRECERTIFICATES001
+
     [Theory]
     [InlineData("consumer", "consumerGroup_1")]
     [InlineData("consumer2", "consumerGroup_2")]

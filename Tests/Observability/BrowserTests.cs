@@ -38,6 +38,9 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
             Assert.Contains("Running", row, StringComparison.Ordinal);
         }
 
+        // No "No trusted development certificate" notification over the first page: nothing in the http profile uses TLS.
+        Assert.DoesNotContain("development certificate", root.GetProperty("pageText").GetString(), StringComparison.OrdinalIgnoreCase);
+
         // Live views: a link on every consumer replica (replicas share their project's proxied URL), one page per
         // group, each with moving video.
         Assert.Equal(PipelineFixture.MeanGroupReplicas + 1, root.GetProperty("liveViewLinks").GetInt32());
