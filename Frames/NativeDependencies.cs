@@ -59,7 +59,10 @@ public static partial class NativeDependencies
     public static string ExplainOpenCvLoadFailure(Exception exception)
     {
         var text = string.Join(" <- ", Unwrap(exception).Select(e => e.Message));
-        var missing = MissingLibrary().Matches(text).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+        // The loader also reports each path it tried for the library itself; what is missing is what it needs.
+        var missing = MissingLibrary().Matches(text).Select(m => m.Groups[1].Value)
+            .Where(library => !library.StartsWith("libOpenCvSharpExtern", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).ToList();
         var packages = missing.Select(library => OpenCvLibraryPackages.GetValueOrDefault(library)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         var advice = packages.Count > 0
             ? $"install the Debian package(s) {string.Join(' ', packages)}"

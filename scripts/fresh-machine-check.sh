@@ -22,6 +22,8 @@ inside_root="/fresh/repo"
 
 log() { printf '==> %s\n' "$*"; }
 fail() { printf 'FRESH-MACHINE CHECK FAILED: %s\n' "$*" >&2; exit 1; }
+# The component's own advice (every one names the Debian package to install), for the last line of a failure.
+advice() { grep -o -m 1 '[Ii]nstall the Debian package[(s)]* [a-z0-9.+ -]*' "$1" 2>/dev/null | head -n 1 || true; }
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Inside the clean container.
@@ -87,7 +89,7 @@ wait_for_line() {
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 20 "$errors" >&2
-      fail "$what exited before it was ready; its output is above"
+      fail "$what exited before it was ready. $(advice "$errors")"
     fi
     sleep 0.5
   done
@@ -117,7 +119,7 @@ PY
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 25 "$logfile" >&2
-      fail "$what exited; its log is above"
+      fail "$what exited. $(advice "$logfile")"
     fi
     sleep 1
   done

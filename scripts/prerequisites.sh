@@ -47,4 +47,6 @@ if $with_tests; then
     echo "Installing npm packages for the tests (kafkajs, playwright-core)"
     (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # The fresh-machine check and the deployment test run real containers: podman and a Debian base image.
+  bash "$repo_root/scripts/container-engine.sh" setup
 fi
