@@ -15,7 +15,7 @@ packages=(
 )
 # Tests: real Kafka clients, an offline compose validator, a browser.
 if $with_tests; then
-  packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm)
+  packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy)
 fi
 
 missing=()
