@@ -31,6 +31,7 @@ public static class FrameProcessingExtensions
         var services = builder.Services;
 
         AddValidatedOptions<FrameProcessingOptions>(services, FrameProcessingOptions.SectionName);
+        AddValidatedOptions<HeaderlessFrameOptions>(services, HeaderlessFrameOptions.SectionName);
         AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
         AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
         AddValidatedOptions<MotionAnalyzerOptions>(services, MotionAnalyzerOptions.SectionName);
