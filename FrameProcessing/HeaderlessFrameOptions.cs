@@ -18,7 +18,7 @@ public sealed class HeaderlessFrameOptions : IValidatableObject
     [MaxLength(256)]
     public string CameraId { get; set; } = DefaultCameraId;
 
-    /// <summary>Camera id per source topic (when <c>FrameProcessing:Topic</c> is a <c>^regex</c> over several).</summary>
+    /// <summary>Camera id per topic the frame was read from, winning over <see cref="CameraId"/>.</summary>
     public Dictionary<string, string> CameraIdsByTopic { get; set; } = new(StringComparer.Ordinal);
 
     public string CameraIdFor(string topic) =>
