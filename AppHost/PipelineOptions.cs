@@ -32,6 +32,20 @@ internal sealed class PipelineOptions
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// The producer's frame encoding (<c>Producer:Encoding</c>): Jpeg, RawBgr, or SeedJson for the original design's
+    /// JSON that its Go/Python clients read. Unset leaves the producer's own setting (Jpeg).
+    /// </summary>
+    [RegularExpression("^(?i:jpeg|rawbgr|seedjson)$", ErrorMessage = "FrameEncoding must be Jpeg, RawBgr or SeedJson.")]
+    public string? FrameEncoding { get; set; }
+
+    /// <summary>
+    /// Camera id the consumers give frames that name none (no header, no key), as the original Go producer sends them
+    /// (<c>HeaderlessFrames:CameraId</c>). Unset leaves the consumers' own setting.
+    /// </summary>
+    [MaxLength(256)]
+    public string? HeaderlessCameraId { get; set; }
+
     [Required]
     public ConsumerGroupOptions Consumer { get; set; } = new() { GroupId = "consumerGroup_1" };
 

@@ -20,9 +20,17 @@ internal static class PipelineResourceExtensions
             .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
             .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
             .WithReplicas(group.Replicas);
+        if (!string.IsNullOrWhiteSpace(pipeline.HeaderlessCameraId))
+        {
+            consumer.WithEnvironment("HeaderlessFrames__CameraId", pipeline.HeaderlessCameraId);
+        }
         return consumer.WithServiceEndpoints().WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Live view");
     }
+
+    /// <summary>The producer's frame encoding when the pipeline sets one (the original design's JSON, say).</summary>
+    public static IResourceBuilder<ProjectResource> WithFrameEncoding(this IResourceBuilder<ProjectResource> producer, string? encoding) =>
+        string.IsNullOrWhiteSpace(encoding) ? producer : producer.WithEnvironment("Producer__Encoding", encoding);
 
     /// <summary>The producer reads every configured camera id from the camera resource's stream.</summary>
     public static IResourceBuilder<ProjectResource> WithCameras(

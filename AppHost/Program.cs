@@ -19,6 +19,7 @@ builder.AddProject<Projects.Producer>("producer")
     .WithReference(kafka).WaitFor(kafka)
     .WithCameras(camera, pipeline.Cameras)
     .WithEnvironment("Producer__Topic", pipeline.FramesTopic)
+    .WithFrameEncoding(pipeline.FrameEncoding)
     .WithServiceEndpoints()
     .WithHttpHealthCheck("/health");
 

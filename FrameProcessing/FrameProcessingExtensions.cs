@@ -34,6 +34,7 @@ public static class FrameProcessingExtensions
         AddValidatedOptions<FrameProcessingOptions>(services, FrameProcessingOptions.SectionName);
         // Every analysis decodes with OpenCV: a machine without its native libraries stops the start, naming them.
         services.AddSingleton<IValidateOptions<FrameProcessingOptions>, OpenCvAvailableValidator>();
+        AddValidatedOptions<HeaderlessFrameOptions>(services, HeaderlessFrameOptions.SectionName);
         AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
         AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
         AddValidatedOptions<MotionAnalyzerOptions>(services, MotionAnalyzerOptions.SectionName);

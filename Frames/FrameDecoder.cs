@@ -107,16 +107,15 @@ public static class FrameDecoder
     private static DecodedFrame DecodeSeedJson(ReadOnlySpan<byte> payload, FrameMetadata? expected)
     {
         var seed = SeedJsonMessage.Parse(payload);
-        FrameMetadata.ValidateShape(seed.Cols, seed.Rows, seed.Channels, "seed JSON fields");
+        FrameMetadata.ValidateDimensions(seed.Cols, seed.Rows, "seed JSON fields");
         if (expected is not null && (expected.Width != seed.Cols || expected.Height != seed.Rows))
         {
             throw new FrameFormatException(FrameFormatError.BadHeader,
                 $"Seed JSON says {seed.Cols}x{seed.Rows} but the headers say {expected.Width}x{expected.Height}.");
         }
 
-        var pixelBytes = checked((int)(seed.Cols * seed.Rows * seed.Channels));
         var base64 = seed.Base64Pixels(payload);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(pixelBytes, Base64.GetMaxDecodedFromUtf8Length(base64.Length)));
+        var buffer = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(base64.Length));
         try
         {
             var status = Base64.DecodeFromUtf8(base64, buffer, out _, out var written);
@@ -125,15 +124,11 @@ public static class FrameDecoder
                 throw new FrameFormatException(FrameFormatError.MalformedSeedJson,
                     $"Seed JSON field 'pix' is not valid base64 ({status}).");
             }
-            if (written != pixelBytes)
-            {
-                throw new FrameFormatException(FrameFormatError.PayloadSizeMismatch,
-                    $"Seed JSON 'pix' holds {written} bytes but {seed.Cols}x{seed.Rows}x{seed.Channels} needs {pixelBytes}.");
-            }
 
-            var image = ToBgr(buffer, (int)seed.Rows, (int)seed.Cols, (int)seed.Channels);
+            var channels = SeedPixelLayout.ChannelsOf(written, seed.Rows, seed.Cols, seed.Channels);
+            var image = ToBgr(buffer, (int)seed.Rows, (int)seed.Cols, channels);
             var metadata = new FrameMetadata(expected?.CameraId, expected?.Sequence, expected?.CaptureTimestampMicros,
-                (int)seed.Cols, (int)seed.Rows, (int)seed.Channels, FrameEncoding.SeedJson);
+                (int)seed.Cols, (int)seed.Rows, channels, FrameEncoding.SeedJson);
             return new DecodedFrame(metadata, image, payload.Length);
         }
         finally
@@ -172,7 +167,7 @@ public static class FrameDecoder
     }
 
     /// <summary>The fields of a seed JSON message; the base64 text is referenced by offset, not copied.</summary>
-    private readonly record struct SeedJsonMessage(long Rows, long Cols, long Channels, int PixStart, int PixLength, byte[]? EscapedPix)
+    private readonly record struct SeedJsonMessage(long Rows, long Cols, long? Channels, int PixStart, int PixLength, byte[]? EscapedPix)
     {
         public ReadOnlySpan<byte> Base64Pixels(ReadOnlySpan<byte> payload) =>
             EscapedPix is not null ? EscapedPix : payload.Slice(PixStart, PixLength);
@@ -245,7 +240,7 @@ public static class FrameDecoder
             return new SeedJsonMessage(
                 rows ?? throw Malformed("field 'rows' is missing"),
                 cols ?? throw Malformed("field 'cols' is missing"),
-                channels ?? throw Malformed("field 'channels' is missing"),
+                channels,
                 pixStart, pixLength, escapedPix);
         }
 
@@ -261,6 +256,6 @@ public static class FrameDecoder
 
         private static FrameFormatException Malformed(string what) =>
             new(FrameFormatError.MalformedSeedJson,
-                $"Seed JSON payload is malformed: {what}; expected {{\"pix\": base64 RGBA bytes, \"channels\", \"rows\", \"cols\"}}.");
+                $"Seed JSON payload is malformed: {what}; expected {{\"pix\": base64 RGBA, RGB or gray bytes, \"rows\", \"cols\", \"channels\" (optional)}}.");
     }
 }

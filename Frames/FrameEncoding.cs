@@ -11,7 +11,8 @@ public enum FrameEncoding
 
     /// <summary>
     /// The original design's JSON <c>{"pix": base64 RGBA bytes, "channels", "rows", "cols"}</c>, for the older Go and
-    /// Python clients. Such messages may come without headers; the JSON alone describes the frame.
+    /// Python clients. Such messages may come without headers; the JSON alone describes the frame. Readers take the
+    /// pixel layout (RGBA, RGB or gray) from the length of <c>pix</c> (see <see cref="SeedPixelLayout"/>).
     /// </summary>
     SeedJson = 2,
 }

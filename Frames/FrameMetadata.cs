@@ -99,15 +99,20 @@ public sealed record FrameMetadata(
 
     internal static void ValidateShape(long width, long height, long channels, string source)
     {
-        if (width <= 0 || height <= 0 || width > MaxDimension || height > MaxDimension)
-        {
-            throw new FrameFormatException(FrameFormatError.AbsurdDimensions,
-                $"Frame {source} claim {width}x{height} pixels; width and height must be within 1..{MaxDimension}.");
-        }
+        ValidateDimensions(width, height, source);
         if (channels is not (1 or 3 or 4))
         {
             throw new FrameFormatException(FrameFormatError.BadHeader,
                 $"Frame {source} claim {channels} channels; expected 1, 3 or 4.");
+        }
+    }
+
+    internal static void ValidateDimensions(long width, long height, string source)
+    {
+        if (width <= 0 || height <= 0 || width > MaxDimension || height > MaxDimension)
+        {
+            throw new FrameFormatException(FrameFormatError.AbsurdDimensions,
+                $"Frame {source} claim {width}x{height} pixels; width and height must be within 1..{MaxDimension}.");
         }
     }
 

@@ -19,9 +19,10 @@ packages=(
   python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x gstreamer1.0-tools
 )
-# Tests: real Kafka clients, an offline compose validator, a browser.
+# Tests: real Kafka clients, an offline compose validator, a browser, and the original design's own clients (its Go
+# producer built offline with Debian's Go and sarama, whose zstd dependency needs cgo; its kafka-python consumer with numpy).
 if $with_tests; then
-  packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm)
+  packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy)
 fi
 
 missing=()

@@ -29,13 +29,14 @@ internal sealed partial class FrameProcessor(
     OverlayRenderer overlay,
     ConsumerIdentity identity,
     IOptions<FrameProcessingOptions> options,
+    IOptions<HeaderlessFrameOptions> headerlessOptions,
     TimeProvider timeProvider,
     ILogger<FrameProcessor> logger)
 {
     private const int MaxErrorHeaderLength = 512;
-    private const string UnknownCamera = "unknown";
 
     private readonly FrameProcessingOptions _options = options.Value;
+    private readonly HeaderlessFrameOptions _headerless = headerlessOptions.Value;
     private readonly SequenceTracker _sequences = new();
     private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
     {
@@ -86,7 +87,7 @@ internal sealed partial class FrameProcessor(
         using (frame)
         {
             var metadata = frame.Metadata;
-            var cameraId = metadata.CameraId ?? CameraFromKey(message.Key);
+            var cameraId = metadata.CameraId ?? CameraFromKey(message.Key) ?? _headerless.CameraIdFor(result.Topic);
             activity?.SetTag(FrameProcessingTelemetry.CameraTag, cameraId);
             activity?.SetTag("frame.sequence", metadata.Sequence);
 
@@ -107,7 +108,8 @@ internal sealed partial class FrameProcessor(
             section = section.Then(telemetry.Report);
             var processedAt = timeProvider.GetUtcNow();
             var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
-            // Seed-JSON messages carry no capture time; the message timestamp is the closest stand-in.
+            // Headerless seed-JSON messages carry no capture time; the message timestamp (set by the original Go
+            // producer at send time) is the closest stand-in, so latency and the live view work for them too.
             var capturedAt = metadata.CaptureTime
                 ?? (message.Timestamp.Type == TimestampType.NotAvailable ? null : message.Timestamp.UtcDateTime);
             double? latencyMs = capturedAt is { } captured ? (processedAt - captured).TotalMilliseconds : null;
@@ -257,8 +259,8 @@ internal sealed partial class FrameProcessor(
         }
     }
 
-    private static string CameraFromKey(byte[]? key) =>
-        key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : UnknownCamera;
+    private static string? CameraFromKey(byte[]? key) =>
+        key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : null;
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
         Message = "Frame {CameraId}#{Sequence} partition {Partition} offset {Offset}: {Analyzer} {Value:F3} in {ProcessingMs:F1} ms, latency {LatencyMs:F0} ms")]

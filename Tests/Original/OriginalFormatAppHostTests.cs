@@ -1,0 +1,50 @@
+using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Tests.Hosting;
+
+namespace AspirePipeline.Tests.Original;
+
+/// <summary>The AppHost settings that run the pipeline in the original format reach the services.</summary>
+public sealed class OriginalFormatAppHostTests
+{
+    private static readonly string[] s_consumers = ["consumer", "consumer2"];
+
+    [Fact]
+    public async Task The_frame_encoding_goes_to_the_producer_and_the_headerless_camera_id_to_both_consumers()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process",
+            "--Pipeline:FrameEncoding=SeedJson", "--Pipeline:HeaderlessCameraId=goproducer");
+
+        var producer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
+        Assert.Equal("SeedJson", AppModel.Describe(producer["Producer__Encoding"]));
+        foreach (var name in s_consumers)
+        {
+            var consumer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name));
+            Assert.Equal("goproducer", AppModel.Describe(consumer["HeaderlessFrames__CameraId"]));
+        }
+    }
+
+    [Fact]
+    public async Task Unset_they_leave_the_services_own_settings()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
+
+        Assert.DoesNotContain("Producer__Encoding", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"))).Keys);
+        foreach (var name in s_consumers)
+        {
+            Assert.DoesNotContain("HeaderlessFrames__CameraId", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name))).Keys);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_frame_encoding_stops_the_apphost_naming_the_setting_and_the_choices()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Kafka:Mode=Broker", "--Pipeline:FrameEncoding=Png"));
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        Assert.Contains("FrameEncoding must be Jpeg, RawBgr or SeedJson", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Pipeline", error.Message, StringComparison.Ordinal);
+    }
+}
