@@ -1,10 +1,6 @@
-using System.Collections.Concurrent;
-using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using AspirePipeline.Frames;
+using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -34,13 +30,10 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
     public const string MotionGroup = "consumerGroup_2";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
     private static readonly string[] Resources = ["kafka", "camera", "producer", "consumer", "consumer2"];
 
     private readonly IMessageSink _diagnostics;
-    private readonly RecentOutputLogger _output = new();
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("aspirepipeline-original-").FullName;
-    private DistributedApplication? _app;
+    private RunningAppHost? _appHost;
 
     public OriginalFormatPipelineFixture(IMessageSink diagnostics) => _diagnostics = diagnostics;
 
@@ -50,40 +43,15 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var timeout = new CancellationTokenSource(StartTimeout);
         string[] args =
         [
-            "--Kafka:Mode=Broker", $"--Kafka:DataDir={_dataDir}",
             "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
             $"--Pipeline:Cameras:0={PipelineCamera}",
             $"--Pipeline:FrameEncoding={nameof(FrameEncoding.SeedJson)}",
             $"--Pipeline:HeaderlessCameraId={HeaderlessCamera}",
         ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
-        builder.Services.AddLogging(logging => logging
-            .AddProvider(_output)
-            // Every probe fails while the services start; the resources' own output says more when something is wrong.
-            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
-
-        _app = await builder.BuildAsync(timeout.Token);
-        try
-        {
-            await _app.StartAsync(timeout.Token);
-            foreach (var resource in Resources)
-            {
-                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-            }
-        }
-        catch (OperationCanceledException exception)
-        {
-            // Stop what did start now: a fixture that failed to initialize may never be disposed.
-            var output = RecentOutput();
-            await StopAppAsync();
-            throw new TimeoutException($"The pipeline was not healthy within {StartTimeout}.\n{output}", exception);
-        }
-
-        BootstrapServers = await _app.GetConnectionStringAsync("kafka", timeout.Token)
-            ?? throw new InvalidOperationException("kafka has no connection string");
+        _appHost = await RunningAppHost.StartAsync(args, Resources, StartTimeout);
+        BootstrapServers = await _appHost.ConnectionStringAsync("kafka");
         Results = new ResultsCollector(BootstrapServers, FrameTopics.Analysis);
         try
         {
@@ -100,7 +68,7 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
     }
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>
-    public string RecentOutput() => _output.Describe();
+    public string RecentOutput() => _appHost?.RecentOutput() ?? "";
 
     public async Task DisposeAsync()
     {
@@ -109,65 +77,9 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
             await Results.DisposeAsync();
         }
 
-        await StopAppAsync();
-        try
+        if (_appHost is not null)
         {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process that is still closing its segment files: the temp dir is cleaned by the OS eventually.
-        }
-    }
-
-    private async Task StopAppAsync()
-    {
-        if (_app is not { } app)
-        {
-            return;
-        }
-
-        _app = null;
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await app.StopAsync(timeout.Token);
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
-    }
-
-    /// <summary>Keeps the last lines of each resource's console (Aspire forwards it to a logger per resource).</summary>
-    private sealed class RecentOutputLogger : ILoggerProvider
-    {
-        private const int LinesPerCategory = 15;
-        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_lines.GetOrAdd(categoryName, _ => new()));
-
-        public string Describe() => string.Join('\n', _lines
-            .Where(category => category.Key.Contains(".Resources.", StringComparison.Ordinal))
-            .Select(category => $"--- {category.Key}\n{string.Join('\n', category.Value)}"));
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-                while (lines.Count > LinesPerCategory && lines.TryDequeue(out _))
-                {
-                }
-            }
+            await _appHost.DisposeAsync();
         }
     }
 }

@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
-using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Aspire.Hosting;
+using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Observability;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -29,17 +27,14 @@ public sealed class PipelineFixture : IAsyncLifetime
     public const int MeanGroupReplicas = 2;
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
     private static readonly string[] Resources = ["kafka", "camera", "producer", "consumer", "consumer2"];
 
     private readonly IMessageSink _diagnostics;
-    private readonly RecentLogs _logs = new();
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("aspirepipeline-pipeline-").FullName;
-    private DistributedApplication? _app;
+    private RunningAppHost? _appHost;
 
     public PipelineFixture(IMessageSink diagnostics) => _diagnostics = diagnostics;
 
-    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost did not start.");
+    public DistributedApplication App => (_appHost ?? throw new InvalidOperationException("The AppHost did not start.")).App;
 
     public ResultsCollector Results { get; private set; } = null!;
 
@@ -55,48 +50,25 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var timeout = new CancellationTokenSource(StartTimeout);
         string[] args =
         [
-            "--Kafka:Mode=Broker", $"--Kafka:DataDir={_dataDir}",
             "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
             .. Cameras.Select((id, index) => $"--Pipeline:Cameras:{index}={id}"),
             $"--Pipeline:Consumer:Replicas={MeanGroupReplicas}",
             .. TelemetryCapture.DashboardArguments,
         ];
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, TelemetryCapture.EnableDashboard, timeout.Token);
-        TelemetryCapture.ExportMetricsTo(builder, Metrics);
-        builder.Services.AddLogging(logging => logging
-            .AddProvider(_logs)
-            // Every probe fails while the services start; the resources' own output says more when something is wrong.
-            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+        _appHost = await RunningAppHost.StartAsync(args, Resources, StartTimeout, TelemetryCapture.EnableDashboard,
+            builder => TelemetryCapture.ExportMetricsTo(builder, Metrics));
 
-        _app = await builder.BuildAsync(timeout.Token);
-        try
-        {
-            await _app.StartAsync(timeout.Token);
-            foreach (var resource in Resources)
-            {
-                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
-            }
-        }
-        catch (OperationCanceledException exception)
-        {
-            // Stop what did start now: a fixture that failed to initialize may never be disposed.
-            var output = RecentOutput();
-            await StopAppAsync();
-            throw new TimeoutException($"The pipeline was not healthy within {StartTimeout}.\n{output}", exception);
-        }
-
-        BootstrapServers = await _app.GetConnectionStringAsync("kafka", timeout.Token) ?? throw new InvalidOperationException("kafka has no connection string");
-        CameraUrl = await _app.GetConnectionStringAsync("camera", timeout.Token) ?? throw new InvalidOperationException("camera has no URL");
-        DashboardUrl = (await _app.GetDashboardUrlAsync(timeout.Token)).ToString();
+        BootstrapServers = await _appHost.ConnectionStringAsync("kafka");
+        CameraUrl = await _appHost.ConnectionStringAsync("camera");
+        DashboardUrl = (await App.GetDashboardUrlAsync()).ToString();
         Results = new ResultsCollector(BootstrapServers, "frames.analysis");
         _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl}"));
     }
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>
-    public string RecentOutput() => _logs.Describe();
+    public string RecentOutput() => _appHost?.RecentOutput() ?? "";
 
     public async Task DisposeAsync()
     {
@@ -105,69 +77,12 @@ public sealed class PipelineFixture : IAsyncLifetime
             await Results.DisposeAsync();
         }
 
-        await StopAppAsync();
+        if (_appHost is not null)
+        {
+            await _appHost.DisposeAsync();
+        }
 
         await Metrics.DisposeAsync();
-
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process that is still closing its segment files: the temp dir is cleaned by the OS eventually.
-        }
-    }
-
-    private async Task StopAppAsync()
-    {
-        if (_app is not { } app)
-        {
-            return;
-        }
-
-        _app = null;
-        using var timeout = new CancellationTokenSource(StopTimeout);
-        try
-        {
-            await app.StopAsync(timeout.Token);
-        }
-        finally
-        {
-            await app.DisposeAsync();
-        }
-    }
-
-    /// <summary>Keeps the last lines of each logger category (Aspire forwards each resource's console there).</summary>
-    private sealed class RecentLogs : ILoggerProvider
-    {
-        private const int LinesPerCategory = 15;
-        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_lines.GetOrAdd(categoryName, _ => new()));
-
-        public string Describe() => string.Join('\n', _lines
-            .Where(c => c.Key.Contains(".Resources.", StringComparison.Ordinal) || c.Key.Contains("AspirePipeline", StringComparison.Ordinal))
-            .Select(c => $"--- {c.Key}\n{string.Join('\n', c.Value)}"));
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-                while (lines.Count > LinesPerCategory && lines.TryDequeue(out _))
-                {
-                }
-            }
-        }
     }
 }
 

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AspirePipeline.Tests.Infrastructure;
+
+/// <summary>
+/// The real AppHost started for a test fixture with our broker (fresh data directory) and the given arguments,
+/// returned once the named resources are healthy; keeps each resource's last console lines for assertion messages
+/// and stops everything (and removes the data directory) on dispose.
+/// </summary>
+public sealed class RunningAppHost : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly RecentLogs _logs;
+    private readonly string _dataDir;
+    private DistributedApplication? _app;
+
+    private RunningAppHost(DistributedApplication app, RecentLogs logs, string dataDir)
+    {
+        _app = app;
+        _logs = logs;
+        _dataDir = dataDir;
+    }
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has stopped.");
+
+    /// <param name="arguments">AppHost arguments after <c>--Kafka:Mode=Broker --Kafka:DataDir=...</c>.</param>
+    /// <param name="healthy">Resources that must be healthy before this returns.</param>
+    /// <param name="configureOptions">Options of the testing builder (e.g. to run the dashboard).</param>
+    /// <param name="configureBuilder">Changes to the app model before it is built.</param>
+    public static async Task<RunningAppHost> StartAsync(
+        IEnumerable<string> arguments,
+        IReadOnlyCollection<string> healthy,
+        TimeSpan startTimeout,
+        Action<DistributedApplicationOptions, HostApplicationBuilderSettings>? configureOptions = null,
+        Action<IDistributedApplicationTestingBuilder>? configureBuilder = null)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("aspirepipeline-apphost-").FullName;
+        var logs = new RecentLogs();
+        using var timeout = new CancellationTokenSource(startTimeout);
+        string[] args = ["--Kafka:Mode=Broker", $"--Kafka:DataDir={dataDir}", .. arguments];
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            args, configureOptions ?? ((_, _) => { }), timeout.Token);
+        configureBuilder?.Invoke(builder);
+        builder.Services.AddLogging(logging => logging
+            .AddProvider(logs)
+            // Every probe fails while the services start; the resources' own output says more when something is wrong.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+
+        var running = new RunningAppHost(await builder.BuildAsync(timeout.Token), logs, dataDir);
+        try
+        {
+            await running.App.StartAsync(timeout.Token);
+            foreach (var resource in healthy)
+            {
+                await running.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+            return running;
+        }
+        catch (OperationCanceledException exception)
+        {
+            // Stop what did start now: a fixture that failed to initialize may never be disposed.
+            var output = running.RecentOutput();
+            await running.DisposeAsync();
+            throw new TimeoutException($"The AppHost was not healthy within {startTimeout}.\n{output}", exception);
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
+
+    /// <summary>The last lines every resource printed, for assertion messages.</summary>
+    public string RecentOutput() => _logs.Describe();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            using var timeout = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                await app.StopAsync(timeout.Token);
+            }
+            finally
+            {
+                await app.DisposeAsync();
+            }
+        }
+
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process that is still closing its segment files: the temp dir is cleaned by the OS eventually.
+        }
+    }
+
+    /// <summary>Keeps the last lines of each logger category (Aspire forwards each resource's console there).</summary>
+    private sealed class RecentLogs : ILoggerProvider
+    {
+        private const int LinesPerCategory = 15;
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_lines.GetOrAdd(categoryName, _ => new()));
+
+        public string Describe() => string.Join('\n', _lines
+            .Where(c => c.Key.Contains(".Resources.", StringComparison.Ordinal) || c.Key.Contains("AspirePipeline", StringComparison.Ordinal))
+            .Select(c => $"--- {c.Key}\n{string.Join('\n', c.Value)}"));
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+                while (lines.Count > LinesPerCategory && lines.TryDequeue(out _))
+                {
+                }
+            }
+        }
+    }
+}
