@@ -1,5 +1,5 @@
-using Aspire.Hosting.Testing;
 using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Observability;
 using Xunit.Abstractions;
