@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AspirePipeline.Hosting.Kafka;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.AppHost;
@@ -33,6 +34,17 @@ internal sealed class PipelineOptions
     public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
+    /// How long and how much of the frames topic is kept: video is heavy (a 720p camera at 30 fps writes about
+    /// 4.7 GB an hour), so the defaults bound a development machine's disk (1 hour, 1 GiB per partition).
+    /// </summary>
+    [Required]
+    public RetentionOptions FramesRetention { get; set; } = new() { Time = TimeSpan.FromHours(1), BytesPerPartition = 1L << 30 };
+
+    /// <summary>Retention of the results and dead-letter topics: small records, kept longer (7 days, 1 GiB per partition).</summary>
+    [Required]
+    public RetentionOptions ResultsRetention { get; set; } = new() { Time = TimeSpan.FromDays(7), BytesPerPartition = 1L << 30 };
+
+    /// <summary>
     /// The producer's frame encoding (<c>Producer:Encoding</c>): Jpeg, RawBgr, or SeedJson for the original design's
     /// JSON that its Go/Python clients read. Unset leaves the producer's own setting (Jpeg).
     /// </summary>
@@ -63,7 +75,9 @@ internal sealed class PipelineOptions
         var results = new List<ValidationResult>();
         var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)
             & Validator.TryValidateObject(options.Consumer, new ValidationContext(options.Consumer), results, validateAllProperties: true)
-            & Validator.TryValidateObject(options.Consumer2, new ValidationContext(options.Consumer2), results, validateAllProperties: true);
+            & Validator.TryValidateObject(options.Consumer2, new ValidationContext(options.Consumer2), results, validateAllProperties: true)
+            & options.FramesRetention.Validate($"{nameof(FramesRetention)}", results)
+            & options.ResultsRetention.Validate($"{nameof(ResultsRetention)}", results);
         return valid
             ? options
             : throw new InvalidOperationException(
@@ -78,4 +92,31 @@ internal sealed class ConsumerGroupOptions
 
     [Range(1, 64)]
     public int Replicas { get; set; } = 1;
+}
+
+/// <summary>A topic's retention (Kafka's <c>retention.ms</c> and <c>retention.bytes</c>); an unset bound is off.</summary>
+internal sealed class RetentionOptions
+{
+    /// <summary>Segments older than this are deleted, e.g. <c>01:00:00</c>.</summary>
+    public TimeSpan? Time { get; set; }
+
+    /// <summary>Beyond this many bytes in one partition the oldest segments are deleted.</summary>
+    public long? BytesPerPartition { get; set; }
+
+    public TopicRetention ToTopicRetention() => new(Time, BytesPerPartition);
+
+    public bool Validate(string name, List<ValidationResult> results)
+    {
+        if (Time is { } time && time <= TimeSpan.Zero)
+        {
+            results.Add(new ValidationResult($"Time must be positive, e.g. 01:00:00 (is {time}).", [$"{name}:Time"]));
+            return false;
+        }
+        if (BytesPerPartition is { } bytes && bytes < 1024 * 1024)
+        {
+            results.Add(new ValidationResult($"BytesPerPartition must be at least 1048576 (is {bytes}).", [$"{name}:BytesPerPartition"]));
+            return false;
+        }
+        return true;
+    }
 }

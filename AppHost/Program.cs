@@ -8,9 +8,9 @@ builder.AddDockerComposePublishing();
 
 var kafka = builder.AddKafka<Projects.Broker>("kafka")
     .WithDataVolume()
-    .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes)
-    .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions)
-    .WithTopic(pipeline.DeadLetterTopic, partitions: 1, pipeline.MaxMessageBytes)
+    .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes, pipeline.FramesRetention.ToTopicRetention())
+    .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())
+    .WithTopic(pipeline.DeadLetterTopic, partitions: 1, pipeline.MaxMessageBytes, pipeline.ResultsRetention.ToTopicRetention())
     .WithKafkaUI();
 
 var camera = builder.AddCamera("camera");

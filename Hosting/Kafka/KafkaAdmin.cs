@@ -7,8 +7,10 @@ namespace AspirePipeline.Hosting.Kafka;
 /// <summary>
 /// One long-lived admin client per Kafka resource, shared by every health probe: building a client per probe
 /// leaks librdkafka threads. Created when the connection string is first known, disposed with the AppHost.
+/// <paramref name="ownsTopics"/>: the AppHost started this broker, so it brings existing topics' configuration in line
+/// with the declaration (logged); on a cluster of yours it only says where they differ.
 /// </summary>
-internal sealed partial class KafkaAdmin(string resourceName, ILogger<KafkaAdmin> logger) : IDisposable
+internal sealed partial class KafkaAdmin(string resourceName, bool ownsTopics, ILogger<KafkaAdmin> logger) : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
 
@@ -54,6 +56,7 @@ internal sealed partial class KafkaAdmin(string resourceName, ILogger<KafkaAdmin
 
         var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet();
         var missing = topics.Where(t => !existing.Contains(t.Name)).Select(ToSpecification).ToList();
+        await ReconcileExistingConfigsAsync(topics.Where(t => existing.Contains(t.Name)).ToList()).ConfigureAwait(false);
         if (missing.Count > 0)
         {
             try
@@ -86,12 +89,77 @@ internal sealed partial class KafkaAdmin(string resourceName, ILogger<KafkaAdmin
             NumPartitions = topic.Partitions,
             ReplicationFactor = 1,
         };
-        if (topic.MaxMessageBytes is { } maxMessageBytes)
+        if (topic.Configs.Count > 0)
         {
-            specification.Configs = new Dictionary<string, string> { ["max.message.bytes"] = maxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            specification.Configs = topic.Configs.ToDictionary(StringComparer.Ordinal);
         }
 
         return specification;
+    }
+
+    /// <summary>
+    /// Topics that exist already: on the AppHost's own broker (a previous run's data) the declared configuration is
+    /// applied, each change logged; on a cluster of yours they keep theirs, since altering a production topic's retention
+    /// behind its owners' back could delete data, and a difference is said, once, with the command that would apply it.
+    /// </summary>
+    private async Task ReconcileExistingConfigsAsync(IReadOnlyList<KafkaTopicAnnotation> existing)
+    {
+        var declared = existing.Where(t => t.Configs.Count > 0).ToList();
+        if (declared.Count == 0)
+        {
+            return;
+        }
+
+        List<DescribeConfigsResult> described;
+        try
+        {
+            described = await Client().DescribeConfigsAsync(
+                declared.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t.Name }),
+                new DescribeConfigsOptions { RequestTimeout = RequestTimeout }).ConfigureAwait(false);
+        }
+        catch (KafkaException exception)
+        {
+            LogConfigsNotChecked(ResourceName, exception.Error.Reason);
+            return;
+        }
+
+        var changes = new Dictionary<ConfigResource, List<ConfigEntry>>();
+        foreach (var topic in declared)
+        {
+            var actual = described.FirstOrDefault(d => d.ConfigResource.Name == topic.Name)?.Entries;
+            foreach (var (key, value) in topic.Configs)
+            {
+                var current = actual is not null && actual.TryGetValue(key, out var entry) ? entry.Value : null;
+                if (current == value)
+                {
+                    continue;
+                }
+                if (!ownsTopics)
+                {
+                    LogConfigDiffers(ResourceName, topic.Name, key, current ?? "(not reported)", value);
+                    continue;
+                }
+                var resource = new ConfigResource { Type = ResourceType.Topic, Name = topic.Name };
+                if (!changes.TryGetValue(resource, out var entries))
+                {
+                    changes[resource] = entries = [];
+                }
+                entries.Add(new ConfigEntry { Name = key, Value = value, IncrementalOperation = AlterConfigOpType.Set });
+                LogConfigApplied(ResourceName, topic.Name, key, current ?? "(not reported)", value);
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            try
+            {
+                await Client().IncrementalAlterConfigsAsync(changes, new IncrementalAlterConfigsOptions { RequestTimeout = RequestTimeout }).ConfigureAwait(false);
+            }
+            catch (KafkaException exception)
+            {
+                LogConfigsNotChecked(ResourceName, exception.Error.Reason);
+            }
+        }
     }
 
     private IAdminClient Client()
@@ -132,6 +200,15 @@ internal sealed partial class KafkaAdmin(string resourceName, ILogger<KafkaAdmin
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions on {Resource}")]
     private partial void LogTopicCreated(string resource, string topic, int partitions);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Topic {Topic} on {Resource} exists with {Key}={Actual}; the AppHost declares {Declared} and leaves the topic as it is. To apply it: kafka-configs.sh --bootstrap-server <servers> --alter --entity-type topics --entity-name {Topic} --add-config {Key}={Declared}")]
+    private partial void LogConfigDiffers(string resource, string topic, string key, string actual, string declared);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Topic {Topic} on {Resource}: {Key} set to {Declared} as declared (was {Actual})")]
+    private partial void LogConfigApplied(string resource, string topic, string key, string actual, string declared);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The configuration of {Resource}'s existing topics could not be read or changed ({Reason}); they are used as they are")]
+    private partial void LogConfigsNotChecked(string resource, string reason);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "{Resource} health client: {Facility} {ClientMessage}")]
     private partial void LogClientMessage(string resource, string facility, string clientMessage);

@@ -46,7 +46,9 @@ public static partial class KafkaHostingExtensions
         };
 
         var healthCheckKey = $"{name}_check";
-        builder.Services.TryAddKeyedSingleton(name, (services, _) => new KafkaAdmin(name, services.GetRequiredService<ILogger<KafkaAdmin>>()));
+        // The AppHost owns the topics of the broker it starts (container or ours); a cluster of yours keeps its own.
+        var ownsTopics = kafka.Resource is not KafkaExternalResource;
+        builder.Services.TryAddKeyedSingleton(name, (services, _) => new KafkaAdmin(name, ownsTopics, services.GetRequiredService<ILogger<KafkaAdmin>>()));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey,
             services => new KafkaHealthCheck(services.GetRequiredKeyedService<KafkaAdmin>(name), kafka.Resource),
@@ -56,8 +58,12 @@ public static partial class KafkaHostingExtensions
         return kafka.WithHealthCheck(healthCheckKey);
     }
 
-    /// <summary>Declares a topic created once the broker answers; <c>WaitFor(kafka)</c> then implies it exists.</summary>
-    public static IResourceBuilder<IKafkaResource> WithTopic(this IResourceBuilder<IKafkaResource> builder, string topic, int partitions = 1, int? maxMessageBytes = null)
+    /// <summary>
+    /// Declares a topic created once the broker answers, with its size limit and retention; <c>WaitFor(kafka)</c> then
+    /// implies it exists. An existing topic is never altered: a different configuration is logged as a warning.
+    /// </summary>
+    public static IResourceBuilder<IKafkaResource> WithTopic(
+        this IResourceBuilder<IKafkaResource> builder, string topic, int partitions = 1, int? maxMessageBytes = null, TopicRetention? retention = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
@@ -73,7 +79,16 @@ public static partial class KafkaHostingExtensions
             ArgumentOutOfRangeException.ThrowIfLessThan(max, 1024, nameof(maxMessageBytes));
         }
 
-        builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes));
+        if (retention is { Time: { } time } && time <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retention), time, $"The retention time of topic '{topic}' must be positive (or unset).");
+        }
+        if (retention is { BytesPerPartition: { } bytes } && bytes < 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(retention), bytes, $"The retention size of topic '{topic}' must be at least 1 MiB per partition (or unset).");
+        }
+
+        builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes, retention));
         if (builder.Resource is KafkaServerResource container)
         {
             WithComposeHealthCheck(builder.ApplicationBuilder.CreateResourceBuilder(container));
@@ -275,9 +290,9 @@ public static partial class KafkaHostingExtensions
             // Topic names are checked by WithTopic to be [a-zA-Z0-9._-]: nothing in them needs shell quoting.
             script.Append(CultureInfo.InvariantCulture,
                 $"\necho \"$topics\" | grep -qxF {topic.Name} || {topicsTool} --create --if-not-exists --topic {topic.Name} --partitions {topic.Partitions} --replication-factor 1");
-            if (topic.MaxMessageBytes is { } max)
+            foreach (var (key, value) in topic.Configs)
             {
-                script.Append(CultureInfo.InvariantCulture, $" --config max.message.bytes={max}");
+                script.Append(CultureInfo.InvariantCulture, $" --config {key}={value}");
             }
 
             script.Append(" || exit 1");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AspirePipeline.Hosting.Kafka;
@@ -77,7 +78,7 @@ public sealed class KafkaExternalResource(string name, string bootstrapServers) 
 }
 
 /// <summary>A topic the resource creates once the broker answers, before dependents are released.</summary>
-public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMessageBytes) : IResourceAnnotation
+public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMessageBytes, TopicRetention? retention = null) : IResourceAnnotation
 {
     public string Name { get; } = name;
 
@@ -85,4 +86,38 @@ public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMe
 
     /// <summary>Per-topic <c>max.message.bytes</c>; null keeps the broker's default.</summary>
     public int? MaxMessageBytes { get; } = maxMessageBytes;
+
+    /// <summary>How long and how much the topic keeps; null keeps the broker's defaults.</summary>
+    public TopicRetention? Retention { get; } = retention;
+
+    /// <summary>
+    /// The topic configuration it is created with, in Kafka's names: the same in every mode (the AppHost's CreateTopics,
+    /// the published compose healthcheck's <c>kafka-topics.sh --create --config</c>).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Configs
+    {
+        get
+        {
+            var configs = new List<KeyValuePair<string, string>>();
+            if (MaxMessageBytes is { } max)
+            {
+                configs.Add(new("max.message.bytes", max.ToString(CultureInfo.InvariantCulture)));
+            }
+            if (Retention?.Time is { } time)
+            {
+                configs.Add(new("retention.ms", ((long)time.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
+            }
+            if (Retention?.BytesPerPartition is { } bytes)
+            {
+                configs.Add(new("retention.bytes", bytes.ToString(CultureInfo.InvariantCulture)));
+            }
+            return configs;
+        }
+    }
 }
+
+/// <summary>
+/// Kafka's delete retention for one topic: segments older than <see cref="Time"/> (<c>retention.ms</c>) or beyond
+/// <see cref="BytesPerPartition"/> (<c>retention.bytes</c>, per partition) are deleted. Null leaves that bound off.
+/// </summary>
+public sealed record TopicRetention(TimeSpan? Time, long? BytesPerPartition);

@@ -19,7 +19,7 @@ public sealed class KafkaHealthCheckTests
     public async Task A_broker_that_does_not_answer_is_unhealthy_within_the_client_timeouts_and_named()
     {
         var address = $"127.0.0.1:{ClosedPort()}";
-        using var admin = new KafkaAdmin("kafka", NullLogger<KafkaAdmin>.Instance);
+        using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance);
         var check = new KafkaHealthCheck(admin, Resource(address));
 
         var stopwatch = Stopwatch.StartNew();
@@ -41,7 +41,7 @@ public sealed class KafkaHealthCheckTests
         kafka.Annotations.Add(new KafkaTopicAnnotation("frames", 3, 8 * 1024 * 1024));
         kafka.Annotations.Add(new KafkaTopicAnnotation("frames.dlq", 1, null));
 
-        using (var admin = new KafkaAdmin("kafka", NullLogger<KafkaAdmin>.Instance))
+        using (var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance))
         {
             var first = await new KafkaHealthCheck(admin, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
             Assert.True(first.Status == HealthStatus.Healthy, $"{first.Description} {first.Exception}\n{broker.Output}");
@@ -54,7 +54,7 @@ public sealed class KafkaHealthCheckTests
         Assert.Single(topics["frames.dlq"].Partitions);
 
         // A second AppHost run finds the topics from the first one (persisted data): still healthy, nothing recreated.
-        using var again = new KafkaAdmin("kafka", NullLogger<KafkaAdmin>.Instance);
+        using var again = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance);
         var second = await new KafkaHealthCheck(again, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
         Assert.True(second.Status == HealthStatus.Healthy, $"{second.Description} {second.Exception}");
         Assert.Equal(3, observer.GetMetadata("frames", TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count);

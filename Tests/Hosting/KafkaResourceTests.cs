@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Kafka;
+using AspirePipeline.Hosting.Publishing;
 
 namespace AspirePipeline.Tests.Hosting;
 
@@ -47,6 +48,33 @@ public sealed class KafkaResourceTests
         Assert.Equal(4194304, topics["frames"].MaxMessageBytes);
         Assert.Equal(5, topics["frames.analysis"].Partitions);
         Assert.Equal(1, topics["frames.dlq"].Partitions);
+    }
+
+    [Fact]
+    public async Task Retention_is_declared_with_the_topics_and_reaches_the_published_healthcheck_that_creates_them()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Container", "--Pipeline:FramesRetention:Time=00:20:00",
+            "--Pipeline:FramesRetention:BytesPerPartition=268435456");
+
+        var kafka = app.Single<IKafkaResource>("kafka");
+        var topics = kafka.Annotations.OfType<KafkaTopicAnnotation>().ToDictionary(t => t.Name);
+        Assert.Equal(["max.message.bytes=8388608", "retention.ms=1200000", "retention.bytes=268435456"],
+            topics["frames"].Configs.Select(c => $"{c.Key}={c.Value}"));
+        // Results and dead letters are kept longer than video by default: 7 days.
+        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics["frames.analysis"].Configs);
+        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics["frames.dlq"].Configs);
+
+        var script = string.Join(' ', Assert.Single(kafka.Annotations.OfType<DockerComposeHealthCheckAnnotation>()).Test);
+        Assert.Contains("--topic frames --partitions 3 --replication-factor 1 --config max.message.bytes=8388608 --config retention.ms=1200000 --config retention.bytes=268435456",
+            script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_retention_that_cannot_work_names_the_setting()
+    {
+        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => AppModel.BuildAsync("--Pipeline:FramesRetention:BytesPerPartition=1000"));
+
+        Assert.Contains("FramesRetention:BytesPerPartition", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
