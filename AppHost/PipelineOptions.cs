@@ -92,6 +92,12 @@ internal sealed class ConsumerGroupOptions
 
     [Range(1, 64)]
     public int Replicas { get; set; } = 1;
+
+    /// <summary>
+    /// Where the group starts when it has no committed offsets (<c>FrameProcessing:StartAt</c>): a duration back such
+    /// as <c>-1h</c>, or a timestamp. With a new <see cref="GroupId"/> this replays that window.
+    /// </summary>
+    public string? StartAt { get; set; }
 }
 
 /// <summary>A topic's retention (Kafka's <c>retention.ms</c> and <c>retention.bytes</c>); an unset bound is off.</summary>

@@ -20,6 +20,10 @@ internal static class PipelineResourceExtensions
             .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
             .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
             .WithReplicas(group.Replicas);
+        if (!string.IsNullOrWhiteSpace(group.StartAt))
+        {
+            consumer.WithEnvironment("FrameProcessing__StartAt", group.StartAt);
+        }
         if (!string.IsNullOrWhiteSpace(pipeline.HeaderlessCameraId))
         {
             consumer.WithEnvironment("HeaderlessFrames__CameraId", pipeline.HeaderlessCameraId);

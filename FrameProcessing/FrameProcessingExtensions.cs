@@ -34,6 +34,7 @@ public static class FrameProcessingExtensions
         AddValidatedOptions<FrameProcessingOptions>(services, FrameProcessingOptions.SectionName);
         // Every analysis decodes with OpenCV: a machine without its native libraries stops the start, naming them.
         services.AddSingleton<IValidateOptions<FrameProcessingOptions>, OpenCvAvailableValidator>();
+        services.AddSingleton<IValidateOptions<FrameProcessingOptions>, ReplayStartValidator>();
         AddValidatedOptions<HeaderlessFrameOptions>(services, HeaderlessFrameOptions.SectionName);
         AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
         AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
@@ -67,6 +68,8 @@ public static class FrameProcessingExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IFrameAnalyzer, TAnalyzer>();
+        services.AddSingleton(serviceProvider => ReplayStart.Create(
+            serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value, serviceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProcessingStatistics>();
         services.AddSingleton<FrameProcessingTelemetry>();
         services.AddSingleton<LiveFrameHub>();

@@ -47,6 +47,13 @@ public sealed class FrameProcessingOptions
     [Range(0, int.MaxValue)]
     public int SkipToNewestWhenLagExceeds { get; set; }
 
+    /// <summary>
+    /// Where a group with no committed offsets starts: a duration back (<c>-1h</c>) or a timestamp, found with Kafka's
+    /// ListOffsets by timestamp; results of frames written before this consumer started are marked as replayed.
+    /// Empty: the consumer's <c>AutoOffsetReset</c> (earliest). See <see cref="Pipeline.ReplayStart"/>.
+    /// </summary>
+    public string? StartAt { get; set; }
+
     /// <summary>Lag (messages, summed over assigned partitions) above which the health check reports Degraded.</summary>
     [Range(1, int.MaxValue)]
     public int MaxHealthyLag { get; set; } = 300;

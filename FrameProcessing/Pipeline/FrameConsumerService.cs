@@ -18,6 +18,7 @@ namespace AspirePipeline.FrameProcessing.Pipeline;
 internal sealed partial class FrameConsumerService : BackgroundService, IRebalanceListener
 {
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReplayLookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly IProducer<byte[], byte[]> _producer;
@@ -27,6 +28,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     private readonly FrameProcessingTelemetry _telemetry;
     private readonly ConsumerIdentity _identity;
     private readonly FrameProcessingOptions _options;
+    private readonly ReplayStart _replay;
     private readonly ILogger<FrameConsumerService> _logger;
     private readonly HashSet<TopicPartition> _assignment = [];
     // A plain object: Monitor.Wait/Pulse need it (System.Threading.Lock has no condition variable).
@@ -44,6 +46,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         ConsumerIdentity identity,
         KafkaClientMetrics kafkaMetrics,
         IOptions<FrameProcessingOptions> options,
+        ReplayStart replay,
         ILogger<FrameConsumerService> logger)
     {
         _kafkaMetrics = kafkaMetrics;
@@ -54,6 +57,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         _telemetry = telemetry;
         _identity = identity;
         _options = options.Value;
+        _replay = replay;
         _logger = logger;
         rebalanceHandlers.Listener = this;
     }
@@ -232,12 +236,44 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         }
     }
 
-    void IRebalanceListener.OnAssigned(IReadOnlyList<TopicPartition> partitions)
+    IEnumerable<TopicPartitionOffset> IRebalanceListener.OnAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         // Incremental under the cooperative protocol, the whole assignment under the eager one: keep a set either way.
         _assignment.UnionWith(partitions);
         _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
         LogAssigned(_identity.GroupId, FormatPartitions(partitions));
+        return _replay.From is { } from ? ReplayOffsets(partitions, from) : partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset));
+    }
+
+    /// <summary>
+    /// Partitions this group has committed offsets for continue there (a restarted replay resumes); the others start
+    /// at the first frame stamped at or after <paramref name="from"/> (ListOffsets by timestamp), or at the end when
+    /// there is none.
+    /// </summary>
+    private List<TopicPartitionOffset> ReplayOffsets(IReadOnlyList<TopicPartition> partitions, DateTimeOffset from)
+    {
+        var committed = _consumer.Committed(partitions, ReplayLookupTimeout)
+            .Where(position => position.Offset.Value >= 0)
+            .ToDictionary(position => position.TopicPartition);
+        var fresh = partitions.Where(partition => !committed.ContainsKey(partition)).ToList();
+        var found = fresh.Count == 0
+            ? []
+            : _consumer.OffsetsForTimes(fresh.Select(p => new TopicPartitionTimestamp(p, new Timestamp(from.UtcDateTime))), ReplayLookupTimeout);
+        var starts = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (committed.TryGetValue(partition, out var resume))
+            {
+                starts.Add(new TopicPartitionOffset(partition, Offset.Unset));
+                LogReplayResumed(_identity.GroupId, partition.Partition.Value, resume.Offset.Value);
+                continue;
+            }
+            var offset = found.FirstOrDefault(f => f.TopicPartition == partition)?.Offset ?? Offset.End;
+            var start = offset.Value >= 0 ? offset : Offset.End;
+            starts.Add(new TopicPartitionOffset(partition, start));
+            LogReplayStart(_identity.GroupId, partition.Partition.Value, from, start.ToString());
+        }
+        return starts;
     }
 
     void IRebalanceListener.OnRevoked(IReadOnlyList<TopicPartitionOffset> partitions)
@@ -290,6 +326,14 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Group {GroupId} assigned {Partitions}")]
     private partial void LogAssigned(string groupId, string partitions);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information,
+        Message = "Group {GroupId} replays partition {Partition} from {From:O}: starting at offset {Offset}")]
+    private partial void LogReplayStart(string groupId, int partition, DateTimeOffset from, string offset);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information,
+        Message = "Group {GroupId} resumes its replay of partition {Partition} at committed offset {Offset}")]
+    private partial void LogReplayResumed(string groupId, int partition, long offset);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information,
         Message = "Group {GroupId} revoked {Partitions}; in-flight frames finished before commit: {Drained}")]

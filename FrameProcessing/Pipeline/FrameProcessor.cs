@@ -30,6 +30,7 @@ internal sealed partial class FrameProcessor(
     ConsumerIdentity identity,
     IOptions<FrameProcessingOptions> options,
     IOptions<HeaderlessFrameOptions> headerlessOptions,
+    ReplayStart replay,
     TimeProvider timeProvider,
     ILogger<FrameProcessor> logger)
 {
@@ -184,7 +185,7 @@ internal sealed partial class FrameProcessor(
         }
         var record = new AnalysisRecord(identity.GroupId, analyzer.Name, identity.InstanceId, cameraId, metadata.Sequence,
             result.Partition.Value, result.Offset.Value, capturedAt, processedAt, analysis.Value, values, latencyMs,
-            metadata.Width, metadata.Height);
+            metadata.Width, metadata.Height, replay.IsReplay(result.Message.Timestamp.UtcDateTime));
         var headers = new Headers();
         KafkaTraceContext.Inject(headers, activity);
         var resultMessage = new Message<byte[], byte[]>

@@ -11,7 +11,8 @@ internal sealed class RebalanceHandlers
     public IRebalanceListener? Listener { get; set; }
 
     public void Configure<TKey, TValue>(ConsumerBuilder<TKey, TValue> builder) => builder
-        .SetPartitionsAssignedHandler((_, partitions) => Listener?.OnAssigned(partitions))
+        .SetPartitionsAssignedHandler((_, partitions) => Listener?.OnAssigned(partitions)
+            ?? partitions.Select(partition => new TopicPartitionOffset(partition, Offset.Unset)))
         .SetPartitionsRevokedHandler((_, partitions) => Listener?.OnRevoked(partitions))
         .SetPartitionsLostHandler((_, partitions) => Listener?.OnLost(partitions));
 }
@@ -19,7 +20,8 @@ internal sealed class RebalanceHandlers
 /// <summary>Called on the consume thread, inside <c>Consume</c>.</summary>
 internal interface IRebalanceListener
 {
-    void OnAssigned(IReadOnlyList<TopicPartition> partitions);
+    /// <summary>Where to start each newly assigned partition (<see cref="Offset.Unset"/>: the committed offset).</summary>
+    IEnumerable<TopicPartitionOffset> OnAssigned(IReadOnlyList<TopicPartition> partitions);
 
     void OnRevoked(IReadOnlyList<TopicPartitionOffset> partitions);
 

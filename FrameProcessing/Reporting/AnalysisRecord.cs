@@ -6,7 +6,8 @@ namespace AspirePipeline.FrameProcessing.Reporting;
 
 /// <summary>
 /// One record on the results topic (<c>frames.analysis</c>), keyed by camera id. Partition and offset name the frame's
-/// Kafka position so readers can check per-partition order and spot duplicates across replicas.
+/// Kafka position so readers can check per-partition order and spot duplicates across replicas. <c>Replayed</c> marks a
+/// frame a replaying group (<c>FrameProcessing:StartAt</c>) read from before it started.
 /// </summary>
 public sealed record AnalysisRecord(
     string Group,
@@ -22,7 +23,8 @@ public sealed record AnalysisRecord(
     IReadOnlyDictionary<string, double> Values,
     double? LatencyMs,
     int Width,
-    int Height);
+    int Height,
+    bool Replayed = false);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(AnalysisRecord))]

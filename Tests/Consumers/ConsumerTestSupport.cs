@@ -134,13 +134,17 @@ internal sealed class FrameSource : IDisposable
     /// <summary>Expected analysis result of every produced frame: the mean of the JPEG as a consumer decodes it.</summary>
     public Dictionary<(string Camera, long Sequence), Scalar> ExpectedMeans { get; } = [];
 
-    /// <summary>Produces frames <paramref name="first"/>..first+count-1 of <paramref name="camera"/>, waiting for each ack.</summary>
-    public async Task ProduceAsync(string camera, long first, int count, int? partition = null)
+    /// <summary>
+    /// Produces frames <paramref name="first"/>..first+count-1 of <paramref name="camera"/>, waiting for each ack;
+    /// <paramref name="capturedAt"/> gives a frame's capture time and Kafka timestamp (default: now).
+    /// </summary>
+    public async Task ProduceAsync(string camera, long first, int count, int? partition = null, Func<long, DateTimeOffset>? capturedAt = null)
     {
         for (var sequence = first; sequence < first + count; sequence++)
         {
             using var image = Draw(camera, sequence);
-            var encoded = _encoder.Encode(image, camera, sequence, FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow));
+            var timestamp = capturedAt?.Invoke(sequence);
+            var encoded = _encoder.Encode(image, camera, sequence, FrameMetadata.ToUnixMicroseconds(timestamp ?? DateTimeOffset.UtcNow));
             var headers = new Headers();
             encoded.Metadata.WriteHeaders(headers.Add);
             // The consumer decodes no more of a frame than its analyzer asks for (1/8 scale for the mean).
@@ -148,14 +152,18 @@ internal sealed class FrameSource : IDisposable
             {
                 ExpectedMeans[(camera, sequence)] = Cv2.Mean(decoded.Image);
             }
-            await ProduceRawAsync(camera, encoded.Payload, headers, partition);
+            await ProduceRawAsync(camera, encoded.Payload, headers, partition, timestamp);
         }
     }
 
     public async Task<DeliveryResult<string, byte[]>> ProduceRawAsync(string? key, byte[] value, Headers headers,
-        int? partition = null)
+        int? partition = null, DateTimeOffset? timestamp = null)
     {
         var message = new Message<string, byte[]> { Key = key!, Value = value, Headers = headers };
+        if (timestamp is { } createTime)
+        {
+            message.Timestamp = new Timestamp(createTime.UtcDateTime, TimestampType.CreateTime);
+        }
         var produce = partition is { } fixedPartition
             ? _producer.ProduceAsync(new TopicPartition(_topic, fixedPartition), message)
             : _producer.ProduceAsync(_topic, message);

@@ -25,6 +25,18 @@ public sealed class AppHostTopologyTests
         Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_group_with_StartAt_replays_from_there()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process",
+            "--Pipeline:Consumer2:GroupId=motion-replay", "--Pipeline:Consumer2:StartAt=-1h");
+
+        var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2"));
+        Assert.Equal("-1h", environment["FrameProcessing__StartAt"]);
+        Assert.Equal("motion-replay", environment["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
+        Assert.DoesNotContain("FrameProcessing__StartAt", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
+    }
+
     // ASPIRECERTIFICATES001: the certificate annotations are marked experimental in Aspire 13.
 #pragma warning disable ASPIRECERTIFICATES001
     [Fact]
