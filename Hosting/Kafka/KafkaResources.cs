@@ -111,6 +111,16 @@ public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMe
             {
                 configs.Add(new("retention.bytes", bytes.ToString(CultureInfo.InvariantCulture)));
             }
+            // Retention deletes whole closed segments, and Kafka's segments default to 1 GiB and 7 days: at those sizes a
+            // 1-hour, 1-GiB bound would hold up to twice its size for days. An eighth of each bound keeps it tight.
+            if (Retention?.SegmentBytes is { } segmentBytes)
+            {
+                configs.Add(new("segment.bytes", segmentBytes.ToString(CultureInfo.InvariantCulture)));
+            }
+            if (Retention?.SegmentTime is { } segmentTime)
+            {
+                configs.Add(new("segment.ms", ((long)segmentTime.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
+            }
             return configs;
         }
     }
@@ -120,4 +130,14 @@ public sealed class KafkaTopicAnnotation(string name, int partitions, int? maxMe
 /// Kafka's delete retention for one topic: segments older than <see cref="Time"/> (<c>retention.ms</c>) or beyond
 /// <see cref="BytesPerPartition"/> (<c>retention.bytes</c>, per partition) are deleted. Null leaves that bound off.
 /// </summary>
-public sealed record TopicRetention(TimeSpan? Time, long? BytesPerPartition);
+public sealed record TopicRetention(TimeSpan? Time, long? BytesPerPartition)
+{
+    private const long MinSegmentBytes = 1024 * 1024;
+    private const long MaxSegmentBytes = 1024L * 1024 * 1024;
+
+    /// <summary>The segment size that lets the size bound act in steps of an eighth (1 MiB to 1 GiB).</summary>
+    public long? SegmentBytes => BytesPerPartition is { } bytes ? Math.Clamp(bytes / 8, MinSegmentBytes, MaxSegmentBytes) : null;
+
+    /// <summary>How often a segment is closed so the time bound acts in steps of an eighth (at least a minute).</summary>
+    public TimeSpan? SegmentTime => Time is { } time ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMinute, time.Ticks / 8)) : null;
+}
