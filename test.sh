@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a machine of this kind: installs the test prerequisites (idempotent), builds
 # the solution once (warnings are errors), runs the suite and ends with a plain "Tests: N passed, N failed" line.
-# Exit code is non-zero when anything fails. Extra arguments go to `dotnet test` (e.g. --filter Category=...).
+# Exit code is non-zero when anything fails. Extra arguments go to `dotnet test` (e.g. --filter Category=Unit for the fast in-process tier).
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$repo_root"

@@ -7,6 +7,7 @@ using static AspirePipeline.Tests.Broker.KafkaTestClients;
 namespace AspirePipeline.Tests.Broker;
 
 /// <summary>Confluent.Kafka (librdkafka) against the real broker process over TCP.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {

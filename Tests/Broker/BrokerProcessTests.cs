@@ -8,6 +8,7 @@ using static AspirePipeline.Tests.Broker.KafkaTestClients;
 namespace AspirePipeline.Tests.Broker;
 
 /// <summary>The broker executable itself: limits, durability across kill -9, command line and shutdown.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerProcessTests
 {

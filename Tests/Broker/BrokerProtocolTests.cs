@@ -3,10 +3,12 @@ using System.Net.Sockets;
 using Confluent.Kafka;
 using static AspirePipeline.Tests.Broker.KafkaTestClients;
 using static AspirePipeline.Tests.Broker.RawKafkaConnection;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
 /// <summary>Wire-level behaviour clients rely on, checked with hand-built frames against the real broker process.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerProtocolTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using static AspirePipeline.Tests.Broker.KafkaTestClients;
 using static AspirePipeline.Tests.Broker.RawKafkaConnection;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
@@ -8,6 +9,7 @@ namespace AspirePipeline.Tests.Broker;
 /// Garbage on the wire costs only the connection that sent it: the broker process stays up, closes the bad connection,
 /// logs what was wrong, and keeps serving everyone else.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerRobustnessTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {

@@ -3,10 +3,12 @@ using AspirePipeline.Broker.Records;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using static AspirePipeline.Tests.Broker.RawKafkaConnection;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
 /// <summary>The broker's pure pieces: batch header and CRC, idempotence bookkeeping, command line, in-process start.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class BrokerUnitTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
@@ -15,6 +16,7 @@ namespace AspirePipeline.Tests.Broker;
 /// The classic group state machine, driven directly (no sockets) on a fake clock so session and rebalance timeouts are
 /// exact, with committed offsets in the real file store.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class GroupCoordinatorTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);

@@ -11,6 +11,7 @@ namespace AspirePipeline.Tests.Broker;
 /// Confluent.Kafka consumer groups (subscribe, rebalance, commit) against the real broker process over TCP.
 /// Short heartbeats so a rebalance is noticed within a second instead of librdkafka's default 3 s.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {

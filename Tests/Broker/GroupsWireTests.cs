@@ -4,6 +4,7 @@ using AspirePipeline.Broker.Protocol;
 using AspirePipeline.Broker.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
@@ -11,6 +12,7 @@ namespace AspirePipeline.Tests.Broker;
 /// The group API handlers field by field, per version (layouts in shared/kafka-protocol/nonflexible-layouts.txt):
 /// requests encoded as clients send them, responses decoded and checked to end exactly where the layout ends.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class GroupsWireTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);

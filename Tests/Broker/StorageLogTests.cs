@@ -2,9 +2,11 @@ using System.Buffers;
 using System.Text;
 using AspirePipeline.Broker.Storage;
 using Microsoft.Extensions.Logging;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class StorageLogTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -1,8 +1,10 @@
 using AspirePipeline.Broker.Storage;
 using Microsoft.Extensions.Logging;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class StorageOffsetTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

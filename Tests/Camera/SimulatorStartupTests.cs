@@ -8,6 +8,7 @@ namespace AspirePipeline.Tests.Camera;
 /// The simulator checks its whole stream once at start: on a machine without a GStreamer plugin it must exit with a
 /// message naming the element and the Debian package, not print "ready" and answer every DESCRIBE with 503.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class SimulatorStartupTests
 {

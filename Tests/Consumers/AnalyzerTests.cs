@@ -1,9 +1,11 @@
 using AspirePipeline.FrameProcessing.Analysis;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class AnalyzerTests
 {
     [Fact]

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class ConsumerConfigurationTests
 {
     [Theory]

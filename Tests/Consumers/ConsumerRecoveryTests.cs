@@ -4,6 +4,7 @@ using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Consumers;
 
 /// <summary>The consumer service across a broker crash (SIGKILL) and restart on the same data directory.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ConsumerRecoveryTests
 {

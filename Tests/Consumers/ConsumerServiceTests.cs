@@ -13,10 +13,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
 /// <summary>The consumer service against the real broker process, fed with frames encoded by the Frames library.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
 {

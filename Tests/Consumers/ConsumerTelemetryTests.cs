@@ -8,10 +8,12 @@ using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
 /// <summary>The consumer's spans and metrics, observed with in-process listeners while it reads from the real broker.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
 {

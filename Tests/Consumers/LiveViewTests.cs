@@ -2,9 +2,11 @@ using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.LiveView;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class LiveViewTests
 {
     [Fact]

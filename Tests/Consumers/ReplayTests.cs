@@ -6,6 +6,7 @@ using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Consumers;
 
 /// <summary><c>FrameProcessing:StartAt</c>: a new group replays a window of the frames topic from a point in time.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ReplayTests
 {
@@ -52,7 +53,12 @@ public sealed class ReplayTests
         Assert.Equal(Enumerable.Range(20, 5).Select(i => (long?)i), live.Select(r => r.Sequence));
         Assert.All(live, record => Assert.False(record.Replayed, $"live frame {record.Sequence} is marked as replayed"));
     }
+}
 
+/// <summary>What <c>FrameProcessing:StartAt</c> accepts.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
+public sealed class ReplayStartTests
+{
     [Theory]
     [InlineData("-90s", 90)]
     [InlineData("-30m", 30 * 60)]

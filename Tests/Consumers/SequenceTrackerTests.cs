@@ -1,7 +1,9 @@
 using AspirePipeline.FrameProcessing.Pipeline;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Consumers;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class SequenceTrackerTests
 {
     [Fact]

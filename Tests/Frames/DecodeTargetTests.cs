@@ -1,9 +1,11 @@
 using AspirePipeline.Frames;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Frames;
 
 /// <summary>Decoding JPEG frames only as far as a reader needs: sizes, channels, and what it does to the pixels' mean.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class DecodeTargetTests
 {
     private const string Camera = "cam-1";

@@ -1,9 +1,11 @@
 using System.Text;
 using AspirePipeline.Frames;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Frames;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class FrameCodecTests
 {
     private const string Camera = "cam-1";

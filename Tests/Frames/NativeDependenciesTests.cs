@@ -1,7 +1,9 @@
 using AspirePipeline.Frames;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Frames;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class NativeDependenciesTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text;
 using AspirePipeline.Frames;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Frames;
 
@@ -8,6 +9,7 @@ namespace AspirePipeline.Tests.Frames;
 /// Seed JSON frames are read as the original Python consumer reads them: the layout follows from the length of
 /// <c>pix</c>, whatever <c>channels</c> says.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class SeedPixelLayoutTests
 {
     // Two pixels, red then blue, in each layout the seed format knows.

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using AspirePipeline.Frames.Diagnostics;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Frames;
 
 /// <summary>The per-stage CPU accounting counts the calling thread's CPU time, not the wall time a section lasts.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class StageCpuAccountingTests
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);

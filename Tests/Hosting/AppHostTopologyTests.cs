@@ -1,9 +1,11 @@
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Hosting;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class AppHostTopologyTests
 {
     [Fact]

@@ -1,9 +1,11 @@
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Hosting;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class CameraResourceTests
 {
     [Fact]

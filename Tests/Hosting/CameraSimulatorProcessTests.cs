@@ -4,10 +4,12 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.Pipeline;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Hosting;
 
 /// <summary>The camera resource in process mode, started for real: GStreamer's RTSP server under DCP.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class CameraSimulatorProcessTests
 {

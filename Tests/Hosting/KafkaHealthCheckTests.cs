@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AspirePipeline.Tests.Hosting;
 
 /// <summary>The AppHost's Kafka health check against a closed port and against the real broker process.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class KafkaHealthCheckTests
 {

@@ -3,9 +3,11 @@ using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Kafka;
 using AspirePipeline.Hosting.Publishing;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Hosting;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class KafkaResourceTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AspirePipeline.Tests.Hosting;
 
 /// <summary>The camera health check asks what a reader asks (DESCRIBE), against the real GStreamer RTSP server.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class RtspHealthCheckTests
 {

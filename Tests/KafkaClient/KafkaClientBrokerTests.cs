@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 namespace AspirePipeline.Tests.KafkaClient;
 
 /// <summary>The client integration against the real broker process over TCP.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class KafkaClientBrokerTests : IAsyncLifetime
 {

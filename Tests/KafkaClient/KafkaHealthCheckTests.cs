@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.KafkaClient;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class KafkaHealthCheckTests
 {
     [Fact]

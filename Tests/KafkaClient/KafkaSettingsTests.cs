@@ -3,9 +3,11 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.KafkaClient;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class KafkaSettingsTests
 {
     [Fact]

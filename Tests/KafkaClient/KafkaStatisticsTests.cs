@@ -1,9 +1,11 @@
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.KafkaClient;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class KafkaStatisticsTests
 {
     // Shape of librdkafka's STATISTICS.md document, trimmed to the fields we read plus some we ignore.

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Text;
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.KafkaClient;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class KafkaTraceContextTests
 {
     [Fact]

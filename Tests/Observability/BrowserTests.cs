@@ -2,6 +2,7 @@ using System.Text.Json;
 using AspirePipeline.Tests.Broker.Clients;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Observability;
 
@@ -10,6 +11,7 @@ namespace AspirePipeline.Tests.Observability;
 /// Tests/Clients/dashboard_browser.js opens the dashboard of the shared AppHost, every consumer's Live view link, the
 /// services' Health links and a frame's trace. Screenshots are kept under TestResults/screenshots.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection(PipelineCollection.Name)]
 public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper output)
 {

@@ -1,5 +1,6 @@
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Observability;
 
@@ -7,6 +8,7 @@ namespace AspirePipeline.Tests.Observability;
 /// What the dashboard shows of the running pipeline (the shared AppHost of <see cref="PipelineFixture"/>): one trace
 /// per sampled frame from the producer's publish into both consumer groups, and the frame metrics with sane values.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection(PipelineCollection.Name)]
 public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper output)
 {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Original;
 
@@ -15,6 +16,7 @@ namespace AspirePipeline.Tests.Original;
 /// through the consumer service against the real broker process: the camera id comes from configuration and the
 /// capture time from the Kafka timestamp.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class HeaderlessFrameTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
 {

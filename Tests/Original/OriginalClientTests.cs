@@ -3,6 +3,7 @@ using AspirePipeline.FrameProcessing.Pipeline;
 using AspirePipeline.Frames;
 using AspirePipeline.Tests.Pipeline;
 using Confluent.Kafka;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Original;
 
@@ -11,6 +12,7 @@ namespace AspirePipeline.Tests.Original;
 /// producer's frames are processed by both groups, and its Python consumer reads our producer's frames with the
 /// means our consumer reports.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection(OriginalFormatPipelineCollection.Name)]
 public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) : IDisposable
 {

@@ -1,9 +1,11 @@
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Tests.Hosting;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Original;
 
 /// <summary>The AppHost settings that run the pipeline in the original format reach the services.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class OriginalFormatAppHostTests
 {
     private static readonly string[] s_consumers = ["consumer", "consumer2"];

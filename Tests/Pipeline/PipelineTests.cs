@@ -1,6 +1,8 @@
+using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Pipeline;
 
 /// <summary>What a user checks of the running pipeline, read from the results topic the consumer groups write.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection(PipelineCollection.Name)]
 public sealed class PipelineTests(PipelineFixture pipeline)
 {

@@ -1,9 +1,11 @@
 using AspirePipeline.Producer;
 using AspirePipeline.Producer.Sources;
 using OpenCvSharp;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Producer;
 
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class CameraQueueTests
 {
     [Fact]

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Producer;
 
 /// <summary>Bad configuration stops the Producer at start with the setting named (no processes involved).</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class ProducerOptionsTests
 {
     [Theory]

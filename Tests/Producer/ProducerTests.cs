@@ -14,6 +14,7 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace AspirePipeline.Tests.Producer;
 
 /// <summary>The Producer against the real broker process, the GStreamer RTSP simulator and Debian's ffmpeg.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<ProducerFixture>
 {

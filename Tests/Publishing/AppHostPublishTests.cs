@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using YamlDotNet.RepresentationModel;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -8,6 +9,7 @@ namespace AspirePipeline.Tests.Publishing;
 /// Publishes the real AppHost (its Program, as <c>aspire publish</c> runs it) and checks the deployment it describes.
 /// One publish is shared by the tests: they only read the files.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost published) : IClassFixture<AppHostPublishTests.PublishedAppHost>
 {
     public sealed class PublishedAppHost : IAsyncLifetime

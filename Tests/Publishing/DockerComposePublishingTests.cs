@@ -4,6 +4,7 @@ using AspirePipeline.Hosting.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using YamlDotNet.RepresentationModel;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -11,6 +12,7 @@ namespace AspirePipeline.Tests.Publishing;
 /// Publishes small app models built in the test (not the AppHost) so every mapping rule is exercised on its own:
 /// a broker-like container with a connection string, projects, replicas, waits, parameters, volumes, exclusions.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 public sealed class DockerComposePublishingTests
 {
     /// <summary>A container that is also a connection-string resource, shaped like the Kafka resource.</summary>

@@ -9,6 +9,7 @@ namespace AspirePipeline.Tests.Reliability;
 /// with a message naming the setting; conditions that may heal (broker or camera unreachable) keep the service up,
 /// retrying, with /health answering Unhealthy.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BadConfigurationTests
 {

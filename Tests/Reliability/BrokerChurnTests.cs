@@ -11,6 +11,7 @@ namespace AspirePipeline.Tests.Reliability;
 /// and clients that send requests but never read the responses, while a producer and a consumer keep working.
 /// The protocol fuzz cases live in <c>Broker/BrokerRobustnessTests</c>.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerChurnTests
 {

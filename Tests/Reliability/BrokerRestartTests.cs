@@ -13,6 +13,7 @@ using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 namespace AspirePipeline.Tests.Reliability;
 
 /// <summary>Scenario 2: the broker process is SIGKILLed mid-stream and restarted on the same data directory.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerRestartTests
 {

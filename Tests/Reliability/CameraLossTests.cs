@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Tests.Reliability;
 
 /// <summary>Scenario 1: the RTSP camera (GStreamer server process) disappears for 10 s and comes back.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class CameraLossTests
 {

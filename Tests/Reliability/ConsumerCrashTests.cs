@@ -10,6 +10,7 @@ using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 namespace AspirePipeline.Tests.Reliability;
 
 /// <summary>Scenario 3: a Consumer process is SIGKILLed mid-stream and started again, as Aspire restarts a crashed resource.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ConsumerCrashTests
 {

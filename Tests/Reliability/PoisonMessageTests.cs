@@ -15,6 +15,7 @@ namespace AspirePipeline.Tests.Reliability;
 /// Scenario 4: garbage on the frames topic, read by both consumer services running as their own processes, and a
 /// message over the broker's size limit.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class PoisonMessageTests
 {

@@ -15,6 +15,7 @@ namespace AspirePipeline.Tests.Reliability;
 /// Scenario 7: four synthetic 720p cameras through the Producer, Consumer and Consumer2 processes and a durable broker
 /// for a bounded time (60 s in the suite; <c>RELIABILITY_SOAK_SECONDS</c> makes it longer).
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class SoakTests
 {

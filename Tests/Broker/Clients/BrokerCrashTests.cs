@@ -8,6 +8,7 @@ namespace AspirePipeline.Tests.Broker.Clients;
 /// kill -9 of the broker process in the middle of an acks=all stream, then a restart on the same data directory:
 /// every message the producer was told is stored must be readable at its offset, and committed group offsets must stay.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class BrokerCrashTests
 {

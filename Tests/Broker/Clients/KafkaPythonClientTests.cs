@@ -1,5 +1,8 @@
+using AspirePipeline.Tests.Infrastructure;
+
 namespace AspirePipeline.Tests.Broker.Clients;
 
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class KafkaPythonClientTests(ClientsBrokerFixture broker) : ScriptClientTests(broker), IClassFixture<ClientsBrokerFixture>
 {

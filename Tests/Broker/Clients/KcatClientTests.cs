@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker.Clients;
 
 /// <summary>kcat (Debian's, librdkafka underneath) as a child process: metadata, produce with keys and headers, consume, group mode.</summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class KcatClientTests(ClientsBrokerFixture broker) : IClassFixture<ClientsBrokerFixture>
 {

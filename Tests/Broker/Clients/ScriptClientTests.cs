@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker.Clients;
 
@@ -77,6 +78,7 @@ public abstract class ScriptClientTests(ClientsBrokerFixture broker)
     }
 }
 
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ConfluentPythonClientTests(ClientsBrokerFixture broker) : ScriptClientTests(broker), IClassFixture<ClientsBrokerFixture>
 {
@@ -87,6 +89,7 @@ public sealed class ConfluentPythonClientTests(ClientsBrokerFixture broker) : Sc
     protected override string Script => "confluent_python_client.py";
 }
 
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class KafkaJsClientTests(ClientsBrokerFixture broker) : ScriptClientTests(broker), IClassFixture<ClientsBrokerFixture>
 {
