@@ -128,7 +128,8 @@ internal static class PeopleBenchmark
         var wall = Median(results.Select(result => result.WallMs));
         var builder = new StringBuilder();
         builder.AppendLine(CultureInfo.InvariantCulture, $"Command: `{command}` ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)  ");
-        builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}  ");
+        // Thread CPU time excludes waiting for a core, but a busy machine still slows each frame (caches, SMT).
+        builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}; load average at the end: {LoadAverage()}  ");
         builder.AppendLine(CultureInfo.InvariantCulture,
             $"{frames} frames of vtest.avi (768x576, every {FrameStep}th), JPEG quality {FrameEncoder.DefaultJpegQuality}; default options: WorkingWidth {options.WorkingWidth}, WindowStride {options.WindowStride}, PyramidScale {options.PyramidScale}; clock: {ThreadCpuClock.ClockName}; median of {results.Count} runs.");
         builder.AppendLine();
@@ -158,6 +159,9 @@ internal static class PeopleBenchmark
             + "rather than fall behind.\n\n"
             + $"<!-- {Section}:begin -->\n<!-- {Section}:end -->\n");
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static int IntOption(IReadOnlyList<string> args, string name, int fallback)
     {
