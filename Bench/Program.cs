@@ -5,11 +5,13 @@ using AspirePipeline.Bench.Pipeline;
 //          broker options: [--sizes 10,100,1000] [--acks 1,all] [--rate-fraction 0.5] [--warmup-megabytes N]
 //        dotnet run --project Bench -c Release -- floor [--sizes 640x480,1280x720,1920x1080] [--output docs/benchmarks.md]
 //        dotnet run --project Bench -c Release -- pipeline [--runs 3] (see PipelineArguments.Usage)
+//        dotnet run --project Bench -c Release -- people [--runs 5] [--frames 40] [--output docs/benchmarks.md]
 return args.FirstOrDefault() switch
 {
     "broker" => await BrokerBenchmark.RunAsync(BenchArguments.Parse(args.Skip(1))),
     "floor" => await AspirePipeline.Bench.Floor.FloorBenchmark.RunAsync([.. args.Skip(1)]),
     "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
+    "people" => AspirePipeline.Bench.Detection.PeopleBenchmark.Run([.. args.Skip(1)]),
     BrokerConsumeWorker.Command => BrokerConsumeWorker.Run([.. args.Skip(1)]),
     _ => Usage(),
 };
@@ -34,5 +36,6 @@ static int Usage()
     Console.Error.WriteLine("usage: Bench broker [--runs N] [--megabytes MB] [--output FILE]");
     Console.Error.WriteLine("       Bench floor [--sizes WxH,...] [--output FILE]");
     Console.Error.WriteLine($"       Bench {PipelineArguments.Usage}");
+    Console.Error.WriteLine("       Bench people [--runs N] [--frames N] [--output FILE]");
     return 2;
 }

@@ -6,11 +6,18 @@ Serves a live H.264 test pattern: a ball moving over a flat background, the fram
 wall clock. The background and ball sizes are fixed, so the mean pixel value of a frame stays nearly constant while
 the picture visibly moves (the consumers' correctness test relies on that). One shared pipeline feeds every reader.
 
+With --video FILE it serves a recorded video instead, looped, as a live stream at the file's own size and frame rate
+(e.g. Debian opencv-doc's /usr/share/doc/opencv-doc/examples/data/vtest.avi, pedestrians; decoding it needs
+gstreamer1.0-libav). A player pipeline decodes the file in real time and hands each frame to the served stream through
+GStreamer's inter elements (gstreamer1.0-plugins-bad); at the end of the file it seeks back to the start, so readers
+see one endless stream with steadily increasing timestamps.
+
 GStreamer's RTSP server (1.22) can abort on an internal assertion (gst_rtsp_media_get_rates) when readers vanish
 while the shared media is being set up; the process then dies by SIGABRT. So the server runs in a worker process that
 this script restarts on the same port at once when it dies by a signal; readers just reconnect.
 
 Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
+                         [--video FILE]
 Prints "rtsp simulator ready rtsp://<host>:<port><path>" once listening (with --port 0 the port is chosen by the OS
 and the printed URL has the real one). Exits cleanly on SIGTERM/SIGINT. Run with Debian's /usr/bin/python3: the
 GObject bindings come from Debian packages, not pip.
@@ -48,6 +55,13 @@ ELEMENT_PACKAGES = {
     "rtph264pay": "gstreamer1.0-plugins-good",
     "fakesink": "libgstreamer1.0-0",
 }
+# The recorded-video mode's extra elements (decoders are found by decodebin; a missing one is reported by name).
+VIDEO_ELEMENT_PACKAGES = {
+    "filesrc": "libgstreamer1.0-0",
+    "decodebin": "gstreamer1.0-plugins-base",
+    "intervideosink": "gstreamer1.0-plugins-bad",
+    "intervideosrc": "gstreamer1.0-plugins-bad",
+}
 # How long the start-up check waits for the first encoded packet (x264 needs a moment on a busy machine).
 FIRST_PACKET_TIMEOUT_SECONDS = 20
 
@@ -63,8 +77,14 @@ def parse_args(argv):
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (loopback by default)")
     parser.add_argument("--bitrate", type=int, default=0, help="H.264 kbit/s (0 = derived from the frame size)")
+    parser.add_argument("--video", metavar="FILE",
+                        help="serve this video file, looped, at its own size and frame rate, instead of the test pattern")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.video is not None:
+        args.video = os.path.abspath(args.video)
+        if not os.path.isfile(args.video):
+            parser.error(f"--video {args.video}: no such file")
     if not args.path.startswith("/"):
         parser.error("--path must start with '/', e.g. /camera")
     if not (16 <= args.width <= 7680 and 16 <= args.height <= 4320):
@@ -77,7 +97,10 @@ def parse_args(argv):
 
 
 def encoder_chain(args):
-    """The stream: test pattern, overlays, H.264, RTP packets (the RTSP server takes them from the element pay0)."""
+    """The stream: test pattern (or the looped video), overlays, H.264, RTP packets (the RTSP server takes them from
+    the element pay0)."""
+    if args.video is not None:
+        return video_encoder_chain(args)
     bitrate = args.bitrate or max(500, args.width * args.height * args.fps // 10000)
     # Keyframes twice a second so a reader (ffmpeg) can join within half a second.
     key_interval = max(1, args.fps // 2)
@@ -96,32 +119,61 @@ def encoder_chain(args):
     )
 
 
-def launch_line(args):
-    return f"( {encoder_chain(args)} )"
+def x264(args, width, height, fps):
+    bitrate = args.bitrate or max(500, int(width * height * fps) // 10000)
+    key_interval = max(1, round(fps / 2))
+    return (f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
+            f"! video/x-h264,profile=baseline "
+            f"! rtph264pay name=pay0 pt=96 config-interval=1")
 
 
-def check_stream(args):
-    """Builds the stream once, as a reader would get it, and waits for its first RTP packet.
+def video_encoder_chain(args):
+    """The served side of --video: whatever frame the player last handed over, at the file's rate (intervideosrc
+    repeats a frame if the player is late, so the stream stays live)."""
+    width, height, rate = args.video_format
+    return (f"intervideosrc channel={args.video_channel} "
+            f"! video/x-raw,format=I420,width={width},height={height},framerate={rate} "
+            f"! videoconvert ! {x264(args, width, height, args.video_fps)}")
 
-    Returns None when packets flow, else a message naming what is missing and the Debian package to install.
-    """
-    Gst.init(None)
-    missing = sorted({f"{element} ({package})" for element, package in ELEMENT_PACKAGES.items()
+
+def player_line(args, sink):
+    """Decodes the file in real time into I420 at its own size: the format the served side asks for."""
+    location = args.video.replace("\\", "\\\\").replace('"', '\\"')
+    return f'filesrc location="{location}" ! decodebin ! videoconvert ! video/x-raw,format=I420 ! {sink}'
+
+
+def probe_video(args):
+    """Decodes the first frame of --video; returns ((width, height, "num/den"), None) or (None, problem)."""
+    missing = sorted({f"{element} ({package})" for element, package in VIDEO_ELEMENT_PACKAGES.items()
                       if Gst.ElementFactory.find(element) is None})
     if missing:
-        packages = sorted({package for element, package in ELEMENT_PACKAGES.items()
+        packages = sorted({package for element, package in VIDEO_ELEMENT_PACKAGES.items()
                            if Gst.ElementFactory.find(element) is None})
-        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
-                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
-    try:
-        pipeline = Gst.parse_launch(f"{encoder_chain(args)} ! fakesink name=probe signal-handoffs=true sync=false")
-    except GLib.Error as error:
-        return f"the stream's GStreamer pipeline does not build: {error.message}"
+        return None, (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
+                      f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    pipeline = Gst.parse_launch(player_line(args, "fakesink name=probe signal-handoffs=true sync=false"))
+    outcome = run_until_first_buffer(pipeline, "decoded frame")
+    pipeline.set_state(Gst.State.NULL)
+    if "caps" not in outcome:
+        error = outcome.get("error", "unknown error")
+        if outcome.get("missing_plugin") or "decoder" in error.lower() or "missing" in error.lower():
+            error += (" - the file's codec has no GStreamer decoder here; Debian's gstreamer1.0-libav has most "
+                      "(e.g. MS-MPEG4 of vtest.avi)")
+        return None, f"--video {args.video} does not play: {error}"
+    structure = outcome["caps"].get_structure(0)
+    ok, num, den = structure.get_fraction("framerate")
+    if not ok or num <= 0 or den <= 0:
+        num, den = 25, 1  # a file without a frame rate (rare): play it at a common one
+    return (structure.get_value("width"), structure.get_value("height"), f"{num}/{den}"), None
+
+
+def run_until_first_buffer(pipeline, what):
+    """Plays pipeline until its fakesink "probe" gets a buffer (outcome["caps"]), an error, or the timeout."""
     loop = GLib.MainLoop()
     outcome = {}
 
-    def on_packet(*_):
-        outcome.setdefault("ok", True)
+    def on_buffer(_sink, _buffer, pad):
+        outcome.setdefault("caps", pad.get_current_caps())
         GLib.idle_add(loop.quit)
 
     def on_message(_bus, message):
@@ -129,14 +181,17 @@ def check_stream(args):
             error, debug = message.parse_error()
             outcome.setdefault("error", f"{error.message} ({debug})" if debug else error.message)
             loop.quit()
+        elif message.type == Gst.MessageType.ELEMENT and message.get_structure() is not None \
+                and message.get_structure().get_name() == "missing-plugin":
+            outcome["missing_plugin"] = True
 
     def on_timeout():
         outcome["timed_out"] = True
-        outcome.setdefault("error", f"no encoded packet within {FIRST_PACKET_TIMEOUT_SECONDS} s")
+        outcome.setdefault("error", f"no {what} within {FIRST_PACKET_TIMEOUT_SECONDS} s")
         loop.quit()
         return False
 
-    pipeline.get_by_name("probe").connect("handoff", on_packet)
+    pipeline.get_by_name("probe").connect("handoff", on_buffer)
     bus = pipeline.get_bus()
     bus.add_signal_watch()
     bus.connect("message", on_message)
@@ -147,9 +202,82 @@ def check_stream(args):
         GLib.source_remove(timer)
     pipeline.set_state(Gst.State.NULL)
     bus.remove_signal_watch()
-    if outcome.get("ok"):
+    return outcome
+
+
+class LoopingPlayer:
+    """Plays --video in real time into the inter channel the served stream reads, seeking back to the start at the
+    end of the file (a flushing seek: the served side keeps its own timestamps, so readers see no discontinuity)."""
+
+    def __init__(self, args):
+        self.pipeline = Gst.parse_launch(player_line(args, f"intervideosink channel={args.video_channel}"))
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", self.on_message)
+        self.loops = 0
+
+    def start(self):
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def stop(self):
+        self.pipeline.set_state(Gst.State.NULL)
+
+    def on_message(self, _bus, message):
+        if message.type == Gst.MessageType.EOS:
+            self.loops += 1
+            self.pipeline.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH | Gst.SeekFlags.KEY_UNIT, 0)
+        elif message.type == Gst.MessageType.ERROR:
+            error, _debug = message.parse_error()
+            # Die by a signal-like code so the supervisor restarts the worker: a reader reconnects and plays on.
+            print(f"rtsp simulator video player failed: {error.message}", file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGABRT)
+
+
+def launch_line(args):
+    return f"( {encoder_chain(args)} )"
+
+
+def check_stream(args):
+    """Builds the stream once, as a reader would get it, and waits for its first RTP packet.
+
+    Returns None when packets flow, else a message naming what is missing and the Debian package to install.
+    """
+    Gst.init(None)
+    elements = ELEMENT_PACKAGES if args.video is None else \
+        {e: p for e, p in ELEMENT_PACKAGES.items() if e not in ("videotestsrc", "textoverlay", "timeoverlay", "clockoverlay")}
+    missing = sorted({f"{element} ({package})" for element, package in elements.items()
+                      if Gst.ElementFactory.find(element) is None})
+    if missing:
+        packages = sorted({package for element, package in elements.items()
+                           if Gst.ElementFactory.find(element) is None})
+        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
+                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    if args.video is not None:
+        # The file must decode: the served side alone would prove nothing (intervideosrc sends black until fed).
+        problem = prepare_video(args)
+        if problem is not None:
+            return problem
+    try:
+        pipeline = Gst.parse_launch(f"{encoder_chain(args)} ! fakesink name=probe signal-handoffs=true sync=false")
+    except GLib.Error as error:
+        return f"the stream's GStreamer pipeline does not build: {error.message}"
+    outcome = run_until_first_buffer(pipeline, "encoded packet")
+    if "caps" in outcome:
         return None
     return f"the stream's GStreamer pipeline produced no video: {outcome.get('error', 'unknown error')}"
+
+
+def prepare_video(args):
+    """Finds --video's size and frame rate (the served caps) and the inter channel name; returns a problem or None."""
+    video_format, problem = probe_video(args)
+    if problem is not None:
+        return problem
+    args.video_format = video_format
+    num, den = (int(part) for part in video_format[2].split("/"))
+    args.video_fps = num / den
+    # Per process: two simulators in one machine must not share frames (the channel is process-local anyway).
+    args.video_channel = f"camera{os.getpid()}"
+    return None
 
 
 class CounterProbe:
@@ -238,6 +366,14 @@ def main(argv):
             return 3
         return supervise(rest, args)
     Gst.init(None)
+    player = None
+    if args.video is not None:
+        problem = prepare_video(args)
+        if problem is not None:
+            print(f"rtsp simulator failed: {problem}", file=sys.stderr, flush=True)
+            return 3
+        player = LoopingPlayer(args)
+        player.start()
 
     launch = launch_line(args)
     factory = GstRtspServer.RTSPMediaFactory()
@@ -277,6 +413,8 @@ def main(argv):
     host = args.bind if ":" not in args.bind else f"[{args.bind}]"
     print(f"rtsp simulator ready rtsp://{host}:{server.get_bound_port()}{args.path}", flush=True)
     loop.run()
+    if player is not None:
+        player.stop()
     GLib.source_remove(source_id)
     try:
         print("rtsp simulator stopped", flush=True)

@@ -22,8 +22,10 @@ public static class FrameProcessingExtensions
     public const string KafkaConnectionName = "kafka";
 
     /// <summary>
-    /// Adds frame processing with <typeparamref name="TAnalyzer"/> as the analysis. The consumer group comes from
-    /// <c>Aspire:Confluent:Kafka:Consumer:Config:GroupId</c> (the AppHost sets it); a missing one stops the start.
+    /// Adds frame processing with <typeparamref name="TAnalyzer"/> as the analysis, unless <c>FrameProcessing:Analyzer</c>
+    /// names another one (see <see cref="FrameAnalyzers.Names"/>), so one project can host several consumer groups. The
+    /// consumer group comes from <c>Aspire:Confluent:Kafka:Consumer:Config:GroupId</c> (the AppHost sets it); a missing
+    /// one stops the start.
     /// </summary>
     public static IHostApplicationBuilder AddFrameProcessing<TAnalyzer>(this IHostApplicationBuilder builder)
         where TAnalyzer : class, IFrameAnalyzer
@@ -38,7 +40,8 @@ public static class FrameProcessingExtensions
         AddValidatedOptions<HeaderlessFrameOptions>(services, HeaderlessFrameOptions.SectionName);
         AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
         AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
-        AddValidatedOptions<MotionAnalyzerOptions>(services, MotionAnalyzerOptions.SectionName);
+        FrameAnalyzers.Add<TAnalyzer>(services,
+            builder.Configuration[$"{FrameProcessingOptions.SectionName}:{nameof(FrameProcessingOptions.Analyzer)}"]);
 
         var rebalanceHandlers = new RebalanceHandlers();
         string? groupId = null;
@@ -67,7 +70,6 @@ public static class FrameProcessingExtensions
             serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value.Topic));
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IFrameAnalyzer, TAnalyzer>();
         services.AddSingleton(serviceProvider => ReplayStart.Create(
             serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value, serviceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProcessingStatistics>();
@@ -97,7 +99,7 @@ public static class FrameProcessingExtensions
         return app;
     }
 
-    private static void AddValidatedOptions<TOptions>(IServiceCollection services, string sectionName)
+    internal static void AddValidatedOptions<TOptions>(IServiceCollection services, string sectionName)
         where TOptions : class =>
         services.AddOptions<TOptions>()
             .BindConfiguration(sectionName)

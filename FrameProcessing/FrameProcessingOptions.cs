@@ -18,6 +18,18 @@ public sealed class FrameProcessingOptions
     public string DeadLetterTopic { get; set; } = FrameTopics.DeadLetter;
 
     /// <summary>
+    /// Where events an analysis derives from several frames go (the people detector's "person appeared/left"), JSON,
+    /// keyed by camera id; empty disables them.
+    /// </summary>
+    public string EventsTopic { get; set; } = FrameTopics.Events;
+
+    /// <summary>
+    /// The analysis this service runs, by name (<c>mean-intensity</c>, <c>motion</c>, <c>people</c>); empty runs the
+    /// project's own (Consumer: mean-intensity, Consumer2: motion). Read when the service is built.
+    /// </summary>
+    public string? Analyzer { get; set; }
+
+    /// <summary>
     /// Identifies this process in results and the live view, so replicas of one group can be told apart.
     /// Empty means host name and process id.
     /// </summary>

@@ -11,4 +11,7 @@ public static class FrameTopics
 
     /// <summary>Messages the consumers could not decode, with the reason in a header.</summary>
     public const string DeadLetter = "frames.dlq";
+
+    /// <summary>Events an analysis derives from a run of frames (e.g. "person appeared"), JSON, keyed by camera id.</summary>
+    public const string Events = "frames.events";
 }

@@ -5,11 +5,15 @@ using OpenCvSharp;
 
 namespace AspirePipeline.FrameProcessing.LiveView;
 
-/// <summary>Draws the analysis onto a (shrunk) copy of the frame and encodes it as JPEG for the live view.</summary>
+/// <summary>
+/// Draws the analysis onto a (shrunk) copy of the frame and encodes it as JPEG for the live view: the text panel and,
+/// for analyses that locate objects, each detection's box and score (boxes in the given image's pixel coordinates).
+/// </summary>
 public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
 {
     private static readonly Scalar s_background = new(0, 0, 0);
     private static readonly Scalar s_text = new(80, 255, 80);
+    private static readonly Scalar s_box = new(0, 200, 255);
     private readonly LiveViewOptions _options = options.Value;
 
     public byte[] Render(Mat image, string analyzer, string cameraId, long? sequence, FrameAnalysis analysis, double fps)
@@ -41,14 +45,16 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
                 break;
         }
 
+        var fontScale = Math.Max(0.4, canvas.Width / 1280.0);
+        var thickness = Math.Max(1, (int)Math.Round(fontScale * 2));
+        DrawDetections(canvas, analysis.Detections, scale, fontScale, thickness);
+
         var lines = new[]
         {
             string.Create(CultureInfo.InvariantCulture, $"{cameraId} #{sequence?.ToString(CultureInfo.InvariantCulture) ?? "-"}"),
             string.Create(CultureInfo.InvariantCulture, $"{analyzer} {analysis.Value:F3}"),
             string.Create(CultureInfo.InvariantCulture, $"{fps:F1} fps"),
         };
-        var fontScale = Math.Max(0.4, canvas.Width / 1280.0);
-        var thickness = Math.Max(1, (int)Math.Round(fontScale * 2));
         var lineHeight = (int)Math.Ceiling(30 * fontScale);
         var width = lines.Max(line => Cv2.GetTextSize(line, HersheyFonts.HersheySimplex, fontScale, thickness, out _).Width);
         Cv2.Rectangle(canvas, new Rect(0, 0, width + 16, lineHeight * lines.Length + 12), s_background, -1);
@@ -60,5 +66,23 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
 
         Cv2.ImEncode(".jpg", canvas, out var jpeg, [(int)ImwriteFlags.JpegQuality, _options.JpegQuality]);
         return jpeg;
+    }
+
+    private static void DrawDetections(Mat canvas, IReadOnlyList<Detection>? detections, double scale, double fontScale,
+        int thickness)
+    {
+        if (detections is null)
+        {
+            return;
+        }
+        foreach (var detection in detections)
+        {
+            var box = new Rect((int)Math.Round(detection.X * scale), (int)Math.Round(detection.Y * scale),
+                Math.Max(1, (int)Math.Round(detection.Width * scale)), Math.Max(1, (int)Math.Round(detection.Height * scale)));
+            Cv2.Rectangle(canvas, box, s_box, thickness);
+            Cv2.PutText(canvas, detection.Score.ToString("F2", CultureInfo.InvariantCulture),
+                new Point(box.X + 2, Math.Max(box.Y - 4, 12)), HersheyFonts.HersheySimplex, fontScale * 0.8, s_box,
+                Math.Max(1, thickness - 1), LineTypes.AntiAlias);
+        }
     }
 }

@@ -106,6 +106,8 @@ internal sealed partial class FrameProcessor(
                 return;
             }
 
+            analysis = InFrameCoordinates(analysis, frame.Image, metadata);
+
             section = section.Then(telemetry.Report);
             var processedAt = timeProvider.GetUtcNow();
             var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
@@ -127,6 +129,7 @@ internal sealed partial class FrameProcessor(
                 analysis.Value, processingMs, latencyMs);
 
             PublishResult(result, cameraId, metadata, analysis, capturedAt, processedAt, latencyMs, activity);
+            PublishEvents(result, cameraId, metadata, analysis, capturedAt, processedAt, activity);
 
             if (wantsLiveFrame)
             {
@@ -154,6 +157,23 @@ internal sealed partial class FrameProcessor(
                 LogSequenceRepeat(cameraId, sequence, result.Partition.Value, result.Offset.Value);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Detections come in the coordinates of the (possibly reduced) image the analyzer saw; results, events and the
+    /// live view use the frame's own size.
+    /// </summary>
+    private static FrameAnalysis InFrameCoordinates(FrameAnalysis analysis, Mat image, FrameMetadata metadata)
+    {
+        if (analysis.Detections is not { Count: > 0 } detections || metadata.Width <= 0 || image.Width == metadata.Width)
+        {
+            return analysis;
+        }
+        var factor = (double)metadata.Width / image.Width;
+        return analysis with
+        {
+            Detections = [.. detections.Select(detection => detection.ScaledInto(factor, metadata.Width, metadata.Height))],
+        };
     }
 
     private void PublishLiveFrame(Mat image, string cameraId, long? sequence, FrameAnalysis analysis)
@@ -185,7 +205,10 @@ internal sealed partial class FrameProcessor(
         }
         var record = new AnalysisRecord(identity.GroupId, analyzer.Name, identity.InstanceId, cameraId, metadata.Sequence,
             result.Partition.Value, result.Offset.Value, capturedAt, processedAt, analysis.Value, values, latencyMs,
-            metadata.Width, metadata.Height, replay.IsReplay(result.Message.Timestamp.UtcDateTime));
+            metadata.Width, metadata.Height, replay.IsReplay(result.Message.Timestamp.UtcDateTime))
+        {
+            Detections = analysis.Detections,
+        };
         var headers = new Headers();
         KafkaTraceContext.Inject(headers, activity);
         var resultMessage = new Message<byte[], byte[]>
@@ -202,6 +225,39 @@ internal sealed partial class FrameProcessor(
         catch (KafkaException exception)
         {
             LogResultNotDelivered(logger, _options.ResultsTopic, exception.Error.Code, exception.Error.Reason);
+        }
+    }
+
+    private void PublishEvents(ConsumeResult<byte[], byte[]> result, string cameraId, FrameMetadata metadata,
+        FrameAnalysis analysis, DateTimeOffset? capturedAt, DateTimeOffset processedAt, Activity? activity)
+    {
+        foreach (var type in analysis.Events)
+        {
+            var detections = analysis.Detections ?? [];
+            LogFrameEvent(cameraId, type, metadata.Sequence, detections.Count);
+            telemetry.RecordEvent(type);
+            if (string.IsNullOrEmpty(_options.EventsTopic))
+            {
+                continue;
+            }
+            var record = new FrameEventRecord(type, cameraId, identity.GroupId, analyzer.Name, identity.InstanceId,
+                metadata.Sequence, result.Partition.Value, result.Offset.Value, capturedAt, processedAt, detections);
+            var headers = new Headers();
+            KafkaTraceContext.Inject(headers, activity);
+            try
+            {
+                // Not awaited, like results: events are rare, and a failed delivery is logged by the report handler.
+                producer.Produce(_options.EventsTopic, new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(cameraId),
+                    Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.FrameEventRecord),
+                    Headers = headers,
+                }, _onResultDelivered);
+            }
+            catch (KafkaException exception)
+            {
+                LogResultNotDelivered(logger, _options.EventsTopic, exception.Error.Code, exception.Error.Reason);
+            }
         }
     }
 
@@ -287,6 +343,10 @@ internal sealed partial class FrameProcessor(
     [LoggerMessage(EventId = 1108, Level = LogLevel.Debug,
         Message = "Camera {CameraId} frame {Sequence} seen again (redelivered, or the producer restarted its count) at partition {Partition} offset {Offset}")]
     private partial void LogSequenceRepeat(string cameraId, long sequence, int partition, long offset);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Information,
+        Message = "Camera {CameraId}: {EventType} at frame {Sequence} ({Detections} detections)")]
+    private partial void LogFrameEvent(string cameraId, string eventType, long? sequence, int detections);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Could not draw live view frame {CameraId}#{Sequence}")]
     private partial void LogLiveFrameFailed(Exception exception, string cameraId, long? sequence);

@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.Frames.Diagnostics;
 
 namespace AspirePipeline.FrameProcessing.Reporting;
 
 /// <summary>
 /// One record on the results topic (<c>frames.analysis</c>), keyed by camera id. Partition and offset name the frame's
-/// Kafka position so readers can check per-partition order and spot duplicates across replicas. <c>Replayed</c> marks a
-/// frame a replaying group (<c>FrameProcessing:StartAt</c>) read from before it started.
+/// Kafka position so readers can check per-partition order and spot duplicates across replicas. Detections (boxes in
+/// the frame's full-size pixel coordinates, with scores) only appear for analyses that locate objects. <c>Replayed</c>
+/// marks a frame a replaying group (<c>FrameProcessing:StartAt</c>) read from before it started.
 /// </summary>
 public sealed record AnalysisRecord(
     string Group,
@@ -24,10 +26,32 @@ public sealed record AnalysisRecord(
     double? LatencyMs,
     int Width,
     int Height,
-    bool Replayed = false);
+    bool Replayed = false)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Detection>? Detections { get; init; }
+}
+
+/// <summary>
+/// One record on the events topic (<c>frames.events</c>), keyed by camera id: <see cref="Type"/> (e.g.
+/// <c>person-appeared</c>, <c>person-left</c>) happened at this frame of this camera, as seen by this group.
+/// </summary>
+public sealed record FrameEventRecord(
+    string Type,
+    string Camera,
+    string Group,
+    string Analyzer,
+    string Instance,
+    long? Sequence,
+    int Partition,
+    long Offset,
+    DateTimeOffset? CaptureTimestamp,
+    DateTimeOffset ProcessedTimestamp,
+    IReadOnlyList<Detection> Detections);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(AnalysisRecord))]
+[JsonSerializable(typeof(FrameEventRecord))]
 [JsonSerializable(typeof(StatisticsSnapshot))]
 [JsonSerializable(typeof(LiveStats))]
 internal sealed partial class FrameProcessingJsonContext : JsonSerializerContext;

@@ -22,11 +22,12 @@ public sealed class FrameProcessingTelemetry
     public const string AnalysisValue = "consumer.analysis.value";
     public const string Lag = "consumer.lag";
     public const string StageCpuTime = "consumer.stage.cpu_time";
+    public const string EventsPublished = "consumer.events";
 
     /// <summary><c>FrameDecoder.Decode</c>: payload to image.</summary>
     public const string DecodeStage = "decode";
 
-    /// <summary>The analyzer (mean intensity, motion).</summary>
+    /// <summary>The analyzer (mean intensity, motion, people).</summary>
     public const string AnalysisStage = "analysis";
 
     /// <summary>Everything after analysis: statistics, metrics, logging, the result record, live view, offset store.</summary>
@@ -38,6 +39,7 @@ public sealed class FrameProcessingTelemetry
     public const string CameraTag = "camera.id";
     public const string PartitionTag = "messaging.kafka.destination.partition";
     public const string StageTag = "stage";
+    public const string EventTypeTag = "event.type";
 
     /// <summary>Shared by both services; <see cref="ActivitySource"/> is safe to share across hosts in one process.</summary>
     public static readonly ActivitySource ActivitySource = new(ComponentName);
@@ -49,6 +51,7 @@ public sealed class FrameProcessingTelemetry
     private readonly Counter<long> _skipped;
     private readonly Counter<long> _gaps;
     private readonly Counter<long> _repeated;
+    private readonly Counter<long> _events;
     private readonly KeyValuePair<string, object?> _group;
 
     public FrameProcessingTelemetry(IMeterFactory meterFactory, ConsumerIdentity identity, ProcessingStatistics statistics)
@@ -76,10 +79,13 @@ public sealed class FrameProcessingTelemetry
         _repeated = meter.CreateCounter<long>(FramesRepeated, "{frame}",
             "Frames whose sequence number this process had already passed (redelivery or a restarted producer).");
 
+        _events = meter.CreateCounter<long>(EventsPublished, "{event}",
+            "Events derived from the frames (e.g. person-appeared, person-left), by type.");
+
         var analyzer = new KeyValuePair<string, object?>(AnalyzerTag, identity.Analyzer);
         meter.CreateObservableGauge(AnalysisValue, () => statistics.LatestValues().Select(latest =>
                 new Measurement<double>(latest.Value, _group, analyzer, new(CameraTag, latest.Key))),
-            unit: null, description: "Latest analysis value per camera (mean intensity 0-255 or motion fraction 0-1).");
+            unit: null, description: "Latest analysis value per camera (mean intensity 0-255, motion fraction 0-1 or people in view).");
         meter.CreateObservableGauge(Lag, () => statistics.PartitionLags().Select(lag =>
                 new Measurement<long>(lag.Value, _group, new(PartitionTag, lag.Key))),
             unit: "{message}", description: "Messages between the last consumed frame and the partition's high watermark.");
@@ -120,4 +126,6 @@ public sealed class FrameProcessingTelemetry
     public void RecordSequenceGap(long frames) => _gaps.Add(frames, _group);
 
     public void RecordRepeated() => _repeated.Add(1, _group);
+
+    public void RecordEvent(string type) => _events.Add(1, _group, new(EventTypeTag, type));
 }

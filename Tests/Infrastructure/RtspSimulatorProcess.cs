@@ -15,14 +15,16 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     private readonly int _width;
     private readonly int _height;
     private readonly int _fps;
+    private readonly string? _video;
     private readonly Queue<string> _output = new();
     private Process? _process;
 
-    private RtspSimulatorProcess(int width, int height, int fps)
+    private RtspSimulatorProcess(int width, int height, int fps, string? video)
     {
         _width = width;
         _height = height;
         _fps = fps;
+        _video = video;
     }
 
     public int Port { get; private set; }
@@ -57,9 +59,11 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15)
+    /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
+    public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
+        string? video = null)
     {
-        var simulator = new RtspSimulatorProcess(width, height, fps);
+        var simulator = new RtspSimulatorProcess(width, height, fps, video);
         try
         {
             await simulator.LaunchAsync(port: 0);
@@ -104,6 +108,11 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(argument);
+        }
+        if (_video is not null)
+        {
+            start.ArgumentList.Add("--video");
+            start.ArgumentList.Add(_video);
         }
 
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

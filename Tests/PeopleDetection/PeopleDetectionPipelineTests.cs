@@ -1,0 +1,101 @@
+using System.Text.Json;
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.Tests.Consumers;
+using AspirePipeline.Tests.Infrastructure;
+using AspirePipeline.Tests.Producer;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Xunit.Abstractions;
+
+namespace AspirePipeline.Tests.PeopleDetection;
+
+/// <summary>
+/// The recorded pedestrians served as an RTSP camera by the simulator, read by the real producer, through a real
+/// broker, into a people-detection group hosted the way Consumer2 hosts it (its own analysis, switched by configuration).
+/// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
+[Collection("processes")]
+public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, ITestOutputHelper output)
+    : IClassFixture<ConsumerBrokerFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Recorded_pedestrians_through_the_pipeline_raise_person_appeared_with_boxes_in_the_frame()
+    {
+        var topics = await TestTopics.CreateAsync(fixture.BootstrapServers, framePartitions: 1);
+        var eventsTopic = $"events-{Guid.NewGuid():N}"[..19];
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fixture.BootstrapServers }).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = eventsTopic, NumPartitions = 1, ReplicationFactor = 1 }]);
+        }
+
+        await using var camera = await RtspSimulatorProcess.StartAsync(video: RecordedFootage.Pedestrians);
+        await using var detectors = await ConsumerTestHost.StartAsync<MotionAnalyzer>(fixture.BootstrapServers, topics,
+            $"people-{Guid.NewGuid():N}", new Dictionary<string, string?>
+            {
+                ["FrameProcessing:Analyzer"] = PeopleDetector.AnalyzerName,
+                ["FrameProcessing:EventsTopic"] = eventsTopic,
+                // Its own pace: at most the newest frame or two waits; older ones are skipped and counted.
+                ["FrameProcessing:ChannelCapacity"] = "1",
+                ["FrameProcessing:SkipToNewestWhenLagExceeds"] = "2",
+            });
+        await using var producer = await ProducerTestHost.StartAsync(fixture.BootstrapServers, topics.Frames,
+            new Dictionary<string, string?>
+            {
+                ["Producer:Cameras:0:Id"] = "path",
+                ["Producer:Cameras:0:Url"] = camera.Url,
+                // ffmpeg needs ~3.5 s to join a 10 fps stream (it probes a number of frames): more than the tests' 3 s.
+                ["Producer:StallTimeout"] = "00:00:10",
+            });
+
+        var appeared = await FirstEventAsync(eventsTopic, PeopleDetector.PersonAppeared, () =>
+            $"camera published {producer.Camera("path").Published} frames; the group processed " +
+            $"{detectors.Statistics.FramesProcessed}, skipped {detectors.Statistics.SkippedFrames}, poison " +
+            $"{detectors.Statistics.PoisonMessages}, last value {detectors.Statistics.Latest.LastValue}; producer: " +
+            string.Join(" | ", producer.Logs.Entries.TakeLast(8).Select(entry => entry.Message)));
+
+        Assert.Equal("path", appeared.GetProperty("camera").GetString());
+        Assert.Equal(PeopleDetector.AnalyzerName, appeared.GetProperty("analyzer").GetString());
+        var boxes = appeared.GetProperty("detections").EnumerateArray().ToList();
+        Assert.NotEmpty(boxes);
+        foreach (var box in boxes)
+        {
+            // Original-frame coordinates: vtest.avi is 768x576.
+            Assert.InRange(box.GetProperty("x").GetInt32() + box.GetProperty("width").GetInt32(), 1, 768);
+            Assert.InRange(box.GetProperty("y").GetInt32() + box.GetProperty("height").GetInt32(), 1, 576);
+            Assert.True(box.GetProperty("score").GetDouble() > 0);
+        }
+        Assert.True(detectors.Statistics.FramesProcessed >= 2, $"{detectors.Statistics.FramesProcessed} frames processed");
+        output.WriteLine($"processed {detectors.Statistics.FramesProcessed}, skipped {detectors.Statistics.SkippedFrames}: {appeared}");
+    }
+
+    private async Task<JsonElement> FirstEventAsync(string topic, string type, Func<string> describe)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = fixture.BootstrapServers,
+            GroupId = $"events-reader-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 100,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var seen = new List<string>();
+        var until = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < until)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                seen.Add(result.Message.Value);
+                var record = JsonDocument.Parse(result.Message.Value).RootElement.Clone();
+                Assert.Equal(record.GetProperty("camera").GetString(), result.Message.Key);
+                if (record.GetProperty("type").GetString() == type)
+                {
+                    return record;
+                }
+            }
+        }
+        Assert.Fail($"No {type} event on {topic} within {Deadline} ({describe()}); seen: {string.Join('\n', seen)}");
+        return default;
+    }
+}
