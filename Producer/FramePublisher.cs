@@ -148,6 +148,8 @@ internal sealed partial class FramePublisher(
         {
             ErrorCode.MsgSizeTooLarge => DropReasons.MessageTooLarge,
             ErrorCode.Local_QueueFull => DropReasons.KafkaQueueFull,
+            // The broker's disk is full (KAFKA_STORAGE_ERROR); librdkafka retries it, so this ends a long wait.
+            ErrorCode.KafkaStorageError => DropReasons.StorageError,
             _ => DropReasons.DeliveryFailed,
         };
         var description = reason == DropReasons.MessageTooLarge
