@@ -183,7 +183,10 @@ public sealed partial class FileLogStore : ILogStore
                 }
             }
 
-            File.Delete(TopicConfigPath(topic));
+            if (File.Exists(TopicConfigPath(topic)))
+            {
+                File.Delete(TopicConfigPath(topic));
+            }
         }
 
         LogTopicDeleted(_logger, topic);

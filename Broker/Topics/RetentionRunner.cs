@@ -59,7 +59,7 @@ public sealed partial class RetentionRunner(
                     if (segments > 0)
                     {
                         metrics.RetentionDeleted(topic.Name, segments, deleted);
-                        LogRetentionApplied(topic.Name, partition.Index, segments, deleted, before, partition.Log.LogStartOffset);
+                        LogRetentionApplied(topic.Name, partition.Index, before, partition.Log.LogStartOffset, segments, deleted);
                     }
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException or UnauthorizedAccessException)
@@ -71,8 +71,8 @@ public sealed partial class RetentionRunner(
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Information,
-        Message = "Retention deleted {Segments} segments ({Bytes} bytes) of {Topic}-{Partition}: its start moved from offset {OldStartOffset} to {NewStartOffset}")]
-    private partial void LogRetentionApplied(string topic, int partition, int segments, long bytes, long oldStartOffset, long newStartOffset);
+        Message = "Retention moved the start of {Topic}-{Partition} from offset {OldStartOffset} to {NewStartOffset}, deleting {Segments} segments ({Bytes} bytes)")]
+    private partial void LogRetentionApplied(string topic, int partition, long oldStartOffset, long newStartOffset, int segments, long bytes);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Retention of {Topic}-{Partition} failed")]
     private partial void LogRetentionFailed(Exception exception, string topic, int partition);
