@@ -5,14 +5,17 @@ namespace AspirePipeline.Broker.Storage;
 
 /// <summary>
 /// Whether the data directory takes writes. A failed append (a full file system, an I/O error) turns it unhealthy
-/// and logs one error naming the directory and its free space; the next append that succeeds turns it healthy again
-/// and logs that once. Produce answers KAFKA_STORAGE_ERROR meanwhile; DescribeConfigs reports the state to the
+/// and logs one error naming the directory and its free space; the next append that succeeds with at least
+/// <see cref="RecoveredFreeBytes"/> free turns it healthy again and logs that once. Produce answers KAFKA_STORAGE_ERROR meanwhile; DescribeConfigs reports the state to the
 /// AppHost's health check (broker config <see cref="ConfigName"/>).
 /// </summary>
 public sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics, ILogger<StorageHealth> logger)
 {
     /// <summary>Read-only broker config carrying the problem while there is one (null when the storage is fine).</summary>
     public const string ConfigName = "aspirepipeline.storage.error";
+
+    /// <summary>Free space that counts as recovered: a few of the largest batches the default limits allow.</summary>
+    public const long RecoveredFreeBytes = 4L << 20;
 
     private readonly Lock _gate = new();
     private volatile string? _problem;
@@ -41,7 +44,10 @@ public sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics
         }
     }
 
-    /// <summary>A write succeeded; ends a failure (one log line). Cheap when healthy: one volatile read.</summary>
+    /// <summary>
+    /// A write succeeded; ends a failure (one log line) once the file system has room again. Cheap when healthy: one
+    /// volatile read.
+    /// </summary>
     public void WriteSucceeded()
     {
         if (_problem is null)
@@ -51,13 +57,16 @@ public sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics
 
         lock (_gate)
         {
-            if (_problem is null)
+            // On a nearly full disk small batches (results) still fit while large ones (frames) do not: without this
+            // margin every alternation would log a failure and a recovery.
+            var free = FreeBytes();
+            if (_problem is null || (free >= 0 && free < RecoveredFreeBytes))
             {
                 return;
             }
 
             _problem = null;
-            LogStorageRecovered(logger, store.DataDirectory ?? "(in memory)", FreeBytes());
+            LogStorageRecovered(logger, store.DataDirectory ?? "(in memory)", free);
         }
     }
 
