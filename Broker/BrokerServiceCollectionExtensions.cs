@@ -33,6 +33,7 @@ public static class BrokerServiceCollectionExtensions
         services.TryAddSingleton<IOffsetStore>(static sp => sp.GetRequiredService<ILogStore>().Offsets);
         services.TryAddSingleton<TopicRegistry>();
         services.TryAddSingleton<BrokerMetrics>();
+        services.TryAddSingleton<StorageHealth>();
         services.TryAddEnumerable(
         [
             ServiceDescriptor.Singleton<IApiHandler, ProduceHandler>(),
@@ -44,6 +45,8 @@ public static class BrokerServiceCollectionExtensions
             ServiceDescriptor.Singleton<IApiHandler, InitProducerIdHandler>(),
             ServiceDescriptor.Singleton<IApiHandler, OffsetForLeaderEpochHandler>(),
             ServiceDescriptor.Singleton<IApiHandler, DescribeConfigsHandler>(),
+            ServiceDescriptor.Singleton<IApiHandler, AlterConfigsHandler>(),
+            ServiceDescriptor.Singleton<IApiHandler, IncrementalAlterConfigsHandler>(),
         ]);
         services.AddGroupCoordinator();
         services.TryAddSingleton<ApiRegistry>();

@@ -148,12 +148,18 @@ internal sealed partial class FramePublisher(
         {
             ErrorCode.MsgSizeTooLarge => DropReasons.MessageTooLarge,
             ErrorCode.Local_QueueFull => DropReasons.KafkaQueueFull,
+            // The broker's disk is full (KAFKA_STORAGE_ERROR); librdkafka retries it, so this ends a long wait.
+            ErrorCode.KafkaStorageError => DropReasons.StorageError,
             _ => DropReasons.DeliveryFailed,
         };
         var description = reason == DropReasons.MessageTooLarge
             ? $"frame of {pending.Size} bytes is larger than Kafka accepts ({error.Reason}); lower Producer:JpegQuality or use "
               + "Producer:Encoding=Jpeg, or raise Aspire:Confluent:Kafka:Producer:Config:MessageMaxBytes together with the "
               + "topic's max.message.bytes"
+            : error.Code == ErrorCode.Local_MsgTimedOut
+            // librdkafka retries a full broker disk (KAFKA_STORAGE_ERROR) until this timeout and reports only the timeout.
+            ? $"Kafka error {error.Code}: {error.Reason}; not acknowledged within MessageTimeoutMs: the broker is unreachable "
+              + "or refuses writes (a full disk): see the kafka resource's health and log"
             : $"Kafka error {error.Code}: {error.Reason}";
         Drop(reason, description);
         if (pending.Activity is { } activity)

@@ -81,6 +81,7 @@ internal static class DropReasons
     public const string KafkaQueueFull = "kafka-queue-full";
     public const string MessageTooLarge = "message-too-large";
     public const string DeliveryFailed = "delivery-failed";
+    public const string StorageError = "storage-error";
     public const string EncodeFailed = "encode-failed";
 }
 

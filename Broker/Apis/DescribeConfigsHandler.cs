@@ -1,6 +1,7 @@
 using System.Globalization;
 using AspirePipeline.Broker.Protocol;
 using AspirePipeline.Broker.Server;
+using AspirePipeline.Broker.Storage;
 using AspirePipeline.Broker.Topics;
 using Microsoft.Extensions.Options;
 
@@ -8,9 +9,14 @@ namespace AspirePipeline.Broker.Apis;
 
 /// <summary>
 /// DescribeConfigs v0-3 for topics (type 2) and this broker (type 4): the settings admin tools and clients look at,
-/// with the values this broker actually applies.
+/// with the values this broker actually applies: a topic's own configs as DYNAMIC_TOPIC_CONFIG, the rest as the broker's
+/// (STATIC_BROKER_CONFIG when set by a broker switch, DEFAULT_CONFIG otherwise).
 /// </summary>
-internal sealed class DescribeConfigsHandler(TopicRegistry topics, BrokerIdentity identity, IOptions<BrokerOptions> options) : IApiHandler
+internal sealed class DescribeConfigsHandler(
+    TopicRegistry topics,
+    BrokerIdentity identity,
+    StorageHealth storage,
+    IOptions<BrokerOptions> options) : IApiHandler
 {
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;
@@ -141,31 +147,26 @@ internal sealed class DescribeConfigsHandler(TopicRegistry topics, BrokerIdentit
     private List<ConfigEntry> TopicConfigs(Topic topic)
     {
         var o = options.Value;
-        List<ConfigEntry> entries =
+        var defaults = topics.Defaults;
+        return
         [
-            Topic(topic, "cleanup.policy", "delete", TypeList),
-            Topic(topic, "compression.type", "producer", TypeString),
-            Topic(topic, "max.message.bytes", Invariant(o.MessageMaxBytes), TypeInt),
-            Topic(topic, "message.timestamp.type", "CreateTime", TypeString),
-            Topic(topic, "min.insync.replicas", "1", TypeInt),
-            Topic(topic, "retention.bytes", Invariant(o.RetentionBytes ?? -1), TypeLong),
-            Topic(topic, "retention.ms", Invariant(o.RetentionMs ?? -1), TypeLong),
+            Topic(topic, TopicConfig.CleanupPolicy, "delete", SourceDefault, TypeList),
+            Topic(topic, TopicConfig.CompressionType, "producer", SourceDefault, TypeString),
+            Topic(topic, TopicConfig.MaxMessageBytes, Invariant(defaults.MaxMessageBytes), SourceStaticBroker, TypeInt),
+            Topic(topic, TopicConfig.MessageTimestampType, "CreateTime", SourceDefault, TypeString),
+            Topic(topic, TopicConfig.MinInsyncReplicas, "1", SourceDefault, TypeInt),
+            Topic(topic, TopicConfig.RetentionBytes, Invariant(o.RetentionBytes ?? -1), o.RetentionBytes is null ? SourceDefault : SourceStaticBroker, TypeLong),
+            Topic(topic, TopicConfig.RetentionMs, Invariant(o.RetentionMs ?? -1), o.RetentionMs is null ? SourceDefault : SourceStaticBroker, TypeLong),
+            Topic(topic, TopicConfig.SegmentBytes, Invariant(defaults.SegmentBytes), SourceStaticBroker, TypeInt),
+            Topic(topic, TopicConfig.SegmentMs, Invariant(TopicConfig.DefaultSegmentMs), SourceDefault, TypeLong),
         ];
-        foreach (var (name, value) in topic.Configs)
-        {
-            if (!entries.Exists(e => e.Name == name))
-            {
-                entries.Add(new ConfigEntry(name, value, SourceTopic, TypeString, ReadOnly: false));
-            }
-        }
-
-        return entries;
     }
 
-    private static ConfigEntry Topic(Topic topic, string name, string defaultValue, sbyte type) =>
-        topic.Configs.TryGetValue(name, out var value)
+    /// <summary>The topic's own value (DYNAMIC_TOPIC_CONFIG) when set, else the broker's with where it came from.</summary>
+    private static ConfigEntry Topic(Topic topic, string name, string brokerValue, sbyte brokerSource, sbyte type) =>
+        topic.Config.Overrides.TryGetValue(name, out var value)
             ? new ConfigEntry(name, value, SourceTopic, type, ReadOnly: false)
-            : new ConfigEntry(name, defaultValue, SourceDefault, type, ReadOnly: false);
+            : new ConfigEntry(name, brokerValue, brokerSource, type, ReadOnly: false);
 
     private List<ConfigEntry> BrokerConfigs()
     {
@@ -183,7 +184,11 @@ internal sealed class DescribeConfigsHandler(TopicRegistry topics, BrokerIdentit
             new("offsets.topic.replication.factor", "1", SourceDefault, TypeInt, ReadOnly: true),
             new("log.retention.bytes", Invariant(o.RetentionBytes ?? -1), SourceStaticBroker, TypeLong, ReadOnly: true),
             new("log.retention.ms", Invariant(o.RetentionMs ?? -1), SourceStaticBroker, TypeLong, ReadOnly: true),
+            new("log.retention.check.interval.ms", Invariant(o.RetentionCheckIntervalMs), SourceStaticBroker, TypeLong, ReadOnly: true),
+            new("log.segment.bytes", Invariant(topics.Defaults.SegmentBytes), SourceStaticBroker, TypeInt, ReadOnly: true),
             new("log.dirs", o.InMemory ? null : o.DataDir, SourceStaticBroker, TypeString, ReadOnly: true),
+            // Not a Kafka config: how the AppHost's health check learns that the data directory refuses writes.
+            new(StorageHealth.ConfigName, storage.Problem, SourceStaticBroker, TypeString, ReadOnly: true),
         ];
     }
 

@@ -1,23 +1,23 @@
 using AspirePipeline.Broker.Protocol;
 using AspirePipeline.Broker.Records;
+using AspirePipeline.Broker.Storage;
 using AspirePipeline.Broker.Topics;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace AspirePipeline.Broker.Apis;
 
 /// <summary>
 /// Produce v3-8. Each partition's records are validated by their 61-byte batch headers and CRC only, then appended as
 /// opaque bytes. acks 0/1/-1 behave alike on a single node (the append is in the OS when it returns); acks=0 gets no
-/// response.
+/// response. A write the data directory refuses (a full disk) answers that partition KAFKA_STORAGE_ERROR, which
+/// clients retry, instead of failing the connection.
 /// </summary>
 internal sealed partial class ProduceHandler(
     TopicRegistry topics,
-    IOptions<BrokerOptions> options,
+    StorageHealth storage,
     ILogger<ProduceHandler> logger) : IApiHandler
 {
     private const short InvalidRequiredAcks = 21;
-    private readonly int _messageMaxBytes = options.Value.MessageMaxBytes;
 
     public ApiKey Key => ApiKey.Produce;
 
@@ -93,7 +93,7 @@ internal sealed partial class ProduceHandler(
                     continue;
                 }
 
-                AppendBatches(request, partition, ref partitionRequest);
+                AppendBatches(request, partition, topic.Config, ref partitionRequest);
             }
         }
 
@@ -106,11 +106,12 @@ internal sealed partial class ProduceHandler(
         return ValueTask.FromResult(true);
     }
 
-    private void AppendBatches(RequestContext request, Partition partition, ref PartitionRequest partitionRequest)
+    private void AppendBatches(RequestContext request, Partition partition, TopicConfig topicConfig, ref PartitionRequest partitionRequest)
     {
         partitionRequest.BaseOffset = -1;
         var records = partitionRequest.Records ?? ReadOnlyMemory<byte>.Empty;
-        var error = Validate(records.Span, out var message);
+        var maxMessageBytes = topics.Defaults.MaxMessageBytesOf(topicConfig);
+        var error = Validate(records.Span, maxMessageBytes, out var message);
         if (error == ErrorCode.None)
         {
             var remaining = records;
@@ -118,7 +119,24 @@ internal sealed partial class ProduceHandler(
             {
                 RecordBatchHeader.TryRead(remaining.Span, out var header);
                 var batch = remaining[..header.TotalSize];
-                error = partition.Append(batch.Span, header, out var baseOffset);
+                long baseOffset;
+                try
+                {
+                    error = partition.Append(batch.Span, header, out baseOffset);
+                }
+                catch (IOException e)
+                {
+                    // The log truncated the partial write; nothing of this batch is stored or acknowledged. Kafka
+                    // answers a failed log directory so, and clients retry it until space comes back.
+                    storage.WriteFailed($"appending to {partition.Topic}-{partition.Index}", e);
+                    partitionRequest.Error = ErrorCode.KafkaStorageError;
+                    partitionRequest.BaseOffset = -1;
+                    partitionRequest.Message = $"the broker's data directory does not take writes: {e.Message}";
+                    partitionRequest.LogStartOffset = partition.Log.LogStartOffset;
+                    return;
+                }
+
+                storage.WriteSucceeded();
                 if (error != ErrorCode.None)
                 {
                     message = error == ErrorCode.OutOfOrderSequenceNumber
@@ -147,7 +165,7 @@ internal sealed partial class ProduceHandler(
     }
 
     /// <summary>Checks every batch in a partition's records: framing, magic 2, size limit, CRC-32C.</summary>
-    private short Validate(ReadOnlySpan<byte> records, out string? message)
+    private static short Validate(ReadOnlySpan<byte> records, int maxMessageBytes, out string? message)
     {
         message = null;
         if (records.Length == 0)
@@ -176,9 +194,9 @@ internal sealed partial class ProduceHandler(
                 return ErrorCode.CorruptMessage;
             }
 
-            if (header.TotalSize > _messageMaxBytes)
+            if (header.TotalSize > maxMessageBytes)
             {
-                message = $"record batch of {header.TotalSize} bytes exceeds message.max.bytes {_messageMaxBytes}; raise the broker's --message-max-bytes or send smaller messages";
+                message = $"record batch of {header.TotalSize} bytes exceeds the topic's max.message.bytes {maxMessageBytes}; raise it (topic config, or the broker's --message-max-bytes) or send smaller messages";
                 return ErrorCode.MessageTooLarge;
             }
 

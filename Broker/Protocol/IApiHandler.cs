@@ -57,7 +57,9 @@ public enum ApiKey : short
     InitProducerId = 22,
     OffsetForLeaderEpoch = 23,
     DescribeConfigs = 32,
+    AlterConfigs = 33,
     DeleteGroups = 42,
+    IncrementalAlterConfigs = 44,
 }
 
 /// <summary>Kafka error codes used by this broker (see shared/kafka-protocol/docs/error-codes.csv).</summary>
@@ -92,11 +94,13 @@ public static class ErrorCode
     public const short TopicAlreadyExists = 36;
     public const short InvalidPartitions = 37;
     public const short InvalidReplicationFactor = 38;
+    public const short InvalidConfig = 40;
     public const short InvalidRequest = 42;
     public const short UnsupportedForMessageFormat = 43;
     public const short OutOfOrderSequenceNumber = 45;
     public const short DuplicateSequenceNumber = 46;
     public const short InvalidProducerEpoch = 47;
+    public const short KafkaStorageError = 56;
     public const short InvalidRecord = 87;
     public const short UnknownProducerId = 59;
     public const short NonEmptyGroup = 68;

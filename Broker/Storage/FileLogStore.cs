@@ -74,6 +74,71 @@ public sealed partial class FileLogStore : ILogStore
 
     public IOffsetStore Offsets => _offsets;
 
+    public int DefaultSegmentBytes => _options.SegmentBytes;
+
+    public string? DataDirectory => _options.DataDirectory;
+
+    /// <summary>
+    /// Topic config overrides live in <c>.topic-configs/&lt;topic&gt;.properties</c> (one <c>key=value</c> a line), beside
+    /// the partition folders; the folder name cannot be mistaken for a partition.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ReadTopicConfig(string topic)
+    {
+        ValidateTopicName(topic);
+        var configs = new Dictionary<string, string>(StringComparer.Ordinal);
+        var path = TopicConfigPath(topic);
+        if (!File.Exists(path))
+        {
+            return configs;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                configs[line[..equals]] = line[(equals + 1)..];
+            }
+        }
+
+        return configs;
+    }
+
+    public void WriteTopicConfig(string topic, IReadOnlyDictionary<string, string> configs)
+    {
+        ValidateTopicName(topic);
+        var path = TopicConfigPath(topic);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Written beside and renamed over, so a crash or a full disk leaves the old file or the new one, never half.
+        var temporary = path + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var writer = new StreamWriter(stream))
+            {
+                foreach (var (key, value) in configs.OrderBy(c => c.Key, StringComparer.Ordinal))
+                {
+                    writer.Write(key);
+                    writer.Write('=');
+                    writer.Write(value);
+                    writer.Write('\n');
+                }
+
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private string TopicConfigPath(string topic) => Path.Combine(_options.DataDirectory, ".topic-configs", topic + ".properties");
+
     public IPartitionLog OpenPartition(string topic, int partition)
     {
         ValidateTopicName(topic);
@@ -117,6 +182,11 @@ public sealed partial class FileLogStore : ILogStore
                     Directory.Delete(directory, recursive: true);
                 }
             }
+
+            if (File.Exists(TopicConfigPath(topic)))
+            {
+                File.Delete(TopicConfigPath(topic));
+            }
         }
 
         LogTopicDeleted(_logger, topic);
@@ -127,7 +197,7 @@ public sealed partial class FileLogStore : ILogStore
     {
         foreach (var log in _logs.Values)
         {
-            log.ApplyRetention(retentionBytes, retentionAge, now);
+            _ = log.ApplyRetention(retentionBytes, retentionAge, now);
         }
     }
 

@@ -31,6 +31,11 @@ internal sealed partial class FilePartitionLog : IPartitionLog
     private TaskCompletionSource? _dataArrived;
     private bool _unflushed;
     private bool _disposed;
+    private int _segmentBytes;
+    private long _segmentMs = long.MaxValue;
+
+    /// <summary>Wall-clock milliseconds of the active segment's first append (segment.ms counts from there, as in Kafka).</summary>
+    private long _activeSegmentStartedMs;
 
     private FilePartitionLog(string directory, string name, FileLogStoreOptions options, ILogger logger, LogSegment[] segments)
     {
@@ -42,6 +47,8 @@ internal sealed partial class FilePartitionLog : IPartitionLog
         _logStartOffset = segments[0].BaseOffset;
         _logEndOffset = segments[^1].NextOffset;
         _size = segments.Sum(s => s.Size);
+        _segmentBytes = options.SegmentBytes;
+        _activeSegmentStartedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
     public string Name => _name;
@@ -230,9 +237,15 @@ internal sealed partial class FilePartitionLog : IPartitionLog
                 BinaryPrimitives.WriteInt64BigEndian(prefix, baseOffset);
 
                 var segment = _segments[^1];
-                if (segment.Size > 0 && segment.Size + batch.Length > _options.SegmentBytes)
+                var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (segment.Size == 0)
+                {
+                    _activeSegmentStartedMs = nowMs;
+                }
+                else if (segment.Size + batch.Length > _segmentBytes || nowMs - _activeSegmentStartedMs >= _segmentMs)
                 {
                     segment = Roll(baseOffset);
+                    _activeSegmentStartedMs = nowMs;
                 }
 
                 try
@@ -411,11 +424,11 @@ internal sealed partial class FilePartitionLog : IPartitionLog
             await arrived.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now)
+    public (int Segments, long Bytes) ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now)
     {
         if (retentionBytes is null && retentionAge is null)
         {
-            return;
+            return (0, 0);
         }
 
         var oldestKept = retentionAge is { } age ? (now - age).ToUnixTimeMilliseconds() : long.MinValue;
@@ -424,7 +437,7 @@ internal sealed partial class FilePartitionLog : IPartitionLog
         {
             if (_disposed)
             {
-                return;
+                return (0, 0);
             }
 
             lock (_stateLock)
@@ -448,7 +461,7 @@ internal sealed partial class FilePartitionLog : IPartitionLog
 
                 if (remove == 0)
                 {
-                    return;
+                    return (0, 0);
                 }
 
                 doomed = _segments[..remove];
@@ -458,11 +471,26 @@ internal sealed partial class FilePartitionLog : IPartitionLog
             }
         }
 
+        long bytes = 0;
         foreach (var segment in doomed)
         {
+            bytes += segment.Size;
             segment.Dispose();
             File.Delete(segment.FilePath);
             LogSegmentDeleted(_logger, _name, segment.BaseOffset, segment.Size);
+        }
+
+        return (doomed.Length, bytes);
+    }
+
+    public void SetRollLimits(int segmentBytes, long segmentMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(segmentBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(segmentMs);
+        lock (_appendLock)
+        {
+            _segmentBytes = segmentBytes;
+            _segmentMs = segmentMs;
         }
     }
 

@@ -42,8 +42,18 @@ public interface IPartitionLog : IDisposable
     /// </summary>
     Task WaitForDataAsync(long offset, CancellationToken cancellationToken);
 
-    /// <summary>Drops whole oldest segments/batches beyond the byte or age limit (null = unlimited).</summary>
-    void ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now);
+    /// <summary>
+    /// Drops whole oldest segments/batches beyond the byte or age limit (null = unlimited), never the active one, and
+    /// moves the log start offset past them. Returns how many segments (batches in memory) and bytes were deleted.
+    /// </summary>
+    (int Segments, long Bytes) ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now);
+
+    /// <summary>
+    /// When the active segment is closed and a new one started: before a batch that would take it past
+    /// <paramref name="segmentBytes"/>, or once its first batch is <paramref name="segmentMs"/> old (the topic's
+    /// segment.bytes and segment.ms). Retention deletes only closed segments, so these bound what it can leave.
+    /// </summary>
+    void SetRollLimits(int segmentBytes, long segmentMs);
 }
 
 /// <summary>Creates and opens partition logs; the broker asks it for every partition it owns.</summary>
@@ -59,6 +69,18 @@ public interface ILogStore : IDisposable
 
     /// <summary>Committed consumer group offsets survive restarts through this store.</summary>
     IOffsetStore Offsets { get; }
+
+    /// <summary>Segment size of topics that do not set segment.bytes.</summary>
+    int DefaultSegmentBytes { get; }
+
+    /// <summary>Directory the logs live in (null in memory): named in storage errors and measured for free space.</summary>
+    string? DataDirectory { get; }
+
+    /// <summary>The topic's config overrides as last written (empty when none or unknown).</summary>
+    IReadOnlyDictionary<string, string> ReadTopicConfig(string topic);
+
+    /// <summary>Replaces the topic's config overrides durably (they survive a restart); throws IOException on a full disk.</summary>
+    void WriteTopicConfig(string topic, IReadOnlyDictionary<string, string> configs);
 }
 
 /// <summary>One committed offset of a consumer group.</summary>

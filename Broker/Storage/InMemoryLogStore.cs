@@ -8,16 +8,29 @@ namespace AspirePipeline.Broker.Storage;
 public sealed class InMemoryLogStore : ILogStore
 {
     private readonly ConcurrentDictionary<(string Topic, int Partition), InMemoryPartitionLog> _logs = new();
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _topicConfigs = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, int> ExistingTopics { get; } = new Dictionary<string, int>();
 
     public IOffsetStore Offsets { get; } = new InMemoryOffsetStore();
+
+    /// <summary>Nothing is written to disk, so segments only matter to the file store.</summary>
+    public int DefaultSegmentBytes => new FileLogStoreOptions().SegmentBytes;
+
+    public string? DataDirectory => null;
+
+    public IReadOnlyDictionary<string, string> ReadTopicConfig(string topic) =>
+        _topicConfigs.TryGetValue(topic, out var configs) ? configs : new Dictionary<string, string>();
+
+    public void WriteTopicConfig(string topic, IReadOnlyDictionary<string, string> configs) =>
+        _topicConfigs[topic] = new Dictionary<string, string>(configs, StringComparer.Ordinal);
 
     public IPartitionLog OpenPartition(string topic, int partition) =>
         _logs.GetOrAdd((topic, partition), static _ => new InMemoryPartitionLog());
 
     public void DeleteTopic(string topic)
     {
+        _topicConfigs.TryRemove(topic, out _);
         foreach (var key in _logs.Keys)
         {
             if (key.Topic == topic && _logs.TryRemove(key, out var log))
@@ -168,7 +181,7 @@ public sealed class InMemoryPartitionLog : IPartitionLog
         return waiter.WaitAsync(cancellationToken);
     }
 
-    public void ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now)
+    public (int Segments, long Bytes) ApplyRetention(long? retentionBytes, TimeSpan? retentionAge, DateTimeOffset now)
     {
         lock (_lock)
         {
@@ -193,9 +206,17 @@ public sealed class InMemoryPartitionLog : IPartitionLog
             {
                 _batches.RemoveRange(0, drop);
                 _logStartOffset = _batches[0].BaseOffset;
-                Volatile.Write(ref _size, size);
             }
+
+            var deleted = _size - size;
+            Volatile.Write(ref _size, size);
+            return (drop, deleted);
         }
+    }
+
+    /// <summary>Batches are kept one by one in memory, so there are no segments to roll.</summary>
+    public void SetRollLimits(int segmentBytes, long segmentMs)
+    {
     }
 
     public void Dispose()

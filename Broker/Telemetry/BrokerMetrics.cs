@@ -15,6 +15,9 @@ public sealed class BrokerMetrics
     private readonly Counter<long> _bytesIn;
     private readonly Counter<long> _bytesOut;
     private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _storageErrors;
+    private readonly Counter<long> _segmentsDeleted;
+    private readonly Counter<long> _bytesDeleted;
 
     public BrokerMetrics(IMeterFactory meterFactory, TopicRegistry topics)
     {
@@ -27,6 +30,14 @@ public sealed class BrokerMetrics
             "broker.partitions", () => CountPartitions(topics), "{partition}", "Partitions this node leads.");
         meter.CreateObservableGauge(
             "broker.log.end_offset", () => EndOffsets(topics), "{offset}", "Log end offset per topic partition.");
+        meter.CreateObservableGauge(
+            "broker.log.size", () => TopicSizes(topics), "By", "Bytes held per topic (all partitions).");
+        _storageErrors = meter.CreateCounter<long>(
+            "broker.storage.errors", "{error}", "Writes to the data directory that failed (a full disk, an I/O error).");
+        _segmentsDeleted = meter.CreateCounter<long>(
+            "broker.log.retention.segments_deleted", "{segment}", "Segments deleted by retention, by topic.");
+        _bytesDeleted = meter.CreateCounter<long>(
+            "broker.log.retention.bytes_deleted", "By", "Bytes deleted by retention, by topic.");
     }
 
     public Meter Meter => _requests.Meter;
@@ -40,6 +51,29 @@ public sealed class BrokerMetrics
     public void ConnectionOpened() => _connections.Add(1);
 
     public void ConnectionClosed() => _connections.Add(-1);
+
+    public void StorageError() => _storageErrors.Add(1);
+
+    public void RetentionDeleted(string topic, int segments, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("topic", topic);
+        _segmentsDeleted.Add(segments, tag);
+        _bytesDeleted.Add(bytes, tag);
+    }
+
+    private static IEnumerable<Measurement<long>> TopicSizes(TopicRegistry topics)
+    {
+        foreach (var topic in topics.Snapshot())
+        {
+            long size = 0;
+            foreach (var partition in topic.Partitions)
+            {
+                size += partition.Log.SizeInBytes;
+            }
+
+            yield return new Measurement<long>(size, new KeyValuePair<string, object?>("topic", topic.Name));
+        }
+    }
 
     private static int CountPartitions(TopicRegistry topics)
     {

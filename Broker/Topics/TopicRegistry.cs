@@ -26,9 +26,18 @@ public sealed partial class TopicRegistry : IDisposable
         _store = store;
         _options = options.Value;
         _logger = logger;
+        Defaults = new TopicDefaults(_options.RetentionMs, _options.RetentionBytes, store.DefaultSegmentBytes, _options.MessageMaxBytes);
         foreach (var (name, partitions) in store.ExistingTopics)
         {
-            var topic = OpenTopic(name, partitions, new Dictionary<string, string?>());
+            var stored = store.ReadTopicConfig(name);
+            if (!TopicConfig.TryCreate(stored!, out var config, out var configError))
+            {
+                // A file edited by hand or written by a newer broker: serve the topic with the broker's defaults.
+                LogStoredConfigIgnored(name, configError);
+                config = TopicConfig.Empty;
+            }
+
+            var topic = OpenTopic(name, partitions, config);
             var idempotentBatches = 0;
             foreach (var partition in topic.Partitions)
             {
@@ -41,6 +50,9 @@ public sealed partial class TopicRegistry : IDisposable
     }
 
     public ILogStore Store => _store;
+
+    /// <summary>What a topic uses for the configs it does not set.</summary>
+    public TopicDefaults Defaults { get; }
 
     public int Count => _topics.Count;
 
@@ -96,6 +108,12 @@ public sealed partial class TopicRegistry : IDisposable
             return ErrorCode.InvalidPartitions;
         }
 
+        if (!TopicConfig.TryCreate(configs ?? new Dictionary<string, string?>(), out var config, out var configError))
+        {
+            message = $"Topic '{name}': {configError}";
+            return ErrorCode.InvalidConfig;
+        }
+
         lock (_createLock)
         {
             if (_topics.ContainsKey(name))
@@ -106,13 +124,64 @@ public sealed partial class TopicRegistry : IDisposable
 
             if (!validateOnly)
             {
-                _topics[name] = OpenTopic(name, partitions, configs ?? new Dictionary<string, string?>());
+                try
+                {
+                    // The configs first: a crash before the partitions exist leaves a file the next create overwrites.
+                    _store.WriteTopicConfig(name, config.Overrides);
+                    _topics[name] = OpenTopic(name, partitions, config);
+                }
+                catch (IOException e)
+                {
+                    message = $"Topic '{name}' could not be created in the data directory: {e.Message}";
+                    return ErrorCode.KafkaStorageError;
+                }
+
                 LogTopicCreated(name, partitions);
             }
         }
 
         message = null;
         return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Replaces a topic's config overrides after validating them (AlterConfigs, IncrementalAlterConfigs); the new set
+    /// is written to the store first, so what a client was told took effect survives a restart.
+    /// </summary>
+    public short AlterConfig(string name, IReadOnlyDictionary<string, string?> overrides, bool validateOnly, out string? message)
+    {
+        if (!TopicConfig.TryCreate(overrides, out var config, out message))
+        {
+            return ErrorCode.InvalidConfig;
+        }
+
+        lock (_createLock)
+        {
+            if (!_topics.TryGetValue(name, out var topic))
+            {
+                message = $"Topic '{name}' does not exist.";
+                return ErrorCode.UnknownTopicOrPartition;
+            }
+
+            if (validateOnly)
+            {
+                return ErrorCode.None;
+            }
+
+            try
+            {
+                _store.WriteTopicConfig(name, config.Overrides);
+            }
+            catch (IOException e)
+            {
+                message = $"The configs of topic '{name}' could not be written to the data directory: {e.Message}";
+                return ErrorCode.KafkaStorageError;
+            }
+
+            topic.Apply(config, Defaults);
+            LogTopicConfigChanged(name, string.Join(", ", config.Overrides.Select(c => $"{c.Key}={c.Value}")));
+            return ErrorCode.None;
+        }
     }
 
     public short Delete(string name)
@@ -156,7 +225,7 @@ public sealed partial class TopicRegistry : IDisposable
         return ErrorCode.None;
     }
 
-    private Topic OpenTopic(string name, int partitionCount, IReadOnlyDictionary<string, string?> configs)
+    private Topic OpenTopic(string name, int partitionCount, TopicConfig config)
     {
         var partitions = new Partition[partitionCount];
         for (var i = 0; i < partitionCount; i++)
@@ -164,7 +233,9 @@ public sealed partial class TopicRegistry : IDisposable
             partitions[i] = new Partition(name, i, _store.OpenPartition(name, i));
         }
 
-        return new Topic(name, partitions, configs);
+        var topic = new Topic(name, partitions);
+        topic.Apply(config, Defaults);
+        return topic;
     }
 
     public void Dispose()
@@ -189,16 +260,35 @@ public sealed partial class TopicRegistry : IDisposable
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Deleted topic {Topic}")]
     private partial void LogTopicDeleted(string topic);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Topic {Topic} configs are now: {Configs}")]
+    private partial void LogTopicConfigChanged(string topic, string configs);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning,
+        Message = "Stored configs of topic {Topic} are invalid and were ignored (the broker's defaults apply): {Reason}")]
+    private partial void LogStoredConfigIgnored(string topic, string? reason);
 }
 
-public sealed class Topic(string name, Partition[] partitions, IReadOnlyDictionary<string, string?> configs)
+public sealed class Topic(string name, Partition[] partitions)
 {
+    private volatile TopicConfig _config = TopicConfig.Empty;
+
     public string Name { get; } = name;
 
     public Partition[] Partitions { get; } = partitions;
 
-    /// <summary>Configs given at creation (CreateTopics), reported by DescribeConfigs as topic overrides.</summary>
-    public IReadOnlyDictionary<string, string?> Configs { get; } = configs;
+    /// <summary>The topic's config overrides (CreateTopics, AlterConfigs), reported by DescribeConfigs as DYNAMIC_TOPIC_CONFIG.</summary>
+    public TopicConfig Config => _config;
+
+    /// <summary>Takes a new config set into use; the partition logs get its segment limits at once.</summary>
+    internal void Apply(TopicConfig config, TopicDefaults defaults)
+    {
+        _config = config;
+        foreach (var partition in Partitions)
+        {
+            partition.Log.SetRollLimits(defaults.SegmentBytesOf(config), defaults.SegmentMs(config));
+        }
+    }
 
     public bool TryGetPartition(int index, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Partition? partition)
     {

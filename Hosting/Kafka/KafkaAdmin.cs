@@ -45,6 +45,19 @@ internal sealed partial class KafkaAdmin(string resourceName, bool ownsTopics, I
     /// <summary>A metadata round trip: the broker accepted a connection and answered a request.</summary>
     public Metadata GetMetadata() => Client().GetMetadata(RequestTimeout);
 
+    /// <summary>
+    /// What our broker reports wrong with its data directory (a full disk), or null when nothing is or the broker does
+    /// not say (a real Kafka has no such config). A read-only broker config, so one DescribeConfigs round trip.
+    /// </summary>
+    public async Task<string?> StorageProblemAsync(int brokerId)
+    {
+        const string StorageErrorConfig = "aspirepipeline.storage.error";
+        var results = await Client().DescribeConfigsAsync(
+            [new ConfigResource { Type = ResourceType.Broker, Name = brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture) }],
+            new DescribeConfigsOptions { RequestTimeout = RequestTimeout }).ConfigureAwait(false);
+        return results.Count > 0 && results[0].Entries.TryGetValue(StorageErrorConfig, out var entry) ? entry.Value : null;
+    }
+
     /// <summary>Creates the missing topics; existing ones (also from a previous run's data) are left as they are.</summary>
     public async Task EnsureTopicsAsync(IReadOnlyList<KafkaTopicAnnotation> topics, Metadata metadata)
     {

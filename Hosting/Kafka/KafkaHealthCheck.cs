@@ -35,6 +35,12 @@ internal sealed class KafkaHealthCheck(KafkaAdmin admin, IKafkaResource resource
                 return HealthCheckResult.Unhealthy($"'{admin.ResourceName}' answered metadata without any broker.");
             }
 
+            // Our broker answers metadata while its disk is full, but refuses every write: that is not healthy.
+            if (resource is KafkaBrokerResource && await admin.StorageProblemAsync(metadata.Brokers[0].BrokerId).ConfigureAwait(false) is { } storageProblem)
+            {
+                return HealthCheckResult.Unhealthy($"'{admin.ResourceName}' at {admin.BootstrapServers}: {storageProblem}");
+            }
+
             var topics = resource.Annotations.OfType<KafkaTopicAnnotation>().ToList();
             await admin.EnsureTopicsAsync(topics, metadata).ConfigureAwait(false);
             return HealthCheckResult.Healthy(
