@@ -24,11 +24,32 @@ import subprocess
 import sys
 import time
 
-import gi
+try:
+    import gi
 
-gi.require_version("Gst", "1.0")
-gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+    gi.require_version("Gst", "1.0")
+    gi.require_version("GstRtspServer", "1.0")
+    from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+except (ImportError, ValueError) as missing:
+    print(f"rtsp simulator failed: the GStreamer Python bindings are missing ({missing}). Install the Debian packages "
+          "python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 (scripts/prerequisites.sh does) and run this script "
+          "with Debian's /usr/bin/python3.", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+# Every element the stream uses, with the Debian package that ships it: a missing one is named at start instead of
+# the server answering each DESCRIBE with "503 Service Unavailable".
+ELEMENT_PACKAGES = {
+    "videotestsrc": "gstreamer1.0-plugins-base",
+    "textoverlay": "gstreamer1.0-x",
+    "timeoverlay": "gstreamer1.0-x",
+    "clockoverlay": "gstreamer1.0-x",
+    "videoconvert": "gstreamer1.0-plugins-base",
+    "x264enc": "gstreamer1.0-plugins-ugly",
+    "rtph264pay": "gstreamer1.0-plugins-good",
+    "fakesink": "libgstreamer1.0-0",
+}
+# How long the start-up check waits for the first encoded packet (x264 needs a moment on a busy machine).
+FIRST_PACKET_TIMEOUT_SECONDS = 20
 
 READY = re.compile(r"rtsp simulator ready rtsp://\S+?:(\d+)/")
 
@@ -55,13 +76,13 @@ def parse_args(argv):
     return args
 
 
-def launch_line(args):
+def encoder_chain(args):
+    """The stream: test pattern, overlays, H.264, RTP packets (the RTSP server takes them from the element pay0)."""
     bitrate = args.bitrate or max(500, args.width * args.height * args.fps // 10000)
     # Keyframes twice a second so a reader (ffmpeg) can join within half a second.
     key_interval = max(1, args.fps // 2)
     font = max(12, args.height // 24)
     return (
-        "( "
         f"videotestsrc is-live=true pattern=ball motion=wavy animation-mode=frames "
         f"background-color=0xff406080 foreground-color=0xfff0f0f0 "
         f"! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 "
@@ -71,9 +92,64 @@ def launch_line(args):
         f"! videoconvert "
         f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
         f"! video/x-h264,profile=baseline "
-        f"! rtph264pay name=pay0 pt=96 config-interval=1 "
-        ")"
+        f"! rtph264pay name=pay0 pt=96 config-interval=1"
     )
+
+
+def launch_line(args):
+    return f"( {encoder_chain(args)} )"
+
+
+def check_stream(args):
+    """Builds the stream once, as a reader would get it, and waits for its first RTP packet.
+
+    Returns None when packets flow, else a message naming what is missing and the Debian package to install.
+    """
+    Gst.init(None)
+    missing = sorted({f"{element} ({package})" for element, package in ELEMENT_PACKAGES.items()
+                      if Gst.ElementFactory.find(element) is None})
+    if missing:
+        packages = sorted({package for element, package in ELEMENT_PACKAGES.items()
+                           if Gst.ElementFactory.find(element) is None})
+        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
+                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    try:
+        pipeline = Gst.parse_launch(f"{encoder_chain(args)} ! fakesink name=probe signal-handoffs=true sync=false")
+    except GLib.Error as error:
+        return f"the stream's GStreamer pipeline does not build: {error.message}"
+    loop = GLib.MainLoop()
+    outcome = {}
+
+    def on_packet(*_):
+        outcome.setdefault("ok", True)
+        GLib.idle_add(loop.quit)
+
+    def on_message(_bus, message):
+        if message.type == Gst.MessageType.ERROR:
+            error, debug = message.parse_error()
+            outcome.setdefault("error", f"{error.message} ({debug})" if debug else error.message)
+            loop.quit()
+
+    def on_timeout():
+        outcome["timed_out"] = True
+        outcome.setdefault("error", f"no encoded packet within {FIRST_PACKET_TIMEOUT_SECONDS} s")
+        loop.quit()
+        return False
+
+    pipeline.get_by_name("probe").connect("handoff", on_packet)
+    bus = pipeline.get_bus()
+    bus.add_signal_watch()
+    bus.connect("message", on_message)
+    timer = GLib.timeout_add_seconds(FIRST_PACKET_TIMEOUT_SECONDS, on_timeout)
+    pipeline.set_state(Gst.State.PLAYING)
+    loop.run()
+    if not outcome.get("timed_out"):
+        GLib.source_remove(timer)
+    pipeline.set_state(Gst.State.NULL)
+    bus.remove_signal_watch()
+    if outcome.get("ok"):
+        return None
+    return f"the stream's GStreamer pipeline produced no video: {outcome.get('error', 'unknown error')}"
 
 
 class CounterProbe:
@@ -154,6 +230,12 @@ def main(argv):
             if arg.startswith("--port="):
                 continue
             rest.append(arg)
+        # Once, before anything listens: "ready" then means a reader gets frames, and a machine without a
+        # needed plugin fails here, loudly, instead of answering every DESCRIBE with 503.
+        problem = check_stream(args)
+        if problem is not None:
+            print(f"rtsp simulator failed: {problem}", file=sys.stderr, flush=True)
+            return 3
         return supervise(rest, args)
     Gst.init(None)
 

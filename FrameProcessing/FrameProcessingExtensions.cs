@@ -1,4 +1,5 @@
 using AspirePipeline.FrameProcessing;
+using AspirePipeline.Frames;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Health;
 using AspirePipeline.FrameProcessing.LiveView;
@@ -31,6 +32,8 @@ public static class FrameProcessingExtensions
         var services = builder.Services;
 
         AddValidatedOptions<FrameProcessingOptions>(services, FrameProcessingOptions.SectionName);
+        // Every analysis decodes with OpenCV: a machine without its native libraries stops the start, naming them.
+        services.AddSingleton<IValidateOptions<FrameProcessingOptions>, OpenCvAvailableValidator>();
         AddValidatedOptions<LiveViewOptions>(services, LiveViewOptions.SectionName);
         AddValidatedOptions<DisplayOptions>(services, DisplayOptions.SectionName);
         AddValidatedOptions<MotionAnalyzerOptions>(services, MotionAnalyzerOptions.SectionName);

@@ -64,6 +64,17 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
             failures.Add("Producer:ReconnectMaxDelay is shorter than Producer:ReconnectInitialDelay.");
         }
 
+        // What the machine must provide, checked with the configuration so a missing package stops the start.
+        if (NativeDependencies.DescribeOpenCvProblem() is { } openCv)
+        {
+            failures.Add(openCv);
+        }
+        if (cameras.Any(camera => FrameSources.ReadsThroughFfmpeg(camera.Url))
+            && NativeDependencies.DescribeMissingProgram(FfmpegSource.Program, "ffmpeg", "the PATH of the producer") is { } ffmpeg)
+        {
+            failures.Add($"The cameras are read with ffmpeg, but {ffmpeg}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -7,11 +7,17 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 with_tests=false
 [[ "${1:-}" == "--tests" ]] && with_tests=true
 
-# Runtime: OpenCV's native library (GTK), ffmpeg for RTSP, GStreamer's RTSP server for the camera simulator.
+# Runtime. Installed with --no-install-recommends, so every package used is named here, none arrives by luck.
 packages=(
-  libgtk-3-0 ffmpeg
+  # OpenCvSharp's native library (libOpenCvSharpExtern.so): what `readelf -d` lists as NEEDED. libatomic1 comes with
+  # a compiler on most developer machines, not on a fresh one.
+  libgtk-3-0 libatomic1 libfreetype6 libharfbuzz0b libdrm2
+  # Reading RTSP cameras (OpenCvSharp's bundled FFmpeg has no network protocols).
+  ffmpeg
+  # The camera simulator: GStreamer's RTSP server from Python; its test pattern, text and clock overlays
+  # (gstreamer1.0-x has textoverlay/timeoverlay/clockoverlay), H.264 encoder (ugly) and RTP payloader (good).
   python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x gstreamer1.0-tools
 )
 # Tests: real Kafka clients, an offline compose validator, a browser.
 if $with_tests; then

@@ -94,6 +94,13 @@ public static class CameraHostingExtensions
     {
         var script = Path.GetFullPath(settings.SimulatorScript ?? Path.Combine("..", "CameraSimulator", "rtsp_simulator.py"), builder.AppHostDirectory);
         var python = settings.Python ?? (File.Exists(DebianPython) ? DebianPython : "python3");
+        if (builder.ExecutionContext.IsRunMode && !ProgramExists(python))
+        {
+            throw new InvalidOperationException(
+                $"The camera simulator runs on Debian's python3 with GStreamer, and '{python}' does not exist: install the Debian packages "
+                + "python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 (scripts/prerequisites.sh does), "
+                + $"or set '{SectionName}:Python' to such an interpreter, or give a real camera with 'Parameters:{UrlParameterName}'.");
+        }
         var resource = new CameraSimulatorResource(name, python, Path.GetDirectoryName(script)!, settings.Bind, settings.Path);
         var endpoint = resource.RtspEndpoint;
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CameraSimulatorSupervisor>());
@@ -120,6 +127,12 @@ public static class CameraHostingExtensions
             });
         return builder.CreateResourceBuilder<ICameraResource>(resource);
     }
+
+    private static bool ProgramExists(string program) =>
+        program.Contains('/', StringComparison.Ordinal)
+            ? File.Exists(program)
+            : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Any(directory => File.Exists(Path.Combine(directory, program)));
 
     private sealed record CameraSettings(
         string Mode, int Width, int Height, int Fps, string Path, string Bind,

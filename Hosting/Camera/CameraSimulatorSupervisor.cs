@@ -20,6 +20,12 @@ internal sealed partial class CameraSimulatorSupervisor(
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// rtsp_simulator.py's exit codes for a machine it cannot run on (2: arguments or Python GStreamer bindings, 3: a
+    /// GStreamer element missing): a restart would fail the same way, and its console log already names the package.
+    /// </summary>
+    private static readonly int[] NotRunnableExitCodes = [2, 3];
+
     private readonly Dictionary<string, int> _crashes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _lastState = new(StringComparer.Ordinal);
 
@@ -45,6 +51,12 @@ internal sealed partial class CameraSimulatorSupervisor(
                     continue;
                 }
 
+                if (NotRunnableExitCodes.Contains(exitCode))
+                {
+                    LogNotRunnable(change.Resource.Name, exitCode);
+                    continue;
+                }
+
                 var crashes = _crashes[change.ResourceId] = _crashes.GetValueOrDefault(change.ResourceId) + 1;
                 var delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(crashes - 1, 4)));
                 LogRestarting(change.Resource.Name, exitCode, crashes, delay);
@@ -64,6 +76,9 @@ internal sealed partial class CameraSimulatorSupervisor(
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Camera simulator {Resource} crashed with exit code {ExitCode} (crash {Crashes}); restarting in {Delay}")]
     private partial void LogRestarting(string resource, int exitCode, int crashes, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Camera simulator {Resource} cannot run on this machine (exit code {ExitCode}); its console log names what to install (scripts/prerequisites.sh installs it). Not restarted.")]
+    private partial void LogNotRunnable(string resource, int exitCode);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Camera simulator {Resource} could not be restarted: {Reason}")]
     private partial void LogRestartFailed(string resource, string? reason);

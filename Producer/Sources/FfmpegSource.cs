@@ -77,7 +77,7 @@ internal sealed partial class FfmpegSource : IFrameSource
         // protocol) writes 32 KiB pieces, each waking the producer: ~85 wake-ups per 720p frame instead of ~11.
         arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-y", OperatingSystem.IsLinux() ? "/dev/stdout" : "-"]);
 
-        var process = Start("ffmpeg", arguments);
+        var process = Start(Program, arguments);
         LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id);
         return new FfmpegSource(process, camera.Url, stallTimeout, logger);
     }
@@ -165,6 +165,9 @@ internal sealed partial class FfmpegSource : IFrameSource
         _stopReading.Dispose();
         _process.Dispose();
     }
+
+    /// <summary>Debian's ffmpeg, found on PATH (the producer checks at start that it is there).</summary>
+    internal const string Program = "ffmpeg";
 
     private static Process Start(string program, IEnumerable<string> arguments)
     {

@@ -43,15 +43,19 @@ internal static class FrameSources
         return $"'{shown}' is neither an rtsp:// or synthetic:// URL nor an existing file or /dev/videoN device.";
     }
 
+    /// <summary>Network streams are read through Debian's ffmpeg (see <see cref="FfmpegSource"/>).</summary>
+    public static bool ReadsThroughFfmpeg(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && uri.Scheme != SyntheticScheme;
+
     public static IFrameSource Open(CameraOptions camera, ProducerOptions options, ILoggerFactory loggerFactory)
     {
-        if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && !uri.IsFile)
+        if (ReadsThroughFfmpeg(camera.Url))
         {
-            if (uri.Scheme == SyntheticScheme)
-            {
-                return new SyntheticSource(camera.Id, SyntheticSettings.Parse(uri).Override(camera));
-            }
             return FfmpegSource.Open(camera, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
+        }
+        if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && uri.Scheme == SyntheticScheme)
+        {
+            return new SyntheticSource(camera.Id, SyntheticSettings.Parse(uri).Override(camera));
         }
         return VideoCaptureSource.Open(camera, options.StallTimeout);
     }

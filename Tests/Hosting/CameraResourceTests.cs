@@ -28,6 +28,25 @@ public sealed class CameraResourceTests
     }
 
     [Fact]
+    public async Task Without_a_python_interpreter_the_AppHost_stops_naming_the_packages_and_the_setting()
+    {
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Camera:Mode=Process", "--Camera:Python=/opt/no-such/python3"));
+
+        var message = string.Join(" | ", Messages(failure));
+        Assert.Contains("'/opt/no-such/python3' does not exist", message, StringComparison.Ordinal);
+        Assert.Contains("python3-gst-1.0 gir1.2-gst-rtsp-server-1.0", message, StringComparison.Ordinal);
+        Assert.Contains("'Camera:Python'", message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> Messages(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            yield return current.Message;
+        }
+    }
+
+    [Fact]
     public async Task With_containers_mediamtx_publishes_an_ffmpeg_test_pattern()
     {
         await using var app = await AppModel.BuildAsync("--Camera:Mode=Container");

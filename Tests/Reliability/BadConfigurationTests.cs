@@ -21,6 +21,8 @@ public sealed class BadConfigurationTests
         ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")), "QueueCapacity"),
         ("negative frame width", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Camera__Width", "-5"), ("Producer__Camera__Height", "48")), "Producer:Camera:Width is -5"),
         ("bad camera URL scheme", "Producer", Camera("ftp://camera/stream"), "Producer:Camera:Url 'ftp://camera/stream' has unsupported scheme 'ftp'"),
+        // A machine without Debian's ffmpeg (PATH without /usr/bin here): named at start, not at the first camera read.
+        ("ffmpeg not installed", "Producer", Camera("rtsp://127.0.0.1:9/camera", ("PATH", "/usr/sbin:/sbin")), "install the Debian package ffmpeg"),
         ("no Kafka connection string", "Producer", new() { ["Producer__Camera__Url"] = "synthetic://?width=64&height=48&fps=5" }, "ConnectionStrings:kafka"),
         ("missing group id", "Consumer", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "" }, "Aspire:Confluent:Kafka:Consumer:Config:GroupId"),
         ("negative channel capacity", "Consumer2", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["FrameProcessing__ChannelCapacity"] = "-3" }, "ChannelCapacity"),

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The fresh-machine check: does the pipeline run on a Debian machine nobody prepared? In a clean Debian bookworm
+# container (debootstrap --variant=minbase, made by scripts/container-engine.sh where it cannot be pulled) holding
+# nothing but a copy of this repository and the .NET SDK, it runs scripts/prerequisites.sh as a new user would, then
+# runs the system's native parts for real:
+#   1. the camera simulator (GStreamer RTSP server) must print "ready", and ffmpeg must read frames from it;
+#   2. our broker, the producer reading that camera through ffmpeg (OpenCV encodes JPEG) and a consumer (OpenCV
+#      decodes and analyses) must move frames: the producer publishes and the consumer processes them.
+# A package missing from scripts/prerequisites.sh makes one of these fail, with the message the component prints
+# (which names the package). Exit code 0 when everything ran.
+#
+# Usage: scripts/fresh-machine-check.sh [--no-build]
+#   --no-build   use the existing Debug build of Broker, Producer and Consumer (test.sh has just built them)
+# Environment: FRESH_CHECK_FRAMES (frames each stage must reach, default 20), FRESH_CHECK_KEEP=1 keeps the staging
+# folder. The container gets no host network; it reaches Debian's mirror through podman's own network.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+frames="${FRESH_CHECK_FRAMES:-20}"
+# Inside the container: the repository copy is mounted here, and this script runs again with --inside.
+inside_root="/fresh/repo"
+
+log() { printf '==> %s\n' "$*"; }
+fail() { printf 'FRESH-MACHINE CHECK FAILED: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Inside the clean container.
+# ---------------------------------------------------------------------------------------------------------------------
+run_inside() {
+  cd "$inside_root"
+  export DEBIAN_FRONTEND=noninteractive
+  local work=/tmp/fresh; mkdir -p "$work"
+
+  # The .NET SDK is mounted in; what it needs itself (ICU, OpenSSL, zlib, Kerberos) any machine that runs it has.
+  # Nothing else is installed here but what scripts/prerequisites.sh installs.
+  log "Installing the .NET SDK's own prerequisites (libicu72 libssl3 zlib1g libgssapi-krb5-2)"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends libicu72 libssl3 zlib1g libgssapi-krb5-2 >/dev/null
+
+  log "Running scripts/prerequisites.sh as a new user would"
+  bash scripts/prerequisites.sh
+
+  log "1/2 Camera simulator (GStreamer RTSP server)"
+  /usr/bin/python3 -u CameraSimulator/rtsp_simulator.py --port 0 --width 320 --height 240 --fps 10 >"$work/camera.log" 2>&1 &
+  local camera_pid=$! url=""
+  url="$(wait_for_line "$work/camera.log" 'rtsp simulator ready (rtsp://[^ ]+)' "$camera_pid" 90 "the camera simulator")"
+  log "camera streams at $url"
+
+  local ffmpeg_frames
+  if ! timeout 60 ffmpeg -hide_banner -nostats -rtsp_transport tcp -i "$url" -frames:v 10 -f null - >"$work/ffmpeg.log" 2>&1; then
+    tail -n 15 "$work/ffmpeg.log" >&2
+    fail "ffmpeg could not read frames from the simulator ($url); its output is above"
+  fi
+  ffmpeg_frames="$(grep -o 'frame= *[0-9]*' "$work/ffmpeg.log" | tail -n 1 | tr -dc '0-9')"
+  [[ "${ffmpeg_frames:-0}" -ge 10 ]] || fail "ffmpeg read ${ffmpeg_frames:-0} frames from $url, expected 10"
+  log "ffmpeg read $ffmpeg_frames frames"
+
+  log "2/2 Broker, producer (ffmpeg + OpenCV JPEG) and consumer (OpenCV decode + analysis)"
+  dotnet Broker/bin/Debug/net10.0/AspirePipeline.Broker.dll --port 0 --in-memory >"$work/broker.log" 2>"$work/broker.err" &
+  local broker_pid=$! bootstrap
+  bootstrap="$(wait_for_line "$work/broker.log" 'listening on ([0-9.]+:[0-9]+)' "$broker_pid" 60 "the broker" "$work/broker.err")"
+
+  local common=(
+    "ConnectionStrings__kafka=$bootstrap" "DOTNET_ENVIRONMENT=Production" "ASPNETCORE_ENVIRONMENT=Production"
+    "Logging__Console__FormatterName=simple" "Logging__Console__FormatterOptions__SingleLine=true"
+  )
+  (cd Producer/bin/Debug/net10.0 && exec env "${common[@]}" ASPNETCORE_URLS=http://127.0.0.1:18081 \
+    Producer__Camera__Id=fresh-camera "Producer__Camera__Url=$url" dotnet AspirePipeline.Producer.dll) >"$work/producer.log" 2>&1 &
+  local producer_pid=$!
+  (cd Consumer/bin/Debug/net10.0 && exec env "${common[@]}" ASPNETCORE_URLS=http://127.0.0.1:18082 \
+    Aspire__Confluent__Kafka__Consumer__Config__GroupId=fresh-machine-check dotnet AspirePipeline.Consumer.dll) >"$work/consumer.log" 2>&1 &
+  local consumer_pid=$!
+
+  wait_for_count http://127.0.0.1:18081/stats published "$producer_pid" "$work/producer.log" "the producer"
+  wait_for_count http://127.0.0.1:18082/stats framesProcessed "$consumer_pid" "$work/consumer.log" "the consumer"
+  kill "$consumer_pid" "$producer_pid" "$broker_pid" "$camera_pid" 2>/dev/null || true
+  log "fresh-machine check passed: the simulator streams, ffmpeg reads it, OpenCV loads in producer and consumer, $frames frames went camera -> producer -> broker -> consumer"
+}
+
+# wait_for_line FILE REGEX PID SECONDS WHAT [ERRFILE]: prints the regex's first group once FILE has a matching line.
+wait_for_line() {
+  local file="$1" regex="$2" pid="$3" seconds="$4" what="$5" errors="${6:-$1}" deadline=$((SECONDS + $4)) line
+  while ((SECONDS < deadline)); do
+    line="$(grep -Eo "$regex" "$file" 2>/dev/null | head -n 1 || true)"
+    if [[ -n "$line" ]]; then
+      [[ "$line" =~ $regex ]] && printf '%s\n' "${BASH_REMATCH[1]}" && return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$errors" >&2
+      fail "$what exited before it was ready; its output is above"
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$errors" >&2
+  fail "$what was not ready within $seconds s"
+}
+
+# wait_for_count URL KEY PID LOG WHAT: waits until the JSON at URL has KEY (anywhere in it) summing to >= $frames.
+wait_for_count() {
+  local url="$1" key="$2" pid="$3" logfile="$4" what="$5" deadline=$((SECONDS + 120)) count=0
+  while ((SECONDS < deadline)); do
+    count="$(python3 - "$url" "$key" <<'PY' 2>/dev/null || echo 0
+import json, sys, urllib.request
+def total(node, key):
+    if isinstance(node, dict):
+        return sum((v if k == key and isinstance(v, int) else total(v, key)) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(total(item, key) for item in node)
+    return 0
+with urllib.request.urlopen(sys.argv[1], timeout=5) as response:
+    print(total(json.load(response), sys.argv[2]))
+PY
+)"
+    if ((count >= frames)); then
+      log "$what: $key = $count"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 25 "$logfile" >&2
+      fail "$what exited; its log is above"
+    fi
+    sleep 1
+  done
+  tail -n 25 "$logfile" >&2
+  fail "$what reached $key = $count of $frames within 120 s; its log is above"
+}
+
+if [[ "${1:-}" == "--inside" ]]; then
+  run_inside
+  exit 0
+fi
+
+# ---------------------------------------------------------------------------------------------------------------------
+# On the host: the container engine, a build, a copy of the repository, the container.
+# ---------------------------------------------------------------------------------------------------------------------
+cd "$repo_root"
+command -v dotnet >/dev/null || fail "the .NET SDK is missing (see README, Prerequisites)"
+bash scripts/container-engine.sh setup
+eval "$(bash scripts/container-engine.sh env)"
+
+if [[ "${1:-}" != "--no-build" ]]; then
+  log "Building Broker, Producer and Consumer"
+  for project in Broker Producer Consumer; do
+    dotnet build "$project" --nologo -v quiet -clp:NoSummary
+  done
+fi
+
+stage="$(mktemp -d /tmp/aspirepipeline-fresh-XXXXXX)"
+container="aspirepipeline-fresh-$$"
+cleanup() {
+  podman rm -f "$container" >/dev/null 2>&1 || true
+  [[ "${FRESH_CHECK_KEEP:-0}" == 1 ]] || rm -rf "$stage"
+}
+trap cleanup EXIT
+
+# The repository as a clone would have it (tracked files and new ones not ignored, as they are in the working tree, so
+# an uncommitted change to the install script is what gets checked), plus the three build outputs.
+log "Copying the repository to $stage"
+mkdir -p "$stage/repo"
+git ls-files -z --cached --others --exclude-standard \
+  | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$stage/repo"
+for project in Broker Producer Consumer; do
+  [[ -d "$project/bin/Debug/net10.0" ]] || fail "$project/bin/Debug/net10.0 is missing: build the solution first (or drop --no-build)"
+  mkdir -p "$stage/repo/$project/bin/Debug"
+  cp -a "$project/bin/Debug/net10.0" "$stage/repo/$project/bin/Debug/"
+done
+
+dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
+log "Running the check in a clean debian:bookworm-slim container (.NET from $dotnet_root)"
+podman run --rm --name "$container" \
+  -v "$stage/repo:$inside_root" \
+  -v "$dotnet_root:/usr/share/dotnet:ro" \
+  -e DOTNET_ROOT=/usr/share/dotnet -e PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  -e DOTNET_CLI_TELEMETRY_OPTOUT=1 -e DOTNET_NOLOGO=1 -e FRESH_CHECK_FRAMES="$frames" \
+  docker.io/library/debian:bookworm-slim \
+  bash "$inside_root/scripts/fresh-machine-check.sh" --inside
