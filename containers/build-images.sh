@@ -39,14 +39,16 @@ mkdir -p "$context"
 publish() { # project directory, image name
   echo "==> dotnet publish $1 (linux-x64, self-contained) -> artifacts/containers/$2"
   rm -rf "${context:?}/$2"
+  # --artifacts-path: intermediate files under artifacts/containers/.build, so the projects' own obj/ (and a running
+  # dev build or test) are not touched by the linux-x64 restore.
   dotnet publish "$1/$1.csproj" -c Release -r linux-x64 --self-contained --nologo -v quiet -clp:NoSummary \
-    -p:DebugType=none -o "$context/$2"
+    -p:DebugType=none --artifacts-path "$context/.build" -o "$context/$2"
 }
 
 dashboard_package() { # the Aspire.Dashboard.Sdk.linux-x64 package of the AppHost's Aspire version, from NuGet
   local version packages
   version="$(sed -n 's:.*<AspireVersion>\(.*\)</AspireVersion>.*:\1:p' Directory.Packages.props)"
-  packages="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
+  packages="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //; s:/*$::')"
   local tools="$packages/aspire.dashboard.sdk.linux-x64/$version/tools"
   # The AppHost's restore brings it on a linux-x64 machine (the Aspire AppHost SDK references the package of the host).
   [[ -x "$tools/Aspire.Dashboard" ]] || {
@@ -69,6 +71,7 @@ for image in "${images[@]}"; do
     *) echo "error: unknown image '$image': use producer, consumer, consumer2, camera-simulator, broker or dashboard" >&2; exit 2 ;;
   esac
   echo "==> $engine build --target $image -> aspirepipeline/$image:$tag"
-  "$engine" build --platform linux/amd64 --target "$image" -t "aspirepipeline/$image:$tag" \
+  # --network host: the RUN steps (apt-get) use the host's network and resolver, not the engine's default bridge.
+  "$engine" build --network host --platform linux/amd64 --target "$image" -t "aspirepipeline/$image:$tag" \
     -f containers/Dockerfile "$context/$image"
 done
