@@ -10,20 +10,27 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace AspirePipeline.Hosting.Camera;
 
 /// <summary>
-/// <c>AddCamera</c>: the real camera named by parameter <c>camera-url</c>, or a simulator: mediamtx + ffmpeg test
-/// pattern in a container where a container runtime answers, otherwise GStreamer's RTSP server as a local process.
-/// Configuration section <c>Camera</c>: <c>Mode</c> (Auto|Container|Process), <c>Width</c>, <c>Height</c>, <c>Fps</c>,
-/// <c>Path</c>, <c>Bind</c>, <c>Python</c>, <c>SimulatorScript</c>, <c>Image</c>/<c>Tag</c>.
+/// <c>AddCamera</c>: a real camera whose URL is the secret parameter <c>camera-url</c>, or a simulator: mediamtx +
+/// ffmpeg test pattern in a container where a container runtime answers, otherwise GStreamer's RTSP server as a local
+/// process. Configuration section <c>Camera</c>: <c>Mode</c> (Auto|Container|Process|External), <c>Width</c>,
+/// <c>Height</c>, <c>Fps</c>, <c>Path</c>, <c>Bind</c>, <c>Python</c>, <c>SimulatorScript</c>, <c>Image</c>/<c>Tag</c>.
 /// </summary>
+/// <remarks>
+/// The real camera is chosen only by <c>Camera:Mode=External</c>, never by <c>Parameters:camera-url</c> having a
+/// value: Aspire keeps parameter values of a publish in its deployment state and loads them into the configuration of
+/// every later publish, so a URL given once would otherwise switch every later deployment to that camera.
+/// </remarks>
 public static class CameraHostingExtensions
 {
     public const string SectionName = "Camera";
 
-    /// <summary>The parameter naming a real camera; when it has a value no simulator runs.</summary>
+    /// <summary>The parameter naming a real camera (with <c>Camera:Mode=External</c>).</summary>
     public const string UrlParameterName = "camera-url";
 
     internal const string DefaultImage = "bluenviron/mediamtx";
-    internal const string DefaultTag = "latest-ffmpeg";
+
+    /// <summary>A published mediamtx release with ffmpeg (the <c>-ffmpeg</c> variant runs the test pattern).</summary>
+    internal const string DefaultTag = "1.18.2-ffmpeg";
 
     /// <summary>Debian's interpreter, which sees the apt-installed GStreamer bindings; a pyenv/venv python3 first on PATH does not.</summary>
     internal const string DebianPython = "/usr/bin/python3";
@@ -34,16 +41,15 @@ public static class CameraHostingExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
         var settings = CameraSettings.From(builder.Configuration.GetSection(SectionName));
-        var camera = !string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{UrlParameterName}"])
-            ? AddExternal(builder, name)
-            : settings.Mode switch
-            {
-                "container" => AddContainer(builder, name, settings),
-                "process" => AddProcess(builder, name, settings),
-                "auto" when builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) => AddContainer(builder, name, settings),
-                "auto" => AddProcess(builder, name, settings),
-                _ => throw new InvalidOperationException($"Configuration '{SectionName}:Mode' is '{settings.Mode}': use Auto, Container or Process."),
-            };
+        var camera = settings.Mode switch
+        {
+            "external" => AddExternal(builder, name),
+            "container" => AddContainer(builder, name, settings),
+            "process" => AddProcess(builder, name, settings),
+            "auto" when builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) => AddContainer(builder, name, settings),
+            "auto" => AddProcess(builder, name, settings),
+            _ => throw new InvalidOperationException($"Configuration '{SectionName}:Mode' is '{settings.Mode}': use Auto, Container, Process or External."),
+        };
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
@@ -53,7 +59,24 @@ public static class CameraHostingExtensions
 
     private static IResourceBuilder<ICameraResource> AddExternal(IDistributedApplicationBuilder builder, string name)
     {
-        var url = builder.AddParameter(UrlParameterName, secret: true);
+        IResourceBuilder<ParameterResource> url;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // A deployment reads the URL from its own environment (${CAMERA_URL}); publishing needs no value. Declared
+            // without one, so that Aspire's deployment state (which saves every parameter value a publish resolves, in
+            // plain text) never holds the URL and its credentials.
+            url = builder.AddParameter(UrlParameterName, static () => "", secret: true);
+        }
+        else if (string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{UrlParameterName}"]))
+        {
+            throw new InvalidOperationException(
+                $"'{SectionName}:Mode' is External but 'Parameters:{UrlParameterName}' is not set: set it to the camera's RTSP URL (user secrets, or the environment variable Parameters__{UrlParameterName}).");
+        }
+        else
+        {
+            url = builder.AddParameter(UrlParameterName, secret: true);
+        }
+
         var resource = new CameraUrlResource(name, url.Resource);
         var camera = builder.AddResource(resource)
             .WithReferenceRelationship(url)
@@ -99,7 +122,7 @@ public static class CameraHostingExtensions
             throw new InvalidOperationException(
                 $"The camera simulator runs on Debian's python3 with GStreamer, and '{python}' does not exist: install the Debian packages "
                 + "python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 (scripts/prerequisites.sh does), "
-                + $"or set '{SectionName}:Python' to such an interpreter, or give a real camera with 'Parameters:{UrlParameterName}'.");
+                + $"or set '{SectionName}:Python' to such an interpreter, or use a real camera ('{SectionName}:Mode=External' with 'Parameters:{UrlParameterName}').");
         }
         var resource = new CameraSimulatorResource(name, python, Path.GetDirectoryName(script)!, settings.Bind, settings.Path);
         var endpoint = resource.RtspEndpoint;

@@ -255,8 +255,9 @@ public static partial class KafkaHostingExtensions
                 ResourceType = "Kafka (external)",
                 State = KnownResourceStates.NotStarted,
                 Properties = [],
-            })
-            .ExcludeFromManifest();
+            });
+        // Published, it is a value rather than a service: references get its bootstrap servers, WaitFor has nothing
+        // to start. (Excluded from publishing, the services that wait for it could not be published.)
         // Nothing runs for an external cluster; marking it Running lets the health check decide when WaitFor releases.
         external.OnInitializeResource(static (r, e, _) => e.Notifications.PublishUpdateAsync(r, s => s with
         {

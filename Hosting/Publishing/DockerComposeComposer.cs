@@ -434,15 +434,17 @@ internal sealed class DockerComposeComposer(
         {
             Image = options.DashboardImage,
         };
-        dashboard.Ports.Add($"{options.DashboardHostPort}:{DashboardUiPort}");
+        var address = string.IsNullOrWhiteSpace(options.DashboardHostAddress) ? "" : options.DashboardHostAddress.Trim() + ":";
+        dashboard.Ports.Add(options.DashboardHostPort == 0
+            ? $"{address}{(address.Length > 0 ? ":" : "")}{DashboardUiPort}"
+            : $"{address}{options.DashboardHostPort}:{DashboardUiPort}");
         dashboard.Expose.Add(DashboardOtlpGrpcPort.ToString(CultureInfo.InvariantCulture));
         dashboard.Expose.Add(DashboardOtlpHttpPort.ToString(CultureInfo.InvariantCulture));
-        if (options.DashboardAllowAnonymous)
-        {
-            dashboard.Environment.Add(new("DASHBOARD__FRONTEND__AUTHMODE", "Unsecured"));
-            dashboard.Environment.Add(new("DASHBOARD__OTLP__AUTHMODE", "Unsecured"));
-        }
 
+        // The browser logs in with the token the dashboard prints at start (BrowserToken), unless anonymous access is
+        // asked for. OTLP is only reachable inside the compose network, where every service sends without a key.
+        dashboard.Environment.Add(new("DASHBOARD__FRONTEND__AUTHMODE", options.DashboardAllowAnonymous ? "Unsecured" : "BrowserToken"));
+        dashboard.Environment.Add(new("DASHBOARD__OTLP__AUTHMODE", "Unsecured"));
         return dashboard;
     }
 

@@ -22,7 +22,13 @@ public static class DockerComposePublishingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = new DockerComposePublishingOptions();
+        builder.Configuration.GetSection(DockerComposePublishingOptions.SectionName).Bind(options);
         configure?.Invoke(options);
+        if (options.DashboardHostPort is < 0 or > 65535)
+        {
+            throw new InvalidOperationException(
+                $"'{DockerComposePublishingOptions.SectionName}:DashboardHostPort' is {options.DashboardHostPort}: use a TCP port (1-65535), or 0 for one the engine picks.");
+        }
 
         builder.Pipeline.AddStep(
             StepName,

@@ -65,10 +65,10 @@ public sealed class CameraResourceTests
     }
 
     [Fact]
-    public async Task A_camera_url_parameter_replaces_the_simulator_and_is_passed_through()
+    public async Task External_mode_replaces_the_simulator_with_the_camera_url_parameter()
     {
         const string url = "rtsp://viewer:secret@192.0.2.10:554/stream1";
-        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Camera:Mode=Process");
+        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Camera:Mode=External");
 
         var camera = app.Single<CameraUrlResource>("camera");
         Assert.True(camera.Url.Secret); // the URL may carry credentials

@@ -150,8 +150,37 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Equal("http://aspire-dashboard:18889", environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
         var dashboard = Output.Service("aspire-dashboard");
-        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:latest", ComposePublish.Scalar(dashboard, "image"));
         Assert.Contains("18889", ComposePublish.List(dashboard, "expose"));
+    }
+
+    [Fact]
+    public void Images_not_built_from_this_repository_are_pinned_to_a_release()
+    {
+        foreach (var (key, node) in Output.Services.Children)
+        {
+            var image = ComposePublish.Scalar((YamlMappingNode)node, "image")!;
+            if (image.StartsWith("aspirepipeline/", StringComparison.Ordinal))
+            {
+                continue; // built by containers/build-images.sh next to the compose file
+            }
+
+            var tag = image[(image.LastIndexOf(':') + 1)..];
+            Assert.True(tag.Length > 0 && char.IsAsciiDigit(tag[0]), $"Service '{key}' runs '{image}': pin a released version, not a moving tag.");
+        }
+
+        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:13.5.2", ComposePublish.Scalar(Output.Service("aspire-dashboard"), "image"));
+        Assert.Equal("docker.io/bluenviron/mediamtx:1.18.2-ffmpeg", ComposePublish.Scalar(Output.Service("camera"), "image"));
+    }
+
+    [Fact]
+    public void The_dashboard_asks_for_a_login_by_default()
+    {
+        var dashboard = ComposePublish.Environment(Output.Service("aspire-dashboard"));
+
+        Assert.Equal("BrowserToken", dashboard["DASHBOARD__FRONTEND__AUTHMODE"]);
+        Assert.DoesNotContain(dashboard, e => e.Value == "Unsecured" && e.Key != "DASHBOARD__OTLP__AUTHMODE");
+        // OTLP stays inside the compose network: not published on the host.
+        Assert.Equal(["18888:18888"], ComposePublish.List(Output.Service("aspire-dashboard"), "ports"));
     }
 
     [Fact]

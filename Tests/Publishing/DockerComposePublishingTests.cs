@@ -98,7 +98,7 @@ public sealed class DockerComposePublishingTests
         Assert.Equal("apache/kafka:4.1.0", ComposePublish.Scalar(publish.Service("kafka"), "image"));
         Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(publish.Service("producer"), "image"));
         Assert.Equal("aspirepipeline/consumer:1.2.3", ComposePublish.Scalar(publish.Service("consumer"), "image"));
-        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:latest", ComposePublish.Scalar(publish.Service("aspire-dashboard"), "image"));
+        Assert.Equal("mcr.microsoft.com/dotnet/aspire-dashboard:13.5.2", ComposePublish.Scalar(publish.Service("aspire-dashboard"), "image"));
     }
 
     [Fact]
@@ -142,6 +142,23 @@ public sealed class DockerComposePublishingTests
         var dashboard = publish.Service("aspire-dashboard");
         Assert.Equal(["18888:18888"], ComposePublish.List(dashboard, "ports"));
         Assert.Contains("18889", ComposePublish.List(dashboard, "expose"));
+    }
+
+    [Fact]
+    public async Task The_dashboard_port_and_address_come_from_the_DockerCompose_section_and_login_stays_on()
+    {
+        using var publish = await ComposePublish.RunAsync((builder, directory) =>
+        {
+            builder.Configuration["DockerCompose:DashboardHostPort"] = "0";
+            builder.Configuration["DockerCompose:DashboardHostAddress"] = "127.0.0.1";
+            PipelineModel(builder, directory);
+        });
+
+        var dashboard = publish.Service("aspire-dashboard");
+        Assert.Equal(["127.0.0.1::18888"], ComposePublish.List(dashboard, "ports"));
+        Assert.Equal("BrowserToken", ComposePublish.Environment(dashboard)["DASHBOARD__FRONTEND__AUTHMODE"]);
+        var (exitCode, output) = await publish.ComposeConfigAsync();
+        Assert.True(exitCode == 0, $"docker-compose config rejected the output:\n{output}");
     }
 
     [Fact]
