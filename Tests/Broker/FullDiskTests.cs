@@ -17,6 +17,7 @@ namespace AspirePipeline.Tests.Broker;
 /// and once the filler is deleted the waiting producer's message is taken by itself; every acknowledged message
 /// stays readable, also after a restart on the same directory (no torn segment to repair).
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class FullDiskTests
 {
@@ -78,7 +79,7 @@ public sealed class FullDiskTests
             Assert.Contains(dataDir, failure, StringComparison.Ordinal);
             observations.Add("error logged", failure.Trim());
 
-            using var admin = new KafkaAdmin("kafka", NullLogger<KafkaAdmin>.Instance) { BootstrapServers = broker.BootstrapServers };
+            using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance) { BootstrapServers = broker.BootstrapServers };
             var kafka = new KafkaBrokerResource("kafka", "dotnet", mount) { DataDirectory = dataDir, Host = "127.0.0.1" };
             var health = new KafkaHealthCheck(admin, kafka);
             var unhealthy = await health.CheckHealthAsync(new HealthCheckContext()).WaitAsync(Deadline);

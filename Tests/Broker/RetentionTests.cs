@@ -12,6 +12,7 @@ namespace AspirePipeline.Tests.Broker;
 /// oldest closed ones, the partition's bytes on disk stay under the bound, the log start offset moves (earliest
 /// offset, out-of-range fetch), and a consumer at the tail reads every message.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class RetentionTests
 {

@@ -10,6 +10,7 @@ namespace AspirePipeline.Tests.Broker;
 /// DescribeConfigs with their source, changed by IncrementalAlterConfigs and AlterConfigs, validated, enforced and
 /// kept across a restart.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class TopicConfigTests
 {

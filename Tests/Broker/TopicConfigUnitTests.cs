@@ -8,10 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Broker;
 
 /// <summary>Topic config validation, per-partition segment rolling, config persistence and the storage state, in process.</summary>
+[Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class TopicConfigUnitTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using YamlDotNet.RepresentationModel;
+using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -9,6 +10,7 @@ namespace AspirePipeline.Tests.Publishing;
 /// Publishes the real AppHost with the inputs a deployment is given (an existing Kafka cluster, a real camera) and
 /// checks what the output and Aspire's own deployment state then hold.
 /// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
 public sealed class AppHostDeploymentInputsTests
 {
     private const string Brokers = "broker1.example.com:9093,broker2.example.com:9093";
