@@ -27,6 +27,16 @@ dotnet test Tests/Tests.csproj --no-build --nologo \
 test_exit=$?
 set -e
 
+# The deployment test (docs/deploy.md run for real on podman: images, aspire publish, compose) is one more test, run
+# with the whole suite; a --filter or other dotnet test arguments select xunit tests only.
+deployment=none
+if (( $# == 0 )); then
+  echo "==> Deployment test (scripts/deployment-test.sh)"
+  deployment_start=$SECONDS
+  if bash scripts/deployment-test.sh; then deployment=passed; else deployment=failed; fi
+  echo "==> Deployment test: $deployment after $((SECONDS - deployment_start)) s"
+fi
+
 trx="$(find "$results_dir" -name results.trx -print -quit 2>/dev/null || true)"
 passed=0 failed=0 total=0
 if [[ -n "$trx" ]]; then
@@ -37,6 +47,11 @@ if [[ -n "$trx" ]]; then
   not_run=$(( total - passed - failed ))
   (( not_run > 0 )) && failed=$(( failed + not_run ))
 fi
+
+case "$deployment" in
+  passed) passed=$(( ${passed:-0} + 1 )); total=$(( ${total:-0} + 1 )) ;;
+  failed) failed=$(( ${failed:-0} + 1 )); total=$(( ${total:-0} + 1 )) ;;
+esac
 
 echo "Tests: ${passed:-0} passed, ${failed:-0} failed"
 if (( test_exit != 0 || ${failed:-0} > 0 || ${total:-0} == 0 )); then

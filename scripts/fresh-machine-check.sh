@@ -12,7 +12,7 @@
 # Usage: scripts/fresh-machine-check.sh [--no-build]
 #   --no-build   use the existing Debug build of Broker, Producer and Consumer (test.sh has just built them)
 # Environment: FRESH_CHECK_FRAMES (frames each stage must reach, default 20), FRESH_CHECK_KEEP=1 keeps the staging
-# folder. The container gets no host network; it reaches Debian's mirror through podman's own network.
+# folder. The container uses the host's network (to reach Debian's mirror) and only ports the kernel picks.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,19 +62,23 @@ run_inside() {
   local broker_pid=$! bootstrap
   bootstrap="$(wait_for_line "$work/broker.log" 'listening on ([0-9.]+:[0-9]+)' "$broker_pid" 60 "the broker" "$work/broker.err")"
 
+  # Port 0 everywhere: the container shares the host's network (for apt), so nothing may collide with what runs there.
   local common=(
     "ConnectionStrings__kafka=$bootstrap" "DOTNET_ENVIRONMENT=Production" "ASPNETCORE_ENVIRONMENT=Production"
+    "ASPNETCORE_URLS=http://127.0.0.1:0" "Logging__LogLevel__Microsoft.Hosting.Lifetime=Information"
     "Logging__Console__FormatterName=simple" "Logging__Console__FormatterOptions__SingleLine=true"
   )
-  (cd Producer/bin/Debug/net10.0 && exec env "${common[@]}" ASPNETCORE_URLS=http://127.0.0.1:18081 \
+  (cd Producer/bin/Debug/net10.0 && exec env "${common[@]}" \
     Producer__Camera__Id=fresh-camera "Producer__Camera__Url=$url" dotnet AspirePipeline.Producer.dll) >"$work/producer.log" 2>&1 &
-  local producer_pid=$!
-  (cd Consumer/bin/Debug/net10.0 && exec env "${common[@]}" ASPNETCORE_URLS=http://127.0.0.1:18082 \
+  local producer_pid=$! producer_url consumer_url
+  (cd Consumer/bin/Debug/net10.0 && exec env "${common[@]}" \
     Aspire__Confluent__Kafka__Consumer__Config__GroupId=fresh-machine-check dotnet AspirePipeline.Consumer.dll) >"$work/consumer.log" 2>&1 &
   local consumer_pid=$!
+  producer_url="$(wait_for_line "$work/producer.log" 'Now listening on: (http://[0-9.]+:[0-9]+)' "$producer_pid" 90 "the producer")"
+  consumer_url="$(wait_for_line "$work/consumer.log" 'Now listening on: (http://[0-9.]+:[0-9]+)' "$consumer_pid" 90 "the consumer")"
 
-  wait_for_count http://127.0.0.1:18081/stats published "$producer_pid" "$work/producer.log" "the producer"
-  wait_for_count http://127.0.0.1:18082/stats framesProcessed "$consumer_pid" "$work/consumer.log" "the consumer"
+  wait_for_count "$producer_url/stats" published "$producer_pid" "$work/producer.log" "the producer"
+  wait_for_count "$consumer_url/stats" framesProcessed "$consumer_pid" "$work/consumer.log" "the consumer"
   kill "$consumer_pid" "$producer_pid" "$broker_pid" "$camera_pid" 2>/dev/null || true
   log "fresh-machine check passed: the simulator streams, ffmpeg reads it, OpenCV loads in producer and consumer, $frames frames went camera -> producer -> broker -> consumer"
 }
@@ -169,7 +173,8 @@ done
 
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 log "Running the check in a clean debian:bookworm-slim container (.NET from $dotnet_root)"
-podman run --rm --name "$container" \
+# The host's network: apt inside reaches the mirror however podman's bridge is set up on this machine.
+podman run --rm --name "$container" --network host \
   -v "$stage/repo:$inside_root" \
   -v "$dotnet_root:/usr/share/dotnet:ro" \
   -e DOTNET_ROOT=/usr/share/dotnet -e PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
