@@ -232,6 +232,12 @@ public static partial class KafkaHostingExtensions
             .WithEnvironment("Broker__DataDir", dataDirectory)
             .WithEnvironment(context =>
             {
+                // Any other broker setting from the AppHost's configuration, e.g. Kafka:Broker:RetentionCheckIntervalMs.
+                foreach (var setting in section.GetSection("Broker").AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
+                {
+                    context.EnvironmentVariables["Broker__" + setting.Key.Replace(":", "__", StringComparison.Ordinal)] = setting.Value!;
+                }
+
                 if (LargestMessage(resource) is { } max)
                 {
                     context.EnvironmentVariables["Broker__MessageMaxBytes"] = max.ToString(CultureInfo.InvariantCulture);

@@ -29,6 +29,7 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+
     /// <summary>The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c>.</summary>
     public string Url { get; private set; } = "";
 

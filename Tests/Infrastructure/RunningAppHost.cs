@@ -29,6 +29,9 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has stopped.");
 
+    /// <summary>Our broker's data directory (<c>Kafka:DataDir</c>), removed on dispose.</summary>
+    public string DataDirectory => _dataDir;
+
     /// <param name="arguments">AppHost arguments after <c>--Kafka:Mode=Broker --Kafka:DataDir=...</c>.</param>
     /// <param name="healthy">Resources that must be healthy before this returns.</param>
     /// <param name="configureOptions">Options of the testing builder (e.g. to run the dashboard).</param>

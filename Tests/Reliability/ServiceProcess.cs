@@ -218,6 +218,44 @@ internal static class ProcStat
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
+    /// <summary>CPU time so far of each running child of <paramref name="parentPid"/>, by pid.</summary>
+    public static Dictionary<int, TimeSpan> ChildrenCpuTimes(int parentPid)
+    {
+        var children = new Dictionary<int, TimeSpan>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], CultureInfo.InvariantCulture) == parentPid)
+                {
+                    children[pid] = CpuTime(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while the list was read.
+            }
+        }
+        return children;
+    }
+
+    /// <summary>
+    /// CPU time a process used between two readings, its reaped children included: a child's whole life is added to
+    /// the parent when it is reaped, so what reaped children had used before the first reading is taken off.
+    /// </summary>
+    public static TimeSpan CpuTimeSince(int pid, TimeSpan before, Dictionary<int, TimeSpan> childrenBefore)
+    {
+        var usedBeforeByReaped = childrenBefore.Where(child => !Directory.Exists($"/proc/{child.Key}"))
+            .Aggregate(TimeSpan.Zero, (sum, child) => sum + child.Value);
+        return CpuTime(pid) - before - usedBeforeByReaped;
+    }
+
     public static long ResidentBytes(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
