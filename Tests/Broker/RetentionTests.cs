@@ -24,24 +24,10 @@ public sealed class RetentionTests
     [Fact]
     public async Task Retention_bytes_deletes_old_segments_and_holds_the_bound_while_a_tail_consumer_reads_everything()
     {
-        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
-        {
-            InMemory = false,
-            Environment = new Dictionary<string, string> { ["Broker__RetentionCheckIntervalMs"] = "200" },
-        });
+        await using var broker = await StartBrokerCheckingRetentionOftenAsync();
         var topic = UniqueTopic("retained");
         using var admin = Admin(broker.BootstrapServers);
-        await admin.CreateTopicsAsync([new TopicSpecification
-        {
-            Name = topic,
-            NumPartitions = 1,
-            ReplicationFactor = 1,
-            Configs = new Dictionary<string, string>
-            {
-                ["segment.bytes"] = SegmentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["retention.bytes"] = RetentionBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-        }]);
+        await CreateTopicAsync(admin, topic, ("retention.bytes", RetentionBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         using var consumer = new ConsumerBuilder<Null, byte[]>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
@@ -118,24 +104,10 @@ public sealed class RetentionTests
     [Fact]
     public async Task Retention_ms_deletes_segments_whose_newest_record_is_older_than_the_limit()
     {
-        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
-        {
-            InMemory = false,
-            Environment = new Dictionary<string, string> { ["Broker__RetentionCheckIntervalMs"] = "200" },
-        });
+        await using var broker = await StartBrokerCheckingRetentionOftenAsync();
         var topic = UniqueTopic("aged");
         using var admin = Admin(broker.BootstrapServers);
-        await admin.CreateTopicsAsync([new TopicSpecification
-        {
-            Name = topic,
-            NumPartitions = 1,
-            ReplicationFactor = 1,
-            Configs = new Dictionary<string, string>
-            {
-                ["segment.bytes"] = SegmentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["retention.ms"] = "3600000",
-            },
-        }]);
+        await CreateTopicAsync(admin, topic, ("retention.ms", "3600000"));
 
         // 32 records stamped two hours ago (four closed segments), then 8 of now.
         var old = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds();
@@ -173,4 +145,24 @@ public sealed class RetentionTests
     /// <summary>Bytes of every file in the partition's folder, as <c>du</c> would count them.</summary>
     private static long PartitionBytes(BrokerProcess broker, string topic) =>
         Directory.GetFiles(PartitionDirectory(broker, topic)).Sum(path => new FileInfo(path).Length);
+
+    private static Task<BrokerProcess> StartBrokerCheckingRetentionOftenAsync() => BrokerProcess.StartAsync(new BrokerProcessOptions
+    {
+        InMemory = false,
+        Environment = new Dictionary<string, string> { ["Broker__RetentionCheckIntervalMs"] = "200" },
+    });
+
+    /// <summary>One partition, small segments so retention has closed segments to delete, and the given limit.</summary>
+    private static Task CreateTopicAsync(IAdminClient admin, string topic, (string Key, string Value) limit) =>
+        admin.CreateTopicsAsync([new TopicSpecification
+        {
+            Name = topic,
+            NumPartitions = 1,
+            ReplicationFactor = 1,
+            Configs = new Dictionary<string, string>
+            {
+                ["segment.bytes"] = SegmentBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [limit.Key] = limit.Value,
+            },
+        }]);
 }
