@@ -3,6 +3,21 @@ namespace AspirePipeline.Bench;
 /// <summary>Rewrites the generated part of a report between <c>&lt;!-- name:begin --&gt;</c> and <c>&lt;!-- name:end --&gt;</c>.</summary>
 internal static class MarkdownSection
 {
+    /// <summary>
+    /// A first run adds the section's heading and introduction (its command, what it measures) with an empty generated
+    /// part; later runs find it and keep whatever was written around it.
+    /// </summary>
+    public static void AddIfMissing(string file, string name, string heading)
+    {
+        var text = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
+        if (text.Contains($"<!-- {name}:begin -->", StringComparison.Ordinal))
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, text.TrimEnd() + "\n\n" + heading.TrimEnd() + "\n\n" + $"<!-- {name}:begin -->\n<!-- {name}:end -->\n");
+    }
+
     public static void Replace(string file, string name, string content)
     {
         var begin = $"<!-- {name}:begin -->";

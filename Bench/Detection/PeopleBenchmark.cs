@@ -19,6 +19,15 @@ namespace AspirePipeline.Bench.Detection;
 internal static class PeopleBenchmark
 {
     public const string Section = "people-detector";
+
+    /// <summary>The section's heading and introduction in docs/benchmarks.md, above its generated part.</summary>
+    private const string Heading =
+        "## People detector: CPU per analysed frame\n\n"
+            + "Reproduce: `dotnet run --project Bench -c Release -- people --runs 5`\n\n"
+            + "The people group (FrameProcessing:Analyzer=people) pays this per frame it analyses; at more frames per "
+            + "second than one core sustains it skips to the newest frame (FrameProcessing:SkipToNewestWhenLagExceeds) "
+            + "rather than fall behind.\n\n";
+
     private const string Footage = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
     private const int FrameStep = 10;
 
@@ -54,7 +63,7 @@ internal static class PeopleBenchmark
         Console.WriteLine(markdown);
         if (arguments.Output is not null)
         {
-            AddHeadingIfMissing(arguments.Output);
+            MarkdownSection.AddIfMissing(arguments.Output, Section, Heading);
             MarkdownSection.Replace(arguments.Output, Section, markdown);
             Progress($"written to {arguments.Output}");
         }
@@ -141,23 +150,6 @@ internal static class PeopleBenchmark
         builder.AppendLine("Per run (decode + detect CPU ms/frame): " + string.Join(", ",
             results.Select(result => string.Create(CultureInfo.InvariantCulture, $"{result.DecodeMs:F2} + {result.DetectMs:F2}"))));
         return builder.ToString();
-    }
-
-    /// <summary>A first run adds the section's heading and command above the generated part; later runs keep it.</summary>
-    private static void AddHeadingIfMissing(string file)
-    {
-        var text = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
-        if (text.Contains($"<!-- {Section}:begin -->", StringComparison.Ordinal))
-        {
-            return;
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        File.WriteAllText(file, text.TrimEnd() + "\n\n## People detector: CPU per analysed frame\n\n"
-            + "Reproduce: `dotnet run --project Bench -c Release -- people --runs 5`\n\n"
-            + "The people group (FrameProcessing:Analyzer=people) pays this per frame it analyses; at more frames per "
-            + "second than one core sustains it skips to the newest frame (FrameProcessing:SkipToNewestWhenLagExceeds) "
-            + "rather than fall behind.\n\n"
-            + $"<!-- {Section}:begin -->\n<!-- {Section}:end -->\n");
     }
 
     private static string LoadAverage() =>

@@ -10,6 +10,12 @@ namespace AspirePipeline.Bench.Floor;
 internal static class FloorBenchmark
 {
     public const string Section = "floor";
+
+    /// <summary>The section's heading and introduction in docs/benchmarks.md, above its generated part.</summary>
+    private const string Heading =
+        "## CPU floor: decode, encode and message building\n\n"
+            + "Reproduce: `dotnet run --project Bench -c Release -- floor`\n\n";
+
     private const int Fps = 30;
     private static readonly (int Width, int Height)[] DefaultSizes = [(640, 480), (1280, 720), (1920, 1080)];
 
@@ -35,25 +41,11 @@ internal static class FloorBenchmark
         Console.WriteLine(markdown);
         if (arguments.Output is not null)
         {
-            AddHeadingIfMissing(arguments.Output);
+            MarkdownSection.AddIfMissing(arguments.Output, Section, Heading);
             MarkdownSection.Replace(arguments.Output, Section, markdown);
             Progress($"written to {arguments.Output}");
         }
         return 0;
-    }
-
-    /// <summary>A first run adds the section's heading and command above the generated part; later runs keep it.</summary>
-    private static void AddHeadingIfMissing(string file)
-    {
-        var text = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
-        if (text.Contains($"<!-- {Section}:begin -->", StringComparison.Ordinal))
-        {
-            return;
-        }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        File.WriteAllText(file, text.TrimEnd() + "\n\n## CPU floor: decode, encode and message building\n\n"
-            + "Reproduce: `dotnet run --project Bench -c Release -- floor`\n\n"
-            + $"<!-- {Section}:begin -->\n<!-- {Section}:end -->\n");
     }
 
     private static List<(int Width, int Height)>? ParseSizes(IReadOnlyList<string> args)
