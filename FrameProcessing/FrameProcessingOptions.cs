@@ -35,7 +35,6 @@ public sealed class FrameProcessingOptions
     /// </summary>
     public string? InstanceId { get; set; }
 
-    /// <summary>Frames buffered between the Kafka consume loop and the analysis worker.</summary>
     /// <summary>
     /// Decode every JPEG frame at full size and in colour even when the analyzer needs less (see
     /// <see cref="Analysis.IFrameAnalyzer.DecodeTarget"/>). Frames shown in the live view are always decoded in full.
@@ -49,6 +48,7 @@ public sealed class FrameProcessingOptions
     [Range(0, 256)]
     public int OpenCvThreads { get; set; } = 1;
 
+    /// <summary>Frames buffered between the Kafka consume loop and the analysis worker.</summary>
     [Range(1, 1024)]
     public int ChannelCapacity { get; set; } = 8;
 

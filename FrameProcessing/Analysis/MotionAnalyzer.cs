@@ -15,6 +15,7 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
 
     private readonly MotionAnalyzerOptions _options = options.Value;
     private readonly Dictionary<string, CameraState> _cameras = new(StringComparer.Ordinal);
+    private readonly Mat _gray = new();
     private readonly Mat _difference = new();
     private readonly Mat _changed = new();
     private long _tick;
@@ -22,9 +23,7 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
     public string Name => AnalyzerName;
 
     /// <summary>Gray, and no wider than the analysis works at: the decoder does the shrinking for free.</summary>
-    public DecodeTarget DecodeTarget => _options.AnalysisWidth > 0
-        ? new DecodeTarget(MaxDownscale: 8, Grayscale: true, MinWidth: _options.AnalysisWidth)
-        : new DecodeTarget(Grayscale: true);
+    public DecodeTarget DecodeTarget => GrayWorkingImage.DecodeTarget(_options.AnalysisWidth);
 
     public FrameAnalysis Analyze(string cameraId, Mat image)
     {
@@ -39,7 +38,12 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
         }
         state.LastSeen = ++_tick;
 
-        PrepareGray(image, state.Current);
+        var prepared = GrayWorkingImage.Prepare(image, _options.AnalysisWidth, _gray, state.Current);
+        if (!ReferenceEquals(prepared, state.Current))
+        {
+            // The camera keeps this frame to compare the next one with: it must not stay a view of the caller's image.
+            prepared.CopyTo(state.Current);
+        }
         var comparable = !state.Previous.Empty() && state.Previous.Size() == state.Current.Size();
         double meanDifference = 0, changedFraction = 0;
         if (comparable)
@@ -57,34 +61,6 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
             new("changed-fraction", changedFraction),
             new("mean-difference", meanDifference),
         ]);
-    }
-
-    private void PrepareGray(Mat image, Mat destination)
-    {
-        var conversion = image.Channels() switch
-        {
-            1 => (ColorConversionCodes?)null,
-            3 => ColorConversionCodes.BGR2GRAY,
-            4 => ColorConversionCodes.BGRA2GRAY,
-            var channels => throw new ArgumentException($"Expected 1, 3 or 4 channels, got {channels}.", nameof(image)),
-        };
-        var shrink = _options.AnalysisWidth > 0 && image.Width > _options.AnalysisWidth;
-        using var gray = conversion is null ? null : new Mat();
-        var source = image;
-        if (conversion is { } code)
-        {
-            Cv2.CvtColor(image, gray!, code);
-            source = gray!;
-        }
-        if (shrink)
-        {
-            var height = Math.Max(1, (int)Math.Round((double)image.Height * _options.AnalysisWidth / image.Width));
-            Cv2.Resize(source, destination, new Size(_options.AnalysisWidth, height), interpolation: InterpolationFlags.Area);
-        }
-        else
-        {
-            source.CopyTo(destination);
-        }
     }
 
     private void ForgetLeastRecentCameraIfFull()
@@ -105,6 +81,7 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
             state.Dispose();
         }
         _cameras.Clear();
+        _gray.Dispose();
         _difference.Dispose();
         _changed.Dispose();
     }

@@ -36,16 +36,14 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     public string Name => AnalyzerName;
 
     /// <summary>Gray and no wider than the detector works at: the JPEG decoder does that shrinking almost for free.</summary>
-    public DecodeTarget DecodeTarget => _options.WorkingWidth > 0
-        ? new DecodeTarget(MaxDownscale: 8, Grayscale: true, MinWidth: _options.WorkingWidth)
-        : new DecodeTarget(Grayscale: true);
+    public DecodeTarget DecodeTarget => GrayWorkingImage.DecodeTarget(_options.WorkingWidth);
 
     public FrameAnalysis Analyze(string cameraId, Mat image)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
         ArgumentNullException.ThrowIfNull(image);
 
-        var working = PrepareWorkingImage(image);
+        var working = GrayWorkingImage.Prepare(image, _options.WorkingWidth, _gray, _working);
         var boxes = _hog.DetectMultiScale(working, out var scores, _options.HitThreshold,
             new Size(_options.WindowStride, _options.WindowStride), scale: _options.PyramidScale);
 
@@ -83,33 +81,6 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     }
 
     /// <summary>Gray (HOG takes the strongest gradient over colour channels; gray costs a third and finds the same people), at the working width.</summary>
-    private Mat PrepareWorkingImage(Mat image)
-    {
-        var gray = image;
-        switch (image.Channels())
-        {
-            case 1:
-                break;
-            case 3:
-                Cv2.CvtColor(image, _gray, ColorConversionCodes.BGR2GRAY);
-                gray = _gray;
-                break;
-            case 4:
-                Cv2.CvtColor(image, _gray, ColorConversionCodes.BGRA2GRAY);
-                gray = _gray;
-                break;
-            default:
-                throw new ArgumentException($"Expected 1, 3 or 4 channels, got {image.Channels()}.", nameof(image));
-        }
-        if (_options.WorkingWidth <= 0 || gray.Width <= _options.WorkingWidth)
-        {
-            return gray;
-        }
-        var height = Math.Max(1, (int)Math.Round((double)gray.Height * _options.WorkingWidth / gray.Width));
-        Cv2.Resize(gray, _working, new Size(_options.WorkingWidth, height), interpolation: InterpolationFlags.Area);
-        return _working;
-    }
-
     private PresenceTracker PresenceOf(string cameraId)
     {
         if (!_cameras.TryGetValue(cameraId, out var camera))
