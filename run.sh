@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings the whole pipeline up on a machine of this kind: installs what is missing (idempotent), builds, starts the
 # AppHost (Kafka or our broker, camera simulator, producer, consumers, Aspire dashboard) and prints the dashboard URL.
-# Ctrl+C stops everything. Extra arguments go to the AppHost, e.g. ./run.sh --Pipeline:Consumer:Replicas=2
+# Ctrl+C stops everything. Extra arguments go to the AppHost, e.g. ./run.sh --Pipeline:Groups:consumer:Replicas=2
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$repo_root"

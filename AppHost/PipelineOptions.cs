@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AspirePipeline.Frames;
 using AspirePipeline.Hosting.Kafka;
 using Microsoft.Extensions.Configuration;
 
@@ -10,20 +11,17 @@ internal sealed class PipelineOptions
     public const string SectionName = "Pipeline";
 
     [Required]
-    public string FramesTopic { get; set; } = "frames";
+    public string FramesTopic { get; set; } = FrameTopics.Frames;
 
     [Required]
-    public string AnalysisTopic { get; set; } = "frames.analysis";
+    public string AnalysisTopic { get; set; } = FrameTopics.Analysis;
 
     [Required]
-    public string DeadLetterTopic { get; set; } = "frames.dlq";
+    public string DeadLetterTopic { get; set; } = FrameTopics.DeadLetter;
 
-    /// <summary>
-    /// Camera ids the producer publishes under, each read from the <c>camera</c> resource's stream by its own reader:
-    /// one simulator stands in for several cameras (frames are keyed, so partitioned, by camera id).
-    /// </summary>
-    [MinLength(1)]
-    public List<string> Cameras { get; set; } = [];
+    /// <summary>Where analyses that derive events from runs of frames (people appeared/left) write them.</summary>
+    [Required]
+    public string EventsTopic { get; set; } = FrameTopics.Events;
 
     /// <summary>Partitions of the frames topic: the most consumer replicas of one group that can work at once.</summary>
     [Range(1, 1024)]
@@ -31,7 +29,7 @@ internal sealed class PipelineOptions
 
     /// <summary>Per-message limit for frames (a 1280x720 JPEG is ~100-300 KB; raw BGR is 2.7 MB).</summary>
     [Range(1024, 64 * 1024 * 1024)]
-    public int MaxMessageBytes { get; set; } = 8 * 1024 * 1024;
+    public int MaxMessageBytes { get; set; } = FrameLimits.MaxMessageBytes;
 
     /// <summary>
     /// How long and how much of the frames topic is kept: video is heavy (a 720p camera at 30 fps writes about
@@ -58,37 +56,89 @@ internal sealed class PipelineOptions
     [MaxLength(256)]
     public string? HeaderlessCameraId { get; set; }
 
-    [Required]
-    public ConsumerGroupOptions Consumer { get; set; } = new() { GroupId = "consumerGroup_1" };
+    /// <summary>
+    /// The consumer groups, by resource name: each reads every frame (fan-out) and runs one analysis in the project
+    /// that hosts it, with its replicas splitting the partitions. Section <c>Pipeline:Groups:{name}</c>.
+    /// </summary>
+    public Dictionary<string, ConsumerGroupOptions> Groups { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    [Required]
-    public ConsumerGroupOptions Consumer2 { get; set; } = new() { GroupId = "consumerGroup_2" };
+    /// <summary>The groups not switched off with <c>Enabled=false</c>, in configuration order.</summary>
+    public IEnumerable<KeyValuePair<string, ConsumerGroupOptions>> EnabledGroups => Groups.Where(group => group.Value.Enabled);
 
     public static PipelineOptions From(IConfiguration configuration)
     {
-        var options = configuration.GetSection(SectionName).Get<PipelineOptions>() ?? new PipelineOptions();
-        if (options.Cameras.Count == 0)
+        var section = configuration.GetSection(SectionName);
+        // Settings of earlier versions, moved: say where instead of silently ignoring them.
+        foreach (var (moved, replacement) in s_movedSettings)
         {
-            options.Cameras.Add("camera");
+            if (section.GetSection(moved).Exists())
+            {
+                throw new InvalidOperationException($"'{SectionName}:{moved}' is no longer read: {replacement}");
+            }
         }
 
+        var options = section.Get<PipelineOptions>() ?? new PipelineOptions();
+        foreach (var (name, group) in options.Groups)
+        {
+            // Keys such as PeopleDetection:WorkingWidth are paths to the configuration binder; read them whole.
+            group.Settings = section.GetSection($"{nameof(Groups)}:{name}:{nameof(ConsumerGroupOptions.Settings)}")
+                .AsEnumerable(makePathsRelative: true)
+                .Where(setting => setting.Value is not null)
+                .ToDictionary(setting => setting.Key, setting => setting.Value!, StringComparer.OrdinalIgnoreCase);
+        }
         var results = new List<ValidationResult>();
         var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)
-            & Validator.TryValidateObject(options.Consumer, new ValidationContext(options.Consumer), results, validateAllProperties: true)
-            & Validator.TryValidateObject(options.Consumer2, new ValidationContext(options.Consumer2), results, validateAllProperties: true)
             & options.FramesRetention.Validate($"{nameof(FramesRetention)}", results)
             & options.ResultsRetention.Validate($"{nameof(ResultsRetention)}", results);
+        foreach (var (name, group) in options.Groups)
+        {
+            var groupResults = new List<ValidationResult>();
+            valid &= Validator.TryValidateObject(group, new ValidationContext(group), groupResults, validateAllProperties: true)
+                & group.ValidateName(name, groupResults);
+            results.AddRange(groupResults.Select(r => new ValidationResult(r.ErrorMessage, [.. r.MemberNames.Select(m => $"{nameof(Groups)}:{name}:{m}")])));
+        }
+        if (valid && !options.EnabledGroups.Any())
+        {
+            results.Add(new ValidationResult("No consumer group is configured: add an entry Pipeline:Groups:<name> with Project, GroupId and Analyzer, or set Enabled=true on one.", [nameof(Groups)]));
+            valid = false;
+        }
+        foreach (var duplicate in options.EnabledGroups.GroupBy(group => group.Value.GroupId, StringComparer.Ordinal).Where(ids => ids.Count() > 1))
+        {
+            results.Add(new ValidationResult($"Groups {string.Join(" and ", duplicate.Select(group => group.Key))} share the Kafka group id '{duplicate.Key}': they would split the frames instead of each seeing all of them; give each its own GroupId (or raise one group's Replicas).", [nameof(Groups)]));
+            valid = false;
+        }
         return valid
             ? options
             : throw new InvalidOperationException(
-                $"Configuration section '{SectionName}' is invalid: {string.Join("; ", results.Select(r => $"{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. Fix AppHost/appsettings.json or the matching environment variables.");
+                $"Configuration section '{SectionName}' is invalid: {string.Join("; ", results.Select(r => $"{SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. Fix AppHost/appsettings.json or the matching environment variables.");
     }
+
+    private static readonly (string Key, string Replacement)[] s_movedSettings =
+    [
+        ("Cameras", "cameras are entries of the section 'Cameras' (Cameras:<id>:Width, Cameras:<id>:Video or Cameras:<id>:Source=Rtsp), each its own resource."),
+        ("Consumer", "consumer groups are entries of 'Pipeline:Groups' (Pipeline:Groups:consumer:Replicas and the like)."),
+        ("Consumer2", "consumer groups are entries of 'Pipeline:Groups' (Pipeline:Groups:consumer2:GroupId and the like)."),
+    ];
 }
 
+/// <summary>One consumer group: <c>Pipeline:Groups:{name}</c>, where the name is also its resource's name.</summary>
 internal sealed class ConsumerGroupOptions
 {
+    /// <summary><c>false</c> leaves the group out (a configuration entry cannot be deleted by a later source).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The deployable project that hosts the group: <c>Consumer</c> or <c>Consumer2</c> (see <c>ConsumerProjects</c>).</summary>
+    [Required]
+    public string Project { get; set; } = "";
+
+    /// <summary>The Kafka consumer group id; a new one starts from <see cref="StartAt"/> (or the earliest frame).</summary>
     [Required]
     public string GroupId { get; set; } = "";
+
+    /// <summary>
+    /// The analysis by name (<c>FrameProcessing:Analyzer</c>: mean-intensity, motion, people); empty runs the project's own.
+    /// </summary>
+    public string? Analyzer { get; set; }
 
     [Range(1, 64)]
     public int Replicas { get; set; } = 1;
@@ -98,6 +148,25 @@ internal sealed class ConsumerGroupOptions
     /// as <c>-1h</c>, or a timestamp. With a new <see cref="GroupId"/> this replays that window.
     /// </summary>
     public string? StartAt { get; set; }
+
+    /// <summary>Camera ids this group analyses (<c>FrameProcessing:Cameras</c>); empty: every camera.</summary>
+    public List<string> Cameras { get; set; } = [];
+
+    /// <summary>
+    /// Further settings for the group's service, by configuration key (<c>PeopleDetection:WorkingWidth</c>), so an
+    /// analysis's options are part of its one configuration entry.
+    /// </summary>
+    public Dictionary<string, string> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool ValidateName(string name, List<ValidationResult> results)
+    {
+        if (name.Length > 0 && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return true;
+        }
+        results.Add(new ValidationResult($"'{name}' is not a valid resource name: use letters, digits and '-', starting with a letter.", [""]));
+        return false;
+    }
 }
 
 /// <summary>A topic's retention (Kafka's <c>retention.ms</c> and <c>retention.bytes</c>); an unset bound is off.</summary>

@@ -1,3 +1,4 @@
+using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 
@@ -8,18 +9,31 @@ internal static class PipelineResourceExtensions
 {
     private const string HttpEndpointName = "http";
 
-    public static IResourceBuilder<ProjectResource> AddFrameConsumer<TProject>(
+    /// <summary>
+    /// One consumer group of <c>Pipeline:Groups</c> as its own resource: the project that hosts it, its Kafka group id,
+    /// analysis, replicas, cameras and further settings, all passed as the service's configuration.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddConsumerGroup(
         this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline, IResourceBuilder<IKafkaResource> kafka)
-        where TProject : IProjectMetadata, new()
     {
         // Keys of FrameProcessing's options and of the Kafka consumer integration (Aspire:Confluent:Kafka:Consumer).
-        var consumer = builder.AddProject<TProject>(name)
+        var consumer = ConsumerProjects.Add(builder, name, group.Project)
+            .WithAnnotation(new ConsumerGroupAnnotation(group.GroupId, group.Analyzer, group.Cameras))
             .WithReference(kafka).WaitFor(kafka)
             .WithEnvironment("Aspire__Confluent__Kafka__Consumer__Config__GroupId", group.GroupId)
             .WithEnvironment("FrameProcessing__Topic", pipeline.FramesTopic)
             .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
             .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
+            .WithEnvironment("FrameProcessing__EventsTopic", pipeline.EventsTopic)
             .WithReplicas(group.Replicas);
+        if (!string.IsNullOrWhiteSpace(group.Analyzer))
+        {
+            consumer.WithEnvironment("FrameProcessing__Analyzer", group.Analyzer);
+        }
+        for (var index = 0; index < group.Cameras.Count; index++)
+        {
+            consumer.WithEnvironment($"FrameProcessing__Cameras__{index}", group.Cameras[index]);
+        }
         if (!string.IsNullOrWhiteSpace(group.StartAt))
         {
             consumer.WithEnvironment("FrameProcessing__StartAt", group.StartAt);
@@ -27,6 +41,10 @@ internal static class PipelineResourceExtensions
         if (!string.IsNullOrWhiteSpace(pipeline.HeaderlessCameraId))
         {
             consumer.WithEnvironment("HeaderlessFrames__CameraId", pipeline.HeaderlessCameraId);
+        }
+        foreach (var (key, value) in group.Settings)
+        {
+            consumer.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
         }
         return consumer.WithServiceEndpoints().WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Live view");
@@ -36,19 +54,20 @@ internal static class PipelineResourceExtensions
     public static IResourceBuilder<ProjectResource> WithFrameEncoding(this IResourceBuilder<ProjectResource> producer, string? encoding) =>
         string.IsNullOrWhiteSpace(encoding) ? producer : producer.WithEnvironment("Producer__Encoding", encoding);
 
-    /// <summary>The producer reads every configured camera id from the camera resource's stream.</summary>
+    /// <summary>The producer reads every camera, one reader each, publishing under the camera's resource name.</summary>
     public static IResourceBuilder<ProjectResource> WithCameras(
-        this IResourceBuilder<ProjectResource> producer, IResourceBuilder<ICameraResource> camera, IReadOnlyList<string> cameraIds)
+        this IResourceBuilder<ProjectResource> producer, IReadOnlyList<IResourceBuilder<ICameraResource>> cameras)
     {
-        for (var index = 0; index < cameraIds.Count; index++)
+        for (var index = 0; index < cameras.Count; index++)
         {
+            var camera = cameras[index];
             producer
-                .WithEnvironment($"Producer__Cameras__{index}__Id", cameraIds[index])
-                .WithEnvironment($"Producer__Cameras__{index}__Url", camera);
+                .WithEnvironment($"Producer__Cameras__{index}__Id", camera.Resource.Name)
+                .WithEnvironment($"Producer__Cameras__{index}__Url", camera)
+                // Each reference also gives the dashboard its arrow, and WaitFor holds the producer until the camera streams.
+                .WithReference(camera).WaitFor(camera);
         }
-
-        // The reference also gives the producer ConnectionStrings__camera (the first camera's URL) and the dashboard its arrow.
-        return producer.WithReference(camera).WaitFor(camera);
+        return producer;
     }
 
     /// <summary>

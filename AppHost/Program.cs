@@ -1,4 +1,5 @@
 using AspirePipeline.AppHost;
+using AspirePipeline.Frames;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 
@@ -6,24 +7,29 @@ var builder = DistributedApplication.CreateBuilder(args);
 var pipeline = PipelineOptions.From(builder.Configuration);
 builder.AddDockerComposePublishing();
 
-var kafka = builder.AddKafka<Projects.Broker>("kafka")
+var kafka = builder.AddKafka<Projects.Broker>(ConnectionNames.Kafka)
     .WithDataVolume()
     .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes, pipeline.FramesRetention.ToTopicRetention())
     .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())
+    .WithTopic(pipeline.EventsTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())
     .WithTopic(pipeline.DeadLetterTopic, partitions: 1, pipeline.MaxMessageBytes, pipeline.ResultsRetention.ToTopicRetention())
     .WithKafkaUI();
 
-var camera = builder.AddCamera("camera");
+// One resource per entry of Cameras: real RTSP cameras or simulators (test pattern or a recorded video).
+var cameras = builder.AddCameras();
 
 builder.AddProject<Projects.Producer>("producer")
     .WithReference(kafka).WaitFor(kafka)
-    .WithCameras(camera, pipeline.Cameras)
+    .WithCameras(cameras)
     .WithEnvironment("Producer__Topic", pipeline.FramesTopic)
     .WithFrameEncoding(pipeline.FrameEncoding)
     .WithServiceEndpoints()
     .WithHttpHealthCheck("/health");
 
-builder.AddFrameConsumer<Projects.Consumer>("consumer", pipeline.Consumer, pipeline, kafka);
-builder.AddFrameConsumer<Projects.Consumer2>("consumer2", pipeline.Consumer2, pipeline, kafka);
+// One resource per entry of Pipeline:Groups: each group sees every frame; its replicas split the partitions.
+foreach (var (name, group) in pipeline.EnabledGroups)
+{
+    builder.AddConsumerGroup(name, group, pipeline, kafka);
+}
 
 builder.Build().Run();

@@ -19,7 +19,7 @@ namespace Microsoft.Extensions.Hosting;
 public static class FrameProcessingExtensions
 {
     /// <summary>The Kafka connection (resource) name the AppHost references.</summary>
-    public const string KafkaConnectionName = "kafka";
+    public const string KafkaConnectionName = ConnectionNames.Kafka;
 
     /// <summary>
     /// Adds frame processing with <typeparamref name="TAnalyzer"/> as the analysis, unless <c>FrameProcessing:Analyzer</c>

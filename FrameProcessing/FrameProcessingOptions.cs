@@ -30,6 +30,13 @@ public sealed class FrameProcessingOptions
     public string? Analyzer { get; set; }
 
     /// <summary>
+    /// Camera ids this service analyses; frames of other cameras are passed over without decoding (their offsets
+    /// stored, counted as other-camera frames). Empty: every camera. Lets a costly analysis watch only the cameras
+    /// that need it.
+    /// </summary>
+    public List<string> Cameras { get; set; } = [];
+
+    /// <summary>
     /// Identifies this process in results and the live view, so replicas of one group can be told apart.
     /// Empty means host name and process id.
     /// </summary>

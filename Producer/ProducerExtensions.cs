@@ -13,10 +13,10 @@ namespace Microsoft.Extensions.Hosting;
 public static class ProducerExtensions
 {
     /// <summary>Kafka connection name (resource <c>kafka</c> in the AppHost).</summary>
-    public const string KafkaConnectionName = "kafka";
+    public const string KafkaConnectionName = ConnectionNames.Kafka;
 
     /// <summary>Client message limit used for RawBgr/SeedJson unless configured (matches the AppHost's topic limit).</summary>
-    public const int RawFramesMessageMaxBytes = 8 * 1024 * 1024;
+    public const int RawFramesMessageMaxBytes = FrameLimits.MaxMessageBytes;
 
     /// <summary>Options, the Kafka producer (with frame-friendly defaults), the camera workers and the health check.</summary>
     public static TBuilder AddFrameProducer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

@@ -56,7 +56,7 @@ cleanup() {
   local rc=$?
   set +e
   if (( rc != 0 )) && [[ -f "$deploy/docker-compose.merged.yaml" ]]; then
-    for service in kafka camera producer consumer consumer2 aspire-dashboard; do
+    for service in kafka camera footage producer consumer consumer2 people aspire-dashboard; do
       name="$(container_of "$service")"
       [[ -n "$name" ]] || continue
       log "---- last log lines of $service ($name, $(podman inspect -f '{{.State.Status}} exit={{.State.ExitCode}}' "$name"))"
@@ -103,6 +103,15 @@ counters() {
   ip="$(address_of "$1")" || { echo "$ip"; return 1; }
   body="$(curl -sS --max-time 5 "http://$ip:8080/stats" 2>&1)" || { echo "$1 /stats: $body"; return 1; }
   jq -r '.stats | "\(.framesProcessed) \(.missingFrames) \(.repeatedFrames) \(.poisonMessages)"' <<< "$body"
+}
+
+# The people group (its own pace, the footage camera only) has analysed at least MIN frames, all of camera footage.
+people_analysed_at_least() {
+  local ip body
+  ip="$(address_of people)" || { echo "$ip"; return 1; }
+  body="$(curl -sS --max-time 5 "http://$ip:8080/stats" 2>&1)" || { echo "people /stats: $body"; return 1; }
+  jq -e --argjson min "$1" '.stats.framesProcessed >= $min and .stats.poisonMessages == 0 and .stats.lastCamera == "footage"' <<< "$body" >/dev/null \
+    || { echo "people: $(jq -c '.stats | {framesProcessed, skippedFrames, otherCameraFrames, poisonMessages, lastCamera, lastValue}' <<< "$body" 2>/dev/null || echo "$body")"; return 1; }
 }
 
 # Frames the producer reported as dropped (not acknowledged by Kafka, e.g. timed out while the broker restarts).
@@ -179,6 +188,10 @@ services:
     # The GStreamer simulator at the same URL (rtsp://camera:8554/camera); a smaller picture for a shared 2-core machine.
     image: aspirepipeline/camera-simulator:latest
     command: ["--port", "8554", "--path", "/camera", "--width", "640", "--height", "360", "--fps", "10"]
+  footage:
+    # The simulator loops the recorded footage the publish bundled and mounted (./files/footage/vtest.avi).
+    image: aspirepipeline/camera-simulator:latest
+    command: ["--port", "8554", "--path", "/footage", "--video", "/media/footage.avi"]
   aspire-dashboard:
     image: aspirepipeline/dashboard:latest
 EOF
@@ -205,12 +218,14 @@ compose up -d producer
 wait_until 300 "producer /health is Healthy (camera read with ffmpeg, frames acknowledged by Kafka)" healthy producer
 log "starting the consumers and the dashboard"
 compose up -d
-for service in consumer consumer2; do
+for service in consumer consumer2 people; do
   wait_until 240 "$service /health is Healthy" healthy "$service"
 done
 for service in consumer consumer2; do
   wait_until 240 "$service processed 100 frames, contiguous, nothing dead-lettered" processed_at_least "$service" 100
 done
+# The people group runs at its own pace on the footage only: it skips to the newest frame, so only a count is asked.
+wait_until 240 "people analysed 20 frames of the recorded footage" people_analysed_at_least 20
 wait_until 60 "producer /health is still Healthy" healthy producer
 wait_until 120 "the dashboard asks for a login" dashboard_asks_for_login
 log "pipeline running in $(( SECONDS - phase )) s"

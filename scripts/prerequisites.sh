@@ -20,13 +20,16 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x gstreamer1.0-tools
   # The simulator's --video mode (a recorded file looped as a live camera): decoders (libav) and the inter elements (bad).
   gstreamer1.0-libav gstreamer1.0-plugins-bad
+  # The default topology's recorded-footage camera (Cameras:footage): opencv-doc's vtest.avi, pedestrians, which the
+  # people group analyses.
+  opencv-doc
 )
 # Tests: real Kafka clients, an offline compose validator, a browser, and the original design's own clients (its Go
 # producer built offline with Debian's Go and sarama, whose zstd dependency needs cgo; its kafka-python consumer with numpy),
-# real footage for the people detector (opencv-doc's vtest.avi), and the deployment test's tools (curl, jq, python3-yaml).
+# and the deployment test's tools (curl, jq, python3-yaml).
 if $with_tests; then
   packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy
-    opencv-doc curl jq python3-yaml)
+    curl jq python3-yaml)
 fi
 
 missing=()

@@ -13,7 +13,11 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
 {
     private static readonly Scalar s_background = new(0, 0, 0);
     private static readonly Scalar s_text = new(80, 255, 80);
-    private static readonly Scalar s_box = new(0, 200, 255);
+    // Magenta: rare in camera pictures, so a box stands out (and survives the live view's JPEG) on any scene.
+    private static readonly Scalar s_box = new(255, 0, 255);
+
+    /// <summary>The colour (BGR) of detection boxes, which tests look for in screenshots of the live view.</summary>
+    public static Scalar BoxColour => s_box;
     private readonly LiveViewOptions _options = options.Value;
 
     public byte[] Render(Mat image, string analyzer, string cameraId, long? sequence, FrameAnalysis analysis, double fps)
@@ -79,7 +83,8 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
         {
             var box = new Rect((int)Math.Round(detection.X * scale), (int)Math.Round(detection.Y * scale),
                 Math.Max(1, (int)Math.Round(detection.Width * scale)), Math.Max(1, (int)Math.Round(detection.Height * scale)));
-            Cv2.Rectangle(canvas, box, s_box, thickness);
+            // At least 2 px: a 1 px line all but vanishes in the JPEG of the live view.
+            Cv2.Rectangle(canvas, box, s_box, Math.Max(2, thickness));
             Cv2.PutText(canvas, detection.Score.ToString("F2", CultureInfo.InvariantCulture),
                 new Point(box.X + 2, Math.Max(box.Y - 4, 12)), HersheyFonts.HersheySimplex, fontScale * 0.8, s_box,
                 Math.Max(1, thickness - 1), LineTypes.AntiAlias);

@@ -352,7 +352,9 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "The consume loop stopped on a fatal error")]
     private partial void LogConsumeLoopFailed(Exception exception);
 
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
+    // Debug: a group that runs at its own pace skips several times a second by design; the summary line, the live view
+    // and the consumer.frames.skipped metric count the frames.
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Debug,
         Message = "Partition {Partition} lag {Lag} exceeds {Limit} (FrameProcessing:SkipToNewestWhenLagExceeds): skipped from offset {Offset} to newest {Newest}, {Skipped} frames")]
     private partial void LogSkipped(int partition, long offset, long newest, long skipped, long lag, int limit);
 

@@ -39,6 +39,7 @@ internal sealed partial class FrameProcessor(
     private readonly FrameProcessingOptions _options = options.Value;
     private readonly HeaderlessFrameOptions _headerless = headerlessOptions.Value;
     private readonly SequenceTracker _sequences = new();
+    private readonly HashSet<string>? _cameras = options.Value.Cameras is { Count: > 0 } cameras ? [.. cameras] : null;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
     {
         if (report.Error.IsError)
@@ -51,6 +52,13 @@ internal sealed partial class FrameProcessor(
     {
         var started = timeProvider.GetTimestamp();
         var message = result.Message;
+        if (_cameras is not null && !_cameras.Contains(CameraOf(result)))
+        {
+            // Stored in order with the frames around it, so a commit never passes a frame still being analysed.
+            statistics.RecordOtherCamera();
+            StoreOffset(result);
+            return;
+        }
 
         // A span only for frames the producer sampled (its context is in the headers): one root span per frame at
         // 30 fps would flood the dashboard.
@@ -315,6 +323,12 @@ internal sealed partial class FrameProcessor(
             LogOffsetNotStored(result.Partition.Value, result.Offset.Value);
         }
     }
+
+    /// <summary>The camera a message belongs to, from its header alone (no decoding), else its key, else the topic's.</summary>
+    private string CameraOf(ConsumeResult<byte[], byte[]> result) =>
+        result.Message.Headers is { } headers && headers.TryGetLastBytes(FrameHeaders.CameraId, out var header) && header.Length > 0
+            ? Encoding.UTF8.GetString(header)
+            : CameraFromKey(result.Message.Key) ?? _headerless.CameraIdFor(result.Topic);
 
     private static string? CameraFromKey(byte[]? key) =>
         key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : null;

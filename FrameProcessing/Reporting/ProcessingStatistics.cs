@@ -21,6 +21,7 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     private long _skippedFrames;
     private long _missingFrames;
     private long _repeatedFrames;
+    private long _otherCameraFrames;
     private int[] _assignedPartitions = [];
     private LastFrame? _lastFrame;
     private StatisticsSnapshot _snapshot = StatisticsSnapshot.Empty;
@@ -36,6 +37,9 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
 
     /// <summary>Frames whose sequence number this process had already passed.</summary>
     public long RepeatedFrames => Interlocked.Read(ref _repeatedFrames);
+
+    /// <summary>Frames of cameras this group does not analyse (<c>FrameProcessing:Cameras</c>), passed over undecoded.</summary>
+    public long OtherCameraFrames => Interlocked.Read(ref _otherCameraFrames);
 
     /// <summary>Set once the group coordinator has answered with an assignment (possibly empty).</summary>
     public bool HasJoinedGroup => Volatile.Read(ref _hasJoinedGroup);
@@ -72,6 +76,8 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     public void RecordMissing(long frames) => Interlocked.Add(ref _missingFrames, frames);
 
     public void RecordRepeated() => Interlocked.Increment(ref _repeatedFrames);
+
+    public void RecordOtherCamera() => Interlocked.Increment(ref _otherCameraFrames);
 
     public void SetLag(int partition, long lag) => _lags[partition] = Math.Max(0, lag);
 
@@ -127,6 +133,7 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
             SkippedFrames: SkippedFrames,
             MissingFrames: MissingFrames,
             RepeatedFrames: RepeatedFrames,
+            OtherCameraFrames: OtherCameraFrames,
             LastCamera: last?.CameraId,
             LastSequence: last?.Sequence,
             LastValue: last?.Value,
@@ -156,10 +163,11 @@ public sealed record StatisticsSnapshot(
     long SkippedFrames,
     long MissingFrames,
     long RepeatedFrames,
+    long OtherCameraFrames,
     string? LastCamera,
     long? LastSequence,
     double? LastValue,
     IReadOnlyList<int> AssignedPartitions)
 {
-    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, 0, 0, null, null, null, []);
+    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, null, null, null, []);
 }

@@ -3,8 +3,8 @@ using Aspire.Hosting.ApplicationModel;
 namespace AspirePipeline.Hosting.Camera;
 
 /// <summary>
-/// The <c>camera</c> resource: its connection string is the RTSP URL of the stream, so a producer takes
-/// <c>WithReference(camera)</c> (<c>ConnectionStrings__camera=rtsp://...</c>) and <c>WaitFor(camera)</c>
+/// A camera resource (one per entry <c>Cameras:{id}</c>): its connection string is the RTSP URL of the stream, so a
+/// producer takes <c>WithReference(camera)</c> (<c>ConnectionStrings__{id}=rtsp://...</c>) and <c>WaitFor(camera)</c>
 /// (the RTSP server answers) whether the camera is real or simulated.
 /// </summary>
 public interface ICameraResource : IResourceWithConnectionString, IResourceWithWaitSupport
@@ -15,7 +15,7 @@ public interface ICameraResource : IResourceWithConnectionString, IResourceWithW
 /// <summary>How the camera is provided.</summary>
 public enum CameraMode
 {
-    /// <summary>A real camera: parameter <c>camera-url</c>.</summary>
+    /// <summary>A real camera: secret parameter <c>{id}-url</c>.</summary>
     External,
 
     /// <summary>mediamtx with an ffmpeg test pattern, in a container.</summary>
@@ -25,7 +25,7 @@ public enum CameraMode
     Process,
 }
 
-/// <summary>A real RTSP camera whose URL (possibly with credentials) is the secret parameter <c>camera-url</c>.</summary>
+/// <summary>A real RTSP camera whose URL (possibly with credentials) is the secret parameter <c>{id}-url</c>.</summary>
 public sealed class CameraUrlResource(string name, ParameterResource url) : Resource(name), ICameraResource
 {
     public CameraMode Mode => CameraMode.External;

@@ -11,6 +11,9 @@ internal sealed class ComposeDocument(string networkName)
     public SortedSet<string> NamedVolumes { get; } = new(StringComparer.Ordinal);
 
     public List<ComposeEnvEntry> EnvEntries { get; } = [];
+
+    /// <summary>Files bind-mounted into services, copied next to the compose file (relative path → source file).</summary>
+    public SortedDictionary<string, string> BundledFiles { get; } = new(StringComparer.Ordinal);
 }
 
 internal sealed class ComposeService(string name, string resourceName)

@@ -282,6 +282,13 @@ internal sealed class DockerComposeComposer(
                     document.NamedVolumes.Add(mount.Source!);
                     service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));
                     break;
+                case ContainerMountType.BindMount when File.Exists(mount.Source):
+                    // A single file (a camera's recorded video, say) travels with the compose file, so the output
+                    // starts on a Docker host that does not have the build machine's paths.
+                    var bundled = $"files/{resource.Name}/{Path.GetFileName(mount.Source)}";
+                    document.BundledFiles[bundled] = mount.Source;
+                    service.Volumes.Add(Escape($"./{bundled}:{mount.Target}{readOnly}"));
+                    break;
                 default:
                     DockerComposeLog.BindMount(logger, resource.Name, mount.Source!);
                     service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));

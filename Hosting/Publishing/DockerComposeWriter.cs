@@ -18,6 +18,12 @@ internal static class DockerComposeWriter
         var envFile = Path.Combine(outputDirectory, EnvFileName);
         await File.WriteAllTextAsync(composeFile, ToYaml(document), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(envFile, ToEnvFile(document), cancellationToken).ConfigureAwait(false);
+        foreach (var (relativePath, source) in document.BundledFiles)
+        {
+            var target = Path.Combine(outputDirectory, relativePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target, overwrite: true);
+        }
         return (composeFile, envFile);
     }
 

@@ -15,12 +15,14 @@ const { values: args } = parseArgs({
     dashboard: { type: 'string' },
     out: { type: 'string' },
     resources: { type: 'string', default: 'kafka,camera,producer,consumer,consumer2' },
+    // The consumer groups every frame's trace reaches (those that analyse every camera).
+    groups: { type: 'string', default: 'consumer,consumer2' },
     timeout: { type: 'string', default: '60' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
 if (!args.dashboard || !args.out) {
-  console.error('usage: dashboard_browser.js --dashboard <url> --out <screenshot dir> [--resources a,b] [--timeout s]');
+  console.error('usage: dashboard_browser.js --dashboard <url> --out <screenshot dir> [--resources a,b] [--groups a,b] [--timeout s]');
   process.exit(2);
 }
 const timeout = Number(args.timeout) * 1000;
@@ -88,7 +90,7 @@ async function main() {
     await page.waitForFunction((names) => {
       const lines = document.body.innerText.split('\n').map((l) => l.trim());
       return names.every((n) => lines.some((l) => new RegExp(`^${n}(-[a-z0-9]+)?$`).test(l)));
-    }, ['producer', 'consumer', 'consumer2'], { timeout: 15000 }).catch(() => {});
+    }, ['producer', ...args.groups.split(',')], { timeout: 15000 }).catch(() => {});
     // The detail names Kafka spans by their messaging attributes ("MSG kafka frames"), one row per span with its resource.
     const text = await page.locator('body').innerText();
     const number = (label) => Number((text.match(new RegExp(`${label}\\s+(\\d+)`)) || [])[1] || 0);
@@ -99,7 +101,7 @@ async function main() {
       resources: number('Resources'),
       depth: number('Depth'),
       totalSpans: number('Total spans'),
-      services: ['producer', 'consumer', 'consumer2'].filter((s) => lines.some((l) => new RegExp(`^${s}(-[a-z0-9]+)?$`).test(l))),
+      services: ['producer', ...args.groups.split(',')].filter((s) => lines.some((l) => new RegExp(`^${s}(-[a-z0-9]+)?$`).test(l))),
     };
     await page.screenshot({ path: shot('dashboard-trace.png') });
     result.screenshots.push(shot('dashboard-trace.png'));

@@ -81,6 +81,34 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_group_with_a_camera_list_analyses_only_those_cameras_and_passes_the_others_over_committed()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        // Interleaved on one partition, so the passed-over frames sit between analysed ones.
+        for (var sequence = 0; sequence < 10; sequence++)
+        {
+            await frames.ProduceAsync("lobby", sequence, 1);
+            await frames.ProduceAsync("street", sequence, 1);
+        }
+
+        var settings = new Dictionary<string, string?>(s_noTimedCommits) { ["FrameProcessing:Cameras:0"] = "street" };
+        await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, settings))
+        {
+            results.ReadUntil(10, s_deadline);
+            await Eventually.WaitUntilAsync(() => host.Statistics.OtherCameraFrames == 10, s_deadline, "10 lobby frames passed over");
+            Assert.Equal(10, host.Statistics.FramesProcessed);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => ("street", (long?)i)), results.ReadToEnd(s_deadline).Count == 10
+            ? results.Records().Select(record => (record.Camera, record.Sequence)) : []);
+        // Every offset committed, the passed-over frames' too: a restart does not read them again.
+        Assert.Equal([20L], Committed(group, topics.Frames, partitions: 1));
+    }
+
+    [Fact]
     public async Task Poison_messages_go_to_the_dead_letter_topic_with_their_reason_and_processing_continues()
     {
         var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);

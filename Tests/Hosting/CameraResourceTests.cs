@@ -2,6 +2,7 @@ using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.Infrastructure;
+using AspirePipeline.Tests.PeopleDetection;
 
 namespace AspirePipeline.Tests.Hosting;
 
@@ -24,7 +25,7 @@ public sealed class CameraResourceTests
 
         var arguments = (await AppModel.ArgumentsAsync(camera)).Select(AppModel.Describe).ToList();
         Assert.EndsWith(Path.Combine("CameraSimulator", "rtsp_simulator.py"), arguments[1], StringComparison.Ordinal);
-        Assert.Equal(["--port", "{camera.bindings.rtsp.targetPort}", "--path", "/camera", "--width", "640", "--height", "360", "--fps", "15", "--bind", "127.0.0.1"], arguments[2..]);
+        Assert.Equal(["--port", "{camera.bindings.rtsp.targetPort}", "--path", "/camera", "--bind", "127.0.0.1", "--width", "640", "--height", "360", "--fps", "15"], arguments[2..]);
         Assert.Equal("rtsp://127.0.0.1:{camera.bindings.rtsp.targetPort}/camera", camera.ConnectionStringExpression.ValueExpression);
         Assert.Contains(camera.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "camera_check");
     }
@@ -65,13 +66,28 @@ public sealed class CameraResourceTests
     }
 
     [Fact]
-    public async Task External_mode_replaces_the_simulator_with_the_camera_url_parameter()
+    public async Task With_containers_a_recorded_video_is_mounted_and_looped_by_mediamtx()
+    {
+        await using var app = await AppModel.BuildAsync("--Camera:Mode=Container");
+
+        var footage = app.Single<CameraSimulatorContainerResource>("footage");
+        var mount = Assert.Single(footage.Annotations.OfType<ContainerMountAnnotation>());
+        Assert.Equal((RecordedFootage.Pedestrians, "/media/footage.avi", true), (mount.Source, mount.Target, mount.IsReadOnly));
+        var environment = await AppModel.EnvironmentAsync(footage);
+        var publish = Assert.IsType<string>(environment["MTX_PATHS_FOOTAGE_RUNONINIT"]);
+        Assert.Contains("-re -stream_loop -1 -i /media/footage.avi", publish, StringComparison.Ordinal);
+        Assert.Equal("rtsp://{footage.bindings.rtsp.host}:{footage.bindings.rtsp.port}/footage", footage.ConnectionStringExpression.ValueExpression);
+    }
+
+    [Fact]
+    public async Task A_camera_with_Source_Rtsp_is_the_real_camera_of_its_url_parameter()
     {
         const string url = "rtsp://viewer:secret@192.0.2.10:554/stream1";
-        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Camera:Mode=External");
+        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Cameras:camera:Source=Rtsp", "--Cameras:footage:Enabled=false");
 
         var camera = app.Single<CameraUrlResource>("camera");
         Assert.True(camera.Url.Secret); // the URL may carry credentials
+        Assert.Equal("camera-url", camera.Url.Name);
         Assert.Equal(url, await camera.ConnectionStringExpression.GetValueAsync(CancellationToken.None));
         Assert.DoesNotContain(app.Resources, r => r is CameraSimulatorResource or CameraSimulatorContainerResource);
     }
@@ -82,14 +98,17 @@ public sealed class CameraResourceTests
         await using var withRuntime = await AppModel.BuildAsync($"--{ContainerRuntimeProbe.RuntimeKey}=true");
         await using var withoutRuntime = await AppModel.BuildAsync($"--{ContainerRuntimeProbe.RuntimeKey}=false");
 
-        withRuntime.Single<CameraSimulatorContainerResource>("camera");
-        withoutRuntime.Single<CameraSimulatorResource>("camera");
+        Assert.All(withRuntime.Resources.OfType<ICameraResource>(), camera => Assert.IsType<CameraSimulatorContainerResource>(camera));
+        Assert.All(withoutRuntime.Resources.OfType<ICameraResource>(), camera => Assert.IsType<CameraSimulatorResource>(camera));
+        Assert.Equal(2, withoutRuntime.Resources.OfType<ICameraResource>().Count());
     }
 
     [Theory]
     [InlineData("--Camera:Width=wide", "Camera:Width")]
     [InlineData("--Camera:Fps=0", "Camera:Fps")]
     [InlineData("--Camera:Mode=Webcam", "Camera:Mode")]
+    [InlineData("--Cameras:footage:Fps=-1", "Cameras:footage:Fps")]
+    [InlineData("--Cameras:no_underscores:Width=320", "Camera id 'no_underscores'")]
     public async Task Bad_camera_settings_name_the_setting(string argument, string setting)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync(argument));

@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
@@ -45,11 +46,12 @@ public sealed class KafkaResourceTests
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Pipeline:Partitions=5", "--Pipeline:MaxMessageBytes=4194304");
 
         var topics = app.Single<IKafkaResource>("kafka").Annotations.OfType<KafkaTopicAnnotation>().ToDictionary(t => t.Name);
-        Assert.Equal(["frames", "frames.analysis", "frames.dlq"], topics.Keys.Order());
-        Assert.Equal(5, topics["frames"].Partitions);
-        Assert.Equal(4194304, topics["frames"].MaxMessageBytes);
-        Assert.Equal(5, topics["frames.analysis"].Partitions);
-        Assert.Equal(1, topics["frames.dlq"].Partitions);
+        Assert.Equal([FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter, FrameTopics.Events], topics.Keys.Order());
+        Assert.Equal(5, topics[FrameTopics.Frames].Partitions);
+        Assert.Equal(4194304, topics[FrameTopics.Frames].MaxMessageBytes);
+        Assert.Equal(5, topics[FrameTopics.Analysis].Partitions);
+        Assert.Equal(5, topics[FrameTopics.Events].Partitions);
+        Assert.Equal(1, topics[FrameTopics.DeadLetter].Partitions);
     }
 
     [Fact]

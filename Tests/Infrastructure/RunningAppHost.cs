@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Frames;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,16 +31,19 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has stopped.");
 
+    /// <summary>The cameras and consumer groups the AppHost declared.</summary>
+    public PipelineTopology Topology => PipelineTopology.Of(App.Services.GetRequiredService<DistributedApplicationModel>().Resources);
+
     /// <summary>Our broker's data directory (<c>Kafka:DataDir</c>), removed on dispose.</summary>
     public string DataDirectory => _dataDir;
 
     /// <param name="arguments">AppHost arguments after <c>--Kafka:Mode=Broker --Kafka:DataDir=...</c>.</param>
-    /// <param name="healthy">Resources that must be healthy before this returns.</param>
+    /// <param name="healthy">Resources that must be healthy before this returns; null: Kafka, every camera, the producer and every consumer group of the model.</param>
     /// <param name="configureOptions">Options of the testing builder (e.g. to run the dashboard).</param>
     /// <param name="configureBuilder">Changes to the app model before it is built.</param>
     public static async Task<RunningAppHost> StartAsync(
         IEnumerable<string> arguments,
-        IReadOnlyCollection<string> healthy,
+        IReadOnlyCollection<string>? healthy,
         TimeSpan startTimeout,
         Action<DistributedApplicationOptions, HostApplicationBuilderSettings>? configureOptions = null,
         Action<IDistributedApplicationTestingBuilder>? configureBuilder = null)
@@ -59,7 +64,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         try
         {
             await running.App.StartAsync(timeout.Token);
-            foreach (var resource in healthy)
+            foreach (var resource in healthy ?? running.Topology.Resources(ConnectionNames.Kafka, "producer"))
             {
                 await running.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
             }

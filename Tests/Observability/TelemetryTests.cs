@@ -1,3 +1,4 @@
+using AspirePipeline.Frames;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
 using AspirePipeline.Tests.Infrastructure;
@@ -31,7 +32,9 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
                 {
                     var spans = await dashboard.TraceAsync(traceId, timeout.Token);
                     seen = string.Join("; ", spans.Select(s => $"{s.Service}:{s.Name}"));
-                    if (spans.Any(s => s.Name == FramesPublish) && Groups.All(g => spans.Any(s => s.Name == FramesProcess && Group(s) == g)))
+                    // A test-pattern camera's frame: every group that analyses it processes it.
+                    if (spans.Any(s => s.Name == FramesPublish && PipelineFixture.Cameras.Contains(s.Attributes.GetValueOrDefault("camera.id")))
+                        && Groups.All(g => spans.Any(s => s.Name == FramesProcess && Group(s) == g.GroupId)))
                     {
                         trace = spans;
                         break;
@@ -55,14 +58,16 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         Assert.Equal(DashboardSpan.ProducerKind, publish.Kind);
         Assert.Null(publish.ParentSpanId);
         Assert.Equal("kafka", publish.Attributes["messaging.system"]);
-        Assert.Equal("frames", publish.Attributes["messaging.destination.name"]);
+        Assert.Equal(FrameTopics.Frames, publish.Attributes["messaging.destination.name"]);
         Assert.Contains(publish.Attributes["camera.id"], PipelineFixture.Cameras);
         Assert.True(DashboardTelemetry.Long(publish.Attributes, "messaging.message.body.size") > 1000, "a JPEG frame is more than 1 KB");
         var partition = DashboardTelemetry.Long(publish.Attributes, "messaging.kafka.destination.partition");
         var offset = DashboardTelemetry.Long(publish.Attributes, "messaging.kafka.message.offset");
         var sequence = DashboardTelemetry.Long(publish.Attributes, "frame.sequence");
 
-        foreach (var (group, service) in new[] { (PipelineFixture.MeanGroup, "consumer"), (PipelineFixture.MotionGroup, "consumer2") })
+        // Groups of other cameras (the people group watches the footage only) pass the frame over without a span.
+        Assert.Equal(Groups.Select(g => g.GroupId).Order(), trace.Where(s => s.Name == FramesProcess).Select(Group).Order());
+        foreach (var (group, service) in Groups.Select(g => (g.GroupId, g.Resource)))
         {
             var process = Assert.Single(trace, s => s.Name == FramesProcess && Group(s) == group);
             Assert.Equal(service, process.Service);
@@ -94,7 +99,7 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
             "producer/AspirePipeline.KafkaClient/messaging.publish.messages",
             "producer/AspirePipeline.KafkaClient/messaging.publish.duration",
             "producer/AspirePipeline.KafkaClient/messaging.kafka.network.tx",
-            .. new[] { "consumer", "consumer2" }.SelectMany(service => new[]
+            .. pipeline.Topology.Groups.Select(group => group.Resource).SelectMany(service => new[]
             {
                 $"{service}/AspirePipeline.Consumer/consumer.frames.processed",
                 $"{service}/AspirePipeline.Consumer/consumer.frames.latency",
@@ -114,8 +119,9 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         // Cumulative counters grow between exports: when this test runs first, the first export may hold only a few
         // frames, so the wait also covers the frame count asserted below.
         const string published = "producer/AspirePipeline.Producer/producer.frames.published";
+        string[] counted = [published, .. pipeline.Topology.Groups.Select(group => $"{group.Resource}/AspirePipeline.Consumer/consumer.frames.processed")];
         while ((missing = required.Where(r => !Useful(Points(r))).ToArray()).Length > 0
-            || (missing = Last(published).Value >= 10 ? [] : [published + " (>= 10)"]).Length > 0)
+            || (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length > 0)
         {
             Assert.True(DateTime.UtcNow < deadline,
                 $"Metrics without a useful value after {Deadline}: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}");
@@ -130,15 +136,16 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         var publishLatency = Last("producer/AspirePipeline.Producer/producer.capture_to_publish.duration");
         Assert.Equal("ms", publishLatency.Unit);
         Assert.InRange(publishLatency.Value / publishLatency.Count, 0.01, 30_000);
-        Assert.All(Points("producer/AspirePipeline.Producer/producer.camera.connected").TakeLast(PipelineFixture.Cameras.Length),
+        Assert.All(Points("producer/AspirePipeline.Producer/producer.camera.connected").TakeLast(pipeline.Topology.Cameras.Count),
             p => Assert.Equal(1, p.Value));
 
-        foreach (var (service, group, low, high) in new[] { ("consumer", PipelineFixture.MeanGroup, 0.0, 255.0), ("consumer2", PipelineFixture.MotionGroup, 0.0, 1.0) })
+        foreach (var group in pipeline.Topology.Groups)
         {
+            var (service, low, high) = (group.Resource, 0.0, group.Analyzer switch { "motion" => 1.0, "people" => 100.0, _ => 255.0 });
             Assert.True(Last($"{service}/AspirePipeline.Consumer/consumer.frames.processed").Value >= 10, $"{service}: frames processed");
             var latency = Last($"{service}/AspirePipeline.Consumer/consumer.frames.latency");
             Assert.Equal("ms", latency.Unit);
-            Assert.Equal(group, latency.Attributes.GetValueOrDefault("messaging.consumer.group.name"));
+            Assert.Equal(group.GroupId, latency.Attributes.GetValueOrDefault("messaging.consumer.group.name"));
             Assert.InRange(latency.Value / latency.Count, 0.01, 60_000);
             Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.lag"), p => Assert.True(p.Value >= 0, $"{service}: negative lag"));
             Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.analysis.value"), p => Assert.InRange(p.Value, low, high));
@@ -167,14 +174,14 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
     {
         // The dashboard shows the health reports of each resource's snapshot: the broker's own check included.
         using var timeout = new CancellationTokenSource(Deadline);
-        foreach (var (resource, check) in new[] { ("kafka", "kafka_check"), ("camera", "camera_check") })
+        foreach (var (resource, check) in new[] { (ConnectionNames.Kafka, "kafka_check") }.Concat(pipeline.Topology.Cameras.Select(camera => (camera, $"{camera}_check"))))
         {
             var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
                 e => e.Snapshot.HealthReports.Any(r => r.Name == check && r.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy),
                 timeout.Token);
             output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
         }
-        foreach (var resource in new[] { "producer", "consumer", "consumer2" })
+        foreach (var resource in new[] { "producer" }.Concat(pipeline.Topology.Groups.Select(group => group.Resource)))
         {
             var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
                 e => e.Snapshot.HealthReports.Length > 0 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
@@ -183,7 +190,7 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         }
     }
 
-    private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
+    private IReadOnlyList<PipelineGroup> Groups => pipeline.TestPatternGroups;
 
     private static string? Group(DashboardSpan span) => span.Attributes.GetValueOrDefault("messaging.consumer.group.name");
 }

@@ -18,7 +18,7 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
 {
     private const int GoFrames = 12;
     private const int PythonFrames = 20;
-    private static readonly string[] s_groups = [OriginalFormatPipelineFixture.MeanGroup, OriginalFormatPipelineFixture.MotionGroup];
+    private IEnumerable<string> Groups => pipeline.Topology.Groups.Select(group => group.GroupId);
     private static readonly TimeSpan s_clientTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan s_resultsDeadline = TimeSpan.FromMinutes(2);
 
@@ -35,14 +35,14 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
         Assert.Equal(Enumerable.Range(0, GoFrames), sent.Select(frame => frame.Frame).Order());
         var positions = sent.Select(frame => (frame.Partition, frame.Offset)).ToHashSet();
         var results = await pipeline.Results.WaitUntilAsync(
-            all => s_groups.All(group => positions.IsSubsetOf(Positions(all, group))),
+            all => Groups.All(group => positions.IsSubsetOf(Positions(all, group))),
             s_resultsDeadline,
-            all => $"Go frames processed per group: {string.Join(", ", s_groups.Select(g => $"{g}={Positions(all, g).Intersect(positions).Count()}/{GoFrames}"))}; "
+            all => $"Go frames processed per group: {string.Join(", ", Groups.Select(g => $"{g}={Positions(all, g).Intersect(positions).Count()}/{GoFrames}"))}; "
                 + $"dead-lettered: {string.Join(" | ", DeadLettered(positions))}\n{pipeline.RecentOutput()}");
 
         foreach (var frame in sent)
         {
-            foreach (var group in s_groups)
+            foreach (var group in Groups)
             {
                 var result = results.First(r => r.Group == group && (r.Partition, r.Offset) == (frame.Partition, frame.Offset));
                 Assert.Equal(OriginalFormatPipelineFixture.HeaderlessCamera, result.Camera);
@@ -50,7 +50,7 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
                 Assert.Equal((OriginalFormatPipelineFixture.Width, OriginalFormatPipelineFixture.Height), (result.Width, result.Height));
             }
 
-            var mean = results.First(r => r.Group == OriginalFormatPipelineFixture.MeanGroup
+            var mean = results.First(r => r.Group == pipeline.MeanGroup
                 && (r.Partition, r.Offset) == (frame.Partition, frame.Offset));
             // Lossless all the way: our mean of the B, G and R channel means is the original's img.mean() exactly.
             Assert.True(Math.Abs(mean.Value - frame.Mean) < 1e-6,
@@ -75,11 +75,11 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
 
         var positions = frames.Select(frame => (frame.Partition, frame.Offset)).ToHashSet();
         var results = await pipeline.Results.WaitUntilAsync(
-            all => positions.IsSubsetOf(Positions(all, OriginalFormatPipelineFixture.MeanGroup)),
+            all => positions.IsSubsetOf(Positions(all, pipeline.MeanGroup)),
             s_resultsDeadline,
-            all => $"{Positions(all, OriginalFormatPipelineFixture.MeanGroup).Intersect(positions).Count()} of the {positions.Count} frames the original consumer read have a result of {OriginalFormatPipelineFixture.MeanGroup}\n{pipeline.RecentOutput()}");
+            all => $"{Positions(all, pipeline.MeanGroup).Intersect(positions).Count()} of the {positions.Count} frames the original consumer read have a result of {pipeline.MeanGroup}\n{pipeline.RecentOutput()}");
 
-        var ours = results.Where(r => r.Group == OriginalFormatPipelineFixture.MeanGroup)
+        var ours = results.Where(r => r.Group == pipeline.MeanGroup)
             .DistinctBy(r => (r.Partition, r.Offset))
             .ToDictionary(r => (r.Partition, r.Offset));
         foreach (var frame in frames)

@@ -26,11 +26,7 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
     /// <summary>The camera id the consumers give the original Go producer's frames (no key, no headers).</summary>
     public const string HeaderlessCamera = "original-go";
 
-    public const string MeanGroup = "consumerGroup_1";
-    public const string MotionGroup = "consumerGroup_2";
-
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-    private static readonly string[] Resources = ["kafka", "camera", "producer", "consumer", "consumer2"];
 
     private readonly IMessageSink _diagnostics;
     private RunningAppHost? _appHost;
@@ -39,6 +35,12 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
 
     public ResultsCollector Results { get; private set; } = null!;
 
+    /// <summary>The cameras and consumer groups the AppHost declared.</summary>
+    public PipelineTopology Topology { get; private set; } = new([], []);
+
+    /// <summary>The Kafka group id of the mean-intensity analysis, whose values the original consumer's are compared with.</summary>
+    public string MeanGroup => Topology.Groups.Single(group => group.Analyzer == "mean-intensity").GroupId;
+
     public string BootstrapServers { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -46,11 +48,13 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
         string[] args =
         [
             "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
-            $"--Pipeline:Cameras:0={PipelineCamera}",
+            // The default test-pattern camera and the groups that see every frame; not the footage and people group.
+            "--Cameras:footage:Enabled=false", "--Pipeline:Groups:people:Enabled=false",
             $"--Pipeline:FrameEncoding={nameof(FrameEncoding.SeedJson)}",
             $"--Pipeline:HeaderlessCameraId={HeaderlessCamera}",
         ];
-        _appHost = await RunningAppHost.StartAsync(args, Resources, StartTimeout);
+        _appHost = await RunningAppHost.StartAsync(args, healthy: null, StartTimeout);
+        Topology = _appHost.Topology;
         BootstrapServers = await _appHost.ConnectionStringAsync("kafka");
         Results = new ResultsCollector(BootstrapServers, FrameTopics.Analysis);
         try

@@ -49,7 +49,8 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
                 ["Producer:StallTimeout"] = "00:00:10",
             });
 
-        var appeared = await FirstEventAsync(eventsTopic, PeopleDetector.PersonAppeared, () =>
+        var appeared = await EventsTopic.FirstAsync(fixture.BootstrapServers, eventsTopic,
+            e => e.GetProperty("type").GetString() == PeopleDetector.PersonAppeared, Deadline, () =>
             $"camera published {producer.Camera("path").Published} frames; the group processed " +
             $"{detectors.Statistics.FramesProcessed}, skipped {detectors.Statistics.SkippedFrames}, poison " +
             $"{detectors.Statistics.PoisonMessages}, last value {detectors.Statistics.Latest.LastValue}; producer: " +
@@ -68,34 +69,5 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
         }
         Assert.True(detectors.Statistics.FramesProcessed >= 2, $"{detectors.Statistics.FramesProcessed} frames processed");
         output.WriteLine($"processed {detectors.Statistics.FramesProcessed}, skipped {detectors.Statistics.SkippedFrames}: {appeared}");
-    }
-
-    private async Task<JsonElement> FirstEventAsync(string topic, string type, Func<string> describe)
-    {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = fixture.BootstrapServers,
-            GroupId = $"events-reader-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            FetchWaitMaxMs = 100,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        var seen = new List<string>();
-        var until = DateTime.UtcNow + Deadline;
-        while (DateTime.UtcNow < until)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                seen.Add(result.Message.Value);
-                var record = JsonDocument.Parse(result.Message.Value).RootElement.Clone();
-                Assert.Equal(record.GetProperty("camera").GetString(), result.Message.Key);
-                if (record.GetProperty("type").GetString() == type)
-                {
-                    return record;
-                }
-            }
-        }
-        Assert.Fail($"No {type} event on {topic} within {Deadline} ({describe()}); seen: {string.Join('\n', seen)}");
-        return default;
     }
 }

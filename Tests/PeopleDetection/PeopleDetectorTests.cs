@@ -144,9 +144,10 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
 
         using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
         // Drawn at half size: the left edge at x=300 from y=50 to 200, the inside untouched.
-        var edge = Enumerable.Range(298, 5).Select(x => decoded.At<Vec3b>(150, x)).MaxBy(pixel => pixel.Item2);
-        Assert.True(edge.Item2 > 150 && edge.Item0 < 140, $"No box edge near (300,150): {edge}");
+        // Box colour: magenta (blue and red high, green low).
+        var edge = Enumerable.Range(298, 5).Select(x => decoded.At<Vec3b>(150, x)).MaxBy(pixel => pixel.Item0 + pixel.Item2);
+        Assert.True(edge.Item0 > 150 && edge.Item2 > 150 && edge.Item1 < 100, $"No box edge near (300,150): {edge}");
         var inside = decoded.At<Vec3b>(150, 350);
-        Assert.True(inside.Item2 < 80, $"The box is filled at (350,150): {inside}");
+        Assert.True(inside.Item0 < 80 && inside.Item2 < 80, $"The box is filled at (350,150): {inside}");
     }
 }

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Frames;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Observability;
 using Xunit.Abstractions;
@@ -8,10 +9,12 @@ using Xunit.Sdk;
 namespace AspirePipeline.Tests.Pipeline;
 
 /// <summary>
-/// The whole AppHost, started once for every pipeline test: our broker (Kafka:Mode=Broker, fresh data dir), the
-/// GStreamer camera simulator standing in for three cameras, the producer, two replicas of <c>consumer</c>
-/// (consumerGroup_1) and one of <c>consumer2</c> (consumerGroup_2). A collector reads the results topic throughout.
-/// The Aspire dashboard runs too (logs and traces, as a user sees them) and metrics go to a test OTLP receiver.
+/// The whole AppHost in its default topology, started once for every pipeline test: our broker (Kafka:Mode=Broker,
+/// fresh data dir), the recorded-footage camera and the people group as <c>./run.sh</c> runs them, every other consumer
+/// group of AppHost/appsettings.json (the mean-intensity group with two replicas), and three small test-pattern
+/// cameras in place of the default one, added the way a user adds cameras: configuration entries. Tests read cameras
+/// and groups from the app model (<see cref="Topology"/>). A collector reads the results topic throughout. The Aspire
+/// dashboard runs too (logs and traces, as a user sees them) and metrics go to a test OTLP receiver.
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -19,15 +22,21 @@ public sealed class PipelineFixture : IAsyncLifetime
     public const int Height = 360;
     public const int Fps = 10;
 
-    /// <summary>Three camera ids whose keys land on three different partitions of three (librdkafka's CRC32 partitioner).</summary>
+    /// <summary>
+    /// Test-pattern cameras (Cameras:{id} entries), whose keys land on three different partitions of three
+    /// (librdkafka's CRC32 partitioner).
+    /// </summary>
     public static readonly string[] Cameras = ["north", "south", "west"];
 
-    public const string MeanGroup = "consumerGroup_1";
-    public const string MotionGroup = "consumerGroup_2";
+    /// <summary>The default topology's recorded-footage camera, which the people group watches.</summary>
+    public const string FootageCamera = "footage";
+
+    /// <summary>Replicas the fixture gives the mean-intensity group (Pipeline:Groups:consumer:Replicas).</summary>
     public const int MeanGroupReplicas = 2;
 
+    private const string MeanGroupResource = "consumer";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-    private static readonly string[] Resources = ["kafka", "camera", "producer", "consumer", "consumer2"];
 
     private readonly IMessageSink _diagnostics;
     private RunningAppHost? _appHost;
@@ -38,7 +47,17 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public ResultsCollector Results { get; private set; } = null!;
 
+    /// <summary>The first test-pattern camera's RTSP URL.</summary>
     public string CameraUrl { get; private set; } = "";
+
+    /// <summary>The cameras and consumer groups the AppHost declared.</summary>
+    public PipelineTopology Topology { get; private set; } = new([], []);
+
+    /// <summary>The group whose replicas split the partitions (the only one with more than one replica).</summary>
+    public PipelineGroup ReplicatedGroup => Topology.Groups.Single(group => group.Replicas > 1);
+
+    /// <summary>The groups that analyse every test-pattern camera: they see every frame of it, in order.</summary>
+    public IReadOnlyList<PipelineGroup> TestPatternGroups => [.. Topology.Groups.Where(group => Cameras.All(group.Analyses))];
 
     public string BootstrapServers { get; private set; } = "";
 
@@ -53,17 +72,19 @@ public sealed class PipelineFixture : IAsyncLifetime
         string[] args =
         [
             "--Camera:Mode=Process", $"--Camera:Width={Width}", $"--Camera:Height={Height}", $"--Camera:Fps={Fps}",
-            .. Cameras.Select((id, index) => $"--Pipeline:Cameras:{index}={id}"),
-            $"--Pipeline:Consumer:Replicas={MeanGroupReplicas}",
+            "--Cameras:camera:Enabled=false",
+            .. Cameras.Select(id => $"--Cameras:{id}:Source=Simulator"),
+            $"--Pipeline:Groups:{MeanGroupResource}:Replicas={MeanGroupReplicas}",
             .. TelemetryCapture.DashboardArguments,
         ];
-        _appHost = await RunningAppHost.StartAsync(args, Resources, StartTimeout, TelemetryCapture.EnableDashboard,
+        _appHost = await RunningAppHost.StartAsync(args, healthy: null, StartTimeout, TelemetryCapture.EnableDashboard,
             builder => TelemetryCapture.ExportMetricsTo(builder, Metrics));
 
         BootstrapServers = await _appHost.ConnectionStringAsync("kafka");
-        CameraUrl = await _appHost.ConnectionStringAsync("camera");
+        Topology = _appHost.Topology;
+        CameraUrl = await _appHost.ConnectionStringAsync(Cameras[0]);
         DashboardUrl = (await App.GetDashboardUrlAsync()).ToString();
-        Results = new ResultsCollector(BootstrapServers, "frames.analysis");
+        Results = new ResultsCollector(BootstrapServers, FrameTopics.Analysis);
         _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl}"));
     }
 

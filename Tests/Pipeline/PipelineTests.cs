@@ -1,3 +1,5 @@
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.Frames;
 using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Pipeline;
 
@@ -71,17 +73,40 @@ public sealed class PipelineTests(PipelineFixture pipeline)
     }
 
     [Fact]
-    public async Task Both_groups_write_their_analysis_to_the_results_topic()
+    public async Task Every_configured_group_writes_its_own_analysis_of_the_cameras_it_watches_to_the_results_topic()
     {
+        var groups = pipeline.Topology.Groups;
+        Assert.True(groups.Count >= 3, $"the default topology has the mean, motion and people groups: {string.Join(", ", groups)}");
         var results = await pipeline.Results.WaitUntilAsync(
-            all => Groups.All(group => all.Any(r => r.Group == group)),
+            all => groups.All(group => all.Any(r => r.Group == group.GroupId)),
             ResultsDeadline,
             all => $"groups seen: {string.Join(", ", all.Select(r => r.Group).Distinct())}\n{pipeline.RecentOutput()}");
 
-        Assert.Equal(MeanAnalyzer, Assert.Single(results.Where(r => r.Group == PipelineFixture.MeanGroup).Select(r => r.Analyzer).Distinct()));
-        var motion = results.Where(r => r.Group == PipelineFixture.MotionGroup).ToList();
-        Assert.NotEqual(MeanAnalyzer, Assert.Single(motion.Select(r => r.Analyzer).Distinct()));
-        Assert.All(motion, r => Assert.True(double.IsFinite(r.Value) && r.Value >= 0, $"motion score {r.Value}"));
+        foreach (var group in groups)
+        {
+            var own = results.Where(r => r.Group == group.GroupId).ToList();
+            Assert.Equal(group.Analyzer, Assert.Single(own.Select(r => r.Analyzer).Distinct()));
+            Assert.All(own, r => Assert.True(group.Analyses(r.Camera), $"{group.Resource} analysed camera {r.Camera}, outside its cameras {string.Join(",", group.Cameras)}"));
+            Assert.All(own, r => Assert.True(double.IsFinite(r.Value) && r.Value >= 0, $"{group.Resource}: value {r.Value}"));
+        }
+    }
+
+    [Fact]
+    public async Task The_people_group_finds_people_in_the_recorded_footage_and_raises_events_on_frames_events()
+    {
+        var people = Assert.Single(pipeline.Topology.Groups, group => group.Analyzer == PeopleDetector.AnalyzerName);
+        Assert.Equal([PipelineFixture.FootageCamera], people.Cameras);
+
+        var results = await pipeline.Results.WaitUntilAsync(
+            all => all.Count(r => r.Group == people.GroupId && r.Value >= 1) >= 5,
+            ResultsDeadline,
+            all => $"{people.GroupId}: {all.Count(r => r.Group == people.GroupId)} results, values {string.Join(",", all.Where(r => r.Group == people.GroupId).TakeLast(10).Select(r => r.Value))}\n{pipeline.RecentOutput()}");
+        Assert.All(results.Where(r => r.Group == people.GroupId), r => Assert.Equal(PipelineFixture.FootageCamera, r.Camera));
+
+        var appeared = await EventsTopic.FirstAsync(pipeline.BootstrapServers, FrameTopics.Events,
+            e => e.GetProperty("type").GetString() == PeopleDetector.PersonAppeared, ResultsDeadline);
+        Assert.Equal(PipelineFixture.FootageCamera, appeared.GetProperty("camera").GetString());
+        Assert.NotEmpty(appeared.GetProperty("detections").EnumerateArray());
     }
 
     [Fact]
@@ -89,59 +114,67 @@ public sealed class PipelineTests(PipelineFixture pipeline)
     {
         // Steady state: both replicas have processed frames, so the group's rebalances are over.
         var settled = await pipeline.Results.WaitUntilAsync(
-            all => Instances(all).Count == PipelineFixture.MeanGroupReplicas,
+            all => Instances(all).Count == Replicated.Replicas,
             ResultsDeadline,
-            all => $"{PipelineFixture.MeanGroup} instances: {string.Join(", ", Instances(all))}\n{pipeline.RecentOutput()}");
-        var steadyFrom = settled.Where(r => r.Group == PipelineFixture.MeanGroup).Max(r => r.ProcessedTimestamp);
+            all => $"{Replicated.GroupId} instances: {string.Join(", ", Instances(all))}\n{pipeline.RecentOutput()}");
+        var steadyFrom = settled.Where(r => r.Group == Replicated.GroupId).Max(r => r.ProcessedTimestamp);
 
         var results = await pipeline.Results.WaitUntilAsync(
             all => Window(all, steadyFrom).Count >= 3 * FramesPerCamera,
             ResultsDeadline,
-            all => $"{PipelineFixture.MeanGroup} results after {steadyFrom:O}: {Window(all, steadyFrom).Count}");
+            all => $"{Replicated.GroupId} results after {steadyFrom:O}: {Window(all, steadyFrom).Count}");
         var window = Window(results, steadyFrom);
 
         var owners = window.GroupBy(r => r.Partition).ToDictionary(p => p.Key, p => p.Select(r => r.Instance).Distinct().ToList());
         Assert.All(owners, partition => Assert.True(partition.Value.Count == 1,
             $"partition {partition.Key} was processed by {string.Join(" and ", partition.Value)}"));
-        Assert.Equal(PipelineFixture.MeanGroupReplicas, owners.Values.Select(o => o[0]).Distinct().Count());
+        Assert.Equal(Replicated.Replicas, owners.Values.Select(o => o[0]).Distinct().Count());
         Assert.Equal(PipelineFixture.Cameras.Length, owners.Count);
 
         var twice = window.GroupBy(r => (r.Partition, r.Offset)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(twice.Count == 0, $"processed twice: {string.Join(", ", twice.Take(10))}");
     }
 
-    [Theory]
-    [InlineData("consumer")]
-    [InlineData("consumer2")]
-    public async Task Each_consumer_links_its_live_view_from_the_dashboard(string resource)
+    [Fact]
+    public async Task Each_consumer_group_links_its_live_view_from_the_dashboard()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var linked = await pipeline.App.ResourceNotifications.WaitForResourceAsync(
-            resource, e => e.Snapshot.Urls.Any(u => u.DisplayProperties.DisplayName == "Live view"), timeout.Token);
-        var url = linked.Snapshot.Urls.First(u => u.DisplayProperties.DisplayName == "Live view").Url;
-
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var page = await http.GetAsync(url, timeout.Token);
-        Assert.True(page.IsSuccessStatusCode, $"{url} answered {(int)page.StatusCode}");
-        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        foreach (var group in pipeline.Topology.Groups)
+        {
+            var linked = await pipeline.App.ResourceNotifications.WaitForResourceAsync(
+                group.Resource, e => e.Snapshot.Urls.Any(u => u.DisplayProperties.DisplayName == "Live view"), timeout.Token);
+            var url = linked.Snapshot.Urls.First(u => u.DisplayProperties.DisplayName == "Live view").Url;
+
+            using var page = await http.GetAsync(url, timeout.Token);
+            Assert.True(page.IsSuccessStatusCode, $"{group.Resource}: {url} answered {(int)page.StatusCode}");
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        }
     }
 
-    private static readonly string[] Groups = [PipelineFixture.MeanGroup, PipelineFixture.MotionGroup];
+    /// <summary>The groups that see every frame of the test-pattern cameras.</summary>
+    private IEnumerable<string> Groups => pipeline.TestPatternGroups.Select(group => group.GroupId);
+
+    private PipelineGroup Replicated => pipeline.ReplicatedGroup;
+
+    private PipelineGroup MeanGroup => pipeline.Topology.Groups.Single(group => group.Analyzer == MeanAnalyzer);
 
     private static int Count(IReadOnlyList<AnalysisResult> all, string group, string camera) =>
         all.Where(r => r.Group == group && r.Camera == camera).Select(r => r.Sequence).Distinct().Count();
 
-    private static string Counts(IReadOnlyList<AnalysisResult> all) =>
+    private string Counts(IReadOnlyList<AnalysisResult> all) =>
         string.Join(", ", Groups.SelectMany(g => PipelineFixture.Cameras.Select(c => $"{g}/{c}={Count(all, g, c)}")));
 
-    private static List<AnalysisResult> Recent(IReadOnlyList<AnalysisResult> all, DateTimeOffset from) =>
-        all.Where(r => r.Group == PipelineFixture.MeanGroup && r.ProcessedTimestamp >= from).ToList();
+    /// <summary>The mean-intensity group's results of the camera <see cref="PipelineFixture.CameraUrl"/> names.</summary>
+    private List<AnalysisResult> Recent(IReadOnlyList<AnalysisResult> all, DateTimeOffset from) =>
+        all.Where(r => r.Group == MeanGroup.GroupId && r.Camera == PipelineFixture.Cameras[0] && r.ProcessedTimestamp >= from).ToList();
 
-    private static List<string> Instances(IReadOnlyList<AnalysisResult> all) =>
-        all.Where(r => r.Group == PipelineFixture.MeanGroup).Select(r => r.Instance).Distinct().ToList();
+    private List<string> Instances(IReadOnlyList<AnalysisResult> all) =>
+        all.Where(r => r.Group == Replicated.GroupId).Select(r => r.Instance).Distinct().ToList();
 
-    private static List<AnalysisResult> Window(IReadOnlyList<AnalysisResult> all, DateTimeOffset after) =>
-        all.Where(r => r.Group == PipelineFixture.MeanGroup && r.ProcessedTimestamp > after).ToList();
+    /// <summary>The replicated group's results of the test-pattern cameras after <paramref name="after"/>.</summary>
+    private List<AnalysisResult> Window(IReadOnlyList<AnalysisResult> all, DateTimeOffset after) =>
+        all.Where(r => r.Group == Replicated.GroupId && PipelineFixture.Cameras.Contains(r.Camera) && r.ProcessedTimestamp > after).ToList();
 
     private static double Median(IEnumerable<double> values)
     {

@@ -128,7 +128,7 @@ public sealed class AppHostDeploymentInputsTests
     }
 
     [Fact]
-    public async Task External_camera_mode_takes_the_url_from_the_deployments_environment_and_no_file_holds_it()
+    public async Task A_real_camera_takes_its_url_from_the_deployments_environment_and_no_file_holds_it()
     {
         var password = Guid.NewGuid().ToString("N");
         var url = $"rtsp://viewer:{password}@192.0.2.10:554/stream1";
@@ -145,7 +145,7 @@ public sealed class AppHostDeploymentInputsTests
 
     private static async Task PublishedWithExternalCameraAsync(string home, string url, string password)
     {
-        using var output = await PublishAppHostProcessAsync(home, "--Camera:Mode=External", $"--Parameters:camera-url={url}");
+        using var output = await PublishAppHostProcessAsync(home, "--Cameras:camera:Source=Rtsp", $"--Parameters:camera-url={url}");
 
         var names = output.Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).ToList();
         Assert.DoesNotContain("camera", names);
@@ -164,13 +164,13 @@ public sealed class AppHostDeploymentInputsTests
     }
 
     [Fact]
-    public async Task A_later_publish_without_external_mode_is_back_on_the_simulator()
+    public async Task A_later_publish_without_Source_Rtsp_is_back_on_the_simulator()
     {
         var password = Guid.NewGuid().ToString("N");
         var home = ComposePublish.NewDirectory();
         try
         {
-            using (await PublishAppHostProcessAsync(home, "--Camera:Mode=External", $"--Parameters:camera-url=rtsp://viewer:{password}@192.0.2.10:554/stream1"))
+            using (await PublishAppHostProcessAsync(home, "--Cameras:camera:Source=Rtsp", $"--Parameters:camera-url=rtsp://viewer:{password}@192.0.2.10:554/stream1"))
             {
             }
 

@@ -1,5 +1,8 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Tests.PeopleDetection;
+using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 using AspirePipeline.Tests.Infrastructure;
 
@@ -18,6 +21,9 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
 
         internal ComposePublish Output { get; private set; } = null!;
 
+        /// <summary>The cameras and consumer groups the published AppHost declared.</summary>
+        public PipelineTopology Topology { get; private set; } = new([], []);
+
         public async Task InitializeAsync()
         {
             using var timeout = new CancellationTokenSource(ComposePublish.Timeout);
@@ -26,12 +32,13 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
             string[] args =
             [
                 .. ComposePublish.PublishArgs(_directory),
-                "--Pipeline:Consumer:Replicas=3",
+                "--Pipeline:Groups:consumer:Replicas=3",
                 "--Pipeline:Partitions=6",
                 "--Pipeline:MaxMessageBytes=4194304",
             ];
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
             await using var app = await builder.BuildAsync(timeout.Token);
+            Topology = PipelineTopology.Of(app.Services.GetRequiredService<DistributedApplicationModel>().Resources);
             await app.RunAsync(timeout.Token).WaitAsync(ComposePublish.Timeout);
             Output = ComposePublish.Open(_directory);
         }
@@ -45,6 +52,11 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
 
     private ComposePublish Output => published.Output;
 
+    private PipelineTopology Topology => published.Topology;
+
+    /// <summary>The services built from this repository's projects: the producer and one per consumer group.</summary>
+    private IEnumerable<string> ProjectServices => ["producer", .. Topology.Groups.Select(group => group.Resource)];
+
     [Fact]
     public async Task Docker_compose_accepts_the_published_apphost()
     {
@@ -54,23 +66,45 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     }
 
     [Fact]
-    public void The_pipeline_becomes_kafka_camera_producer_both_consumers_and_the_dashboard()
+    public void The_pipeline_becomes_kafka_every_camera_the_producer_every_consumer_group_and_the_dashboard()
     {
+        Assert.Equal(["camera", "footage"], Topology.Cameras);
+        Assert.Equal(["consumer", "consumer2", "people"], Topology.Groups.Select(group => group.Resource));
         var names = Output.Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["aspire-dashboard", "camera", "consumer", "consumer2", "kafka", "producer"], names);
+        Assert.Equal(new[] { "aspire-dashboard", "kafka", "producer" }.Concat(Topology.Cameras).Concat(Topology.Groups.Select(g => g.Resource)).Order(StringComparer.Ordinal), names);
 
         Assert.Equal("docker.io/apache/kafka:4.1.0", ComposePublish.Scalar(Output.Service("kafka"), "image"));
         Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(Output.Service("producer"), "image"));
+        // A group runs in the image of the project that hosts it: the people group in the Consumer project's.
         Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("consumer"), "image"));
         Assert.Equal("aspirepipeline/consumer2:latest", ComposePublish.Scalar(Output.Service("consumer2"), "image"));
-        Assert.StartsWith("docker.io/bluenviron/mediamtx:", ComposePublish.Scalar(Output.Service("camera"), "image"), StringComparison.Ordinal);
+        Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("people"), "image"));
+        Assert.Equal("people", ComposePublish.Environment(Output.Service("people"))["FrameProcessing__Analyzer"]);
+        foreach (var camera in Topology.Cameras)
+        {
+            Assert.StartsWith("docker.io/bluenviron/mediamtx:", ComposePublish.Scalar(Output.Service(camera), "image"), StringComparison.Ordinal);
+        }
     }
 
-    [Theory]
-    [InlineData("producer")]
-    [InlineData("consumer")]
-    [InlineData("consumer2")]
-    public void Services_bootstrap_from_the_internal_listener_and_wait_until_kafka_is_healthy(string service)
+    [Fact]
+    public void The_recorded_footage_travels_with_the_compose_file_and_is_mounted_into_its_camera()
+    {
+        var volume = Assert.Single(ComposePublish.List(Output.Service("footage"), "volumes"));
+        Assert.Equal("./files/footage/vtest.avi:/media/footage.avi:ro", volume);
+        var bundled = Path.Combine(Path.GetDirectoryName(Output.ComposePath)!, "files", "footage", "vtest.avi");
+        Assert.Equal(new FileInfo(RecordedFootage.Pedestrians).Length, new FileInfo(bundled).Length);
+    }
+
+    [Fact]
+    public void Services_bootstrap_from_the_internal_listener_and_wait_until_kafka_is_healthy()
+    {
+        foreach (var service in ProjectServices)
+        {
+            AssertBootstrapsFromTheInternalListener(service);
+        }
+    }
+
+    private void AssertBootstrapsFromTheInternalListener(string service)
     {
         var bootstrap = ComposePublish.Environment(Output.Service(service))["ConnectionStrings__kafka"];
 
@@ -107,7 +141,8 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.analysis --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.dlq --partitions 1 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
-        Assert.Equal(4, lines.Length);
+        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.events --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
+        Assert.Equal(5, lines.Length);
 
         // The image's /bin/sh runs it: it must at least parse (sh -n reads without executing).
         var (exitCode, output) = await ShellSyntaxCheckAsync(script);
@@ -139,18 +174,17 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    [Theory]
-    [InlineData("producer")]
-    [InlineData("consumer")]
-    [InlineData("consumer2")]
-    public void Every_service_sends_telemetry_to_the_dashboard_service(string service)
+    [Fact]
+    public void Every_service_sends_telemetry_to_the_dashboard_service()
     {
-        var environment = ComposePublish.Environment(Output.Service(service));
-
-        Assert.Equal("http://aspire-dashboard:18889", environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
         var dashboard = Output.Service("aspire-dashboard");
         Assert.Contains("18889", ComposePublish.List(dashboard, "expose"));
+        foreach (var service in ProjectServices)
+        {
+            var environment = ComposePublish.Environment(Output.Service(service));
+            Assert.Equal("http://aspire-dashboard:18889", environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.Equal(service, environment["OTEL_SERVICE_NAME"]);
+        }
     }
 
     [Fact]
@@ -184,13 +218,19 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     }
 
     [Fact]
-    public void The_producer_reads_the_simulated_camera_by_service_name_and_waits_for_it()
+    public void The_producer_reads_every_simulated_camera_by_service_name_and_waits_for_it()
     {
         var producer = Output.Service("producer");
+        var environment = ComposePublish.Environment(producer);
 
-        Assert.StartsWith("rtsp://camera:", ComposePublish.Environment(producer)["ConnectionStrings__camera"], StringComparison.Ordinal);
-        Assert.NotNull(ComposePublish.Scalar(producer, "depends_on", "camera", "condition"));
-        Assert.DoesNotContain("CAMERA_URL", Output.EnvText, StringComparison.Ordinal);
+        for (var index = 0; index < Topology.Cameras.Count; index++)
+        {
+            var camera = Topology.Cameras[index];
+            Assert.Equal(camera, environment[$"Producer__Cameras__{index}__Id"]);
+            Assert.Equal($"rtsp://{camera}:8554/{camera}", environment[$"Producer__Cameras__{index}__Url"]);
+            Assert.NotNull(ComposePublish.Scalar(producer, "depends_on", camera, "condition"));
+        }
+        Assert.DoesNotContain("_URL", Output.EnvText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -208,7 +248,8 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     [Fact]
     public void Consumer_group_replicas_from_configuration_become_deploy_replicas()
     {
+        Assert.Equal(3, Topology.Group("consumer").Replicas);
         Assert.Equal("3", ComposePublish.Scalar(Output.Service("consumer"), "deploy", "replicas"));
-        Assert.Null(ComposePublish.Scalar(Output.Service("consumer2"), "deploy", "replicas"));
+        Assert.All(Topology.Groups.Where(group => group.Replicas == 1), group => Assert.Null(ComposePublish.Scalar(Output.Service(group.Resource), "deploy", "replicas")));
     }
 }

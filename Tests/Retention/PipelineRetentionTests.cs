@@ -22,6 +22,7 @@ public sealed class PipelineRetentionTests
         await using var appHost = await RunningAppHost.StartAsync(
             [
                 "--Camera:Mode=Process", "--Camera:Width=640", "--Camera:Height=360", "--Camera:Fps=10",
+                "--Cameras:footage:Enabled=false", "--Pipeline:Groups:people:Enabled=false",
                 $"--Pipeline:FramesRetention:BytesPerPartition={RetentionBytes}",
                 "--Kafka:Broker:RetentionCheckIntervalMs=500",
             ],

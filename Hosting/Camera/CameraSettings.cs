@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace AspirePipeline.Hosting.Camera;
+
+/// <summary>Where a camera's pictures come from.</summary>
+public enum CameraSource
+{
+    /// <summary>The simulator: a moving test pattern at the camera's size and rate, or its <c>Video</c> file looped.</summary>
+    Simulator,
+
+    /// <summary>A real RTSP camera whose URL is the secret parameter <c>{id}-url</c>.</summary>
+    Rtsp,
+}
+
+/// <summary>
+/// One camera of the configuration section <c>Cameras:{id}</c>, with defaults from the section <c>Camera</c> (which
+/// also says how simulators run). Read once by the AppHost; every error names the configuration path to fix.
+/// </summary>
+public sealed record CameraSettings(
+    string Id,
+    CameraSource Source,
+    int Width,
+    int Height,
+    int Fps,
+    string? Video,
+    string Path,
+    CameraRuntime Runtime)
+{
+    /// <summary>The section of camera entries, one per camera id.</summary>
+    public const string CamerasSectionName = "Cameras";
+
+    /// <summary>The section of defaults every camera entry inherits, and of the simulators' runtime.</summary>
+    public const string DefaultsSectionName = "Camera";
+
+    /// <summary>The secret parameter holding a real camera's URL (with credentials): <c>{id}-url</c>.</summary>
+    public string UrlParameterName => $"{Id}-url";
+
+    /// <summary>
+    /// Every entry of <c>Cameras</c> not switched off with <c>Enabled=false</c>, in configuration order; a relative
+    /// <c>Video</c> path is taken from <paramref name="baseDirectory"/> (the AppHost's directory).
+    /// </summary>
+    public static IReadOnlyList<CameraSettings> ReadAll(IConfiguration configuration, string baseDirectory)
+    {
+        var defaults = configuration.GetSection(DefaultsSectionName);
+        if (string.Equals(defaults["Mode"], "External", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"'{DefaultsSectionName}:Mode=External' was replaced by one entry per camera: set '{CamerasSectionName}:<id>:Source=Rtsp' "
+                + "and give its URL as the secret parameter '<id>-url' (e.g. Cameras:camera:Source=Rtsp with Parameters:camera-url).");
+        }
+
+        var runtime = CameraRuntime.From(defaults);
+        return [.. configuration.GetSection(CamerasSectionName).GetChildren()
+            .Where(entry => Flag(entry, "Enabled", fallback: true))
+            .Select(entry => From(entry, defaults, runtime, baseDirectory))];
+    }
+
+    /// <summary>The entry <c>Cameras:{id}</c>, enabled or not; an absent entry is a test-pattern simulator with the defaults.</summary>
+    public static CameraSettings Read(IConfiguration configuration, string id, string baseDirectory) =>
+        From(configuration.GetSection(CamerasSectionName).GetSection(id), configuration.GetSection(DefaultsSectionName),
+            CameraRuntime.From(configuration.GetSection(DefaultsSectionName)), baseDirectory);
+
+    private static CameraSettings From(IConfigurationSection entry, IConfigurationSection defaults, CameraRuntime runtime, string baseDirectory)
+    {
+        var id = entry.Key;
+        if (id.Length == 0 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') || !char.IsAsciiLetter(id[0]))
+        {
+            throw new InvalidOperationException(
+                $"Camera id '{id}' (configuration '{entry.Path}') is not a valid resource name: use letters, digits and '-', starting with a letter.");
+        }
+
+        var sourceText = entry["Source"];
+        CameraSource source;
+        if (string.IsNullOrWhiteSpace(sourceText))
+        {
+            source = CameraSource.Simulator;
+        }
+        else if (!Enum.TryParse(sourceText, ignoreCase: true, out source) || !Enum.IsDefined(source))
+        {
+            throw new InvalidOperationException($"Configuration '{entry.Path}:Source' is '{sourceText}': use Simulator or Rtsp.");
+        }
+
+        var video = NullIfEmpty(entry["Video"]) is { } file ? System.IO.Path.GetFullPath(file, baseDirectory) : null;
+        if (video is not null && source == CameraSource.Simulator && !File.Exists(video))
+        {
+            throw new InvalidOperationException(
+                $"Configuration '{entry.Path}:Video' is '{video}', which does not exist: give a video file to loop as this camera "
+                + "(Debian's opencv-doc ships /usr/share/doc/opencv-doc/examples/data/vtest.avi; scripts/prerequisites.sh installs it), "
+                + $"or switch the camera off with '{entry.Path}:Enabled=false'.");
+        }
+
+        var path = (entry["Path"] ?? defaults["Path"] ?? id).Trim('/');
+        return new CameraSettings(
+            id, source,
+            Positive(entry, defaults, "Width", 1280),
+            Positive(entry, defaults, "Height", 720),
+            Positive(entry, defaults, "Fps", 30),
+            video,
+            path.Length > 0 ? path : id,
+            runtime);
+    }
+
+    private static int Positive(IConfigurationSection entry, IConfigurationSection defaults, string key, int fallback)
+    {
+        var (raw, path) = entry[key] is { Length: > 0 } own ? (own, $"{entry.Path}:{key}") : (defaults[key], $"{defaults.Path}:{key}");
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new InvalidOperationException($"Configuration '{path}' is '{raw}': give a positive whole number.");
+    }
+
+    private static bool Flag(IConfigurationSection entry, string key, bool fallback) =>
+        entry[key] switch
+        {
+            null or "" => fallback,
+            var raw when bool.TryParse(raw, out var value) => value,
+            var raw => throw new InvalidOperationException($"Configuration '{entry.Path}:{key}' is '{raw}': use true or false."),
+        };
+
+    internal static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
+
+/// <summary>
+/// How simulated cameras run (section <c>Camera</c>): <c>Mode</c> Auto|Container|Process, <c>Python</c>,
+/// <c>SimulatorScript</c>, <c>Bind</c>, <c>Image</c>, <c>Tag</c>.
+/// </summary>
+public sealed record CameraRuntime(string Mode, string Bind, string? Python, string? SimulatorScript, string? Image, string? Tag)
+{
+    internal static CameraRuntime From(IConfigurationSection section)
+    {
+        var mode = (section["Mode"] ?? "Auto").ToLowerInvariant();
+        return mode is "auto" or "container" or "process"
+            ? new CameraRuntime(mode, section["Bind"] ?? "127.0.0.1",
+                CameraSettings.NullIfEmpty(section["Python"]), CameraSettings.NullIfEmpty(section["SimulatorScript"]),
+                CameraSettings.NullIfEmpty(section["Image"]), CameraSettings.NullIfEmpty(section["Tag"]))
+            : throw new InvalidOperationException($"Configuration '{section.Path}:Mode' is '{section["Mode"]}': use Auto, Container or Process (real cameras are entries of 'Cameras' with Source=Rtsp).");
+    }
+}
