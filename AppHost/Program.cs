@@ -7,7 +7,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 var pipeline = PipelineOptions.From(builder.Configuration);
 builder.AddDockerComposePublishing();
 
-var kafka = builder.AddKafka<Projects.Broker>(ConnectionNames.Kafka)
+// Kafka:Mode, with Auto resolved here: an existing cluster, the Apache Kafka container, or our broker without containers.
+var kafka = builder.AddKafka<Projects.Broker>(ConnectionNames.Kafka, builder.ChooseKafkaMode(ConnectionNames.Kafka))
     .WithDataVolume()
     .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes, pipeline.FramesRetention.ToTopicRetention())
     .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())

@@ -16,15 +16,16 @@ internal static class PipelineRun
 {
     // Seed JSON at 1080p is ~11 MB a frame: every hop must accept it (Kafka's default is 1 MiB).
     private const int MessageMaxBytes = 16 * 1024 * 1024;
-    private static readonly string[] GroupProjects = ["Consumer", "Consumer2"];
     private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
 
     public static async Task<RunResult> RunAsync(string repoRoot, PipelineScenario scenario, int groups, TimeSpan window,
         TimeSpan warmup, Action<string> progress)
     {
-        if (groups < 1 || groups > GroupProjects.Length)
+        var configured = ConfiguredGroups.EveryFrame(repoRoot);
+        if (groups < 1 || groups > configured.Count)
         {
-            throw new ArgumentOutOfRangeException(nameof(groups), groups, $"1..{GroupProjects.Length} consumer groups (one per consumer project).");
+            throw new ArgumentOutOfRangeException(nameof(groups), groups,
+                $"1..{configured.Count} consumer groups (those of AppHost/appsettings.json that analyse every camera: {string.Join(", ", configured.Select(g => g.Name))}).");
         }
 
         var dataDir = Path.Combine(repoRoot, ".data", "bench", $"pipeline-{Guid.NewGuid():N}");
@@ -55,9 +56,10 @@ internal static class PipelineRun
             var consumers = new List<ServiceProcess>();
             try
             {
-                for (var group = 0; group < groups; group++)
+                foreach (var group in configured.Take(groups))
                 {
-                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, GroupProjects[group], GroupProjects[group].ToLowerInvariant(), kafka));
+                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, group.Name,
+                        new Dictionary<string, string>(kafka.Concat(group.Environment))));
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
                 var producerConfiguration = new Dictionary<string, string>(kafka)

@@ -13,9 +13,10 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Hosting.Kafka;
 
 /// <summary>
-/// <c>AddKafka</c>: Apache Kafka in a container where a container runtime answers, this repository's broker as a
-/// process where none does, or an existing cluster from <c>ConnectionStrings:{name}</c>. Configuration section
-/// <c>Kafka</c>: <c>Mode</c> (Auto|Container|Broker|External), <c>DataDir</c> (broker mode), <c>Image</c>/<c>Tag</c>.
+/// <c>AddKafka</c>: Apache Kafka in a container, this repository's broker as a process, or an existing cluster from
+/// <c>ConnectionStrings:{name}</c>, in the mode the AppHost chose (<see cref="ChooseKafkaMode"/> reads <c>Kafka:Mode</c>
+/// and resolves Auto). Configuration section <c>Kafka</c>: <c>Mode</c> (Auto|Container|Broker|External), <c>DataDir</c>
+/// (broker mode), <c>Image</c>/<c>Tag</c>.
 /// </summary>
 public static partial class KafkaHostingExtensions
 {
@@ -31,18 +32,22 @@ public static partial class KafkaHostingExtensions
     /// <summary>The broker process binds and advertises this address; librdkafka's "localhost" may try ::1 first.</summary>
     internal const string BrokerHost = "127.0.0.1";
 
-    /// <summary>Adds the Kafka resource; <typeparamref name="TBrokerProject"/> is the broker used without containers.</summary>
-    public static IResourceBuilder<IKafkaResource> AddKafka<TBrokerProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+    /// <summary>
+    /// Adds the Kafka resource in <paramref name="mode"/> (not Auto: the AppHost chooses, see <see cref="ChooseKafkaMode"/>);
+    /// <typeparamref name="TBrokerProject"/> is the broker project of <see cref="KafkaMode.Broker"/>.
+    /// </summary>
+    public static IResourceBuilder<IKafkaResource> AddKafka<TBrokerProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name, KafkaMode mode)
         where TBrokerProject : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
-        var kafka = ResolveMode(builder, name) switch
+        var kafka = mode switch
         {
             KafkaMode.Container => AddContainer(builder, name),
             KafkaMode.Broker => AddBroker(builder, name, new TBrokerProject()),
-            _ => AddExternal(builder, name),
+            KafkaMode.External => AddExternal(builder, name),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, $"Choose Container, Broker or External ({nameof(ChooseKafkaMode)} resolves Auto)."),
         };
 
         var healthCheckKey = $"{name}_check";
@@ -138,8 +143,13 @@ public static partial class KafkaHostingExtensions
         return builder;
     }
 
-    internal static KafkaMode ResolveMode(IDistributedApplicationBuilder builder, string name)
+    /// <summary>
+    /// The mode <c>Kafka:Mode</c> asks for, with Auto resolved: External when <c>ConnectionStrings:{name}</c> is set,
+    /// else Container when publishing or when a container runtime answers, else Broker. A bad value names the setting.
+    /// </summary>
+    public static KafkaMode ChooseKafkaMode(this IDistributedApplicationBuilder builder, string name)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var configured = builder.Configuration[$"{SectionName}:Mode"];
         var mode = KafkaMode.Auto;
         if (!string.IsNullOrWhiteSpace(configured) && (!Enum.TryParse(configured, ignoreCase: true, out mode) || !Enum.IsDefined(mode)))

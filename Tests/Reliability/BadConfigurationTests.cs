@@ -26,7 +26,7 @@ public sealed class BadConfigurationTests
         ("ffmpeg not installed", "Producer", Camera("rtsp://127.0.0.1:9/camera", ("PATH", "/usr/sbin:/sbin")), "install the Debian package ffmpeg"),
         ("no Kafka connection string", "Producer", new() { ["Producer__Camera__Url"] = "synthetic://?width=64&height=48&fps=5" }, "ConnectionStrings:kafka"),
         ("missing group id", "Consumer", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "" }, "Aspire:Confluent:Kafka:Consumer:Config:GroupId"),
-        ("negative channel capacity", "Consumer2", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["FrameProcessing__ChannelCapacity"] = "-3" }, "ChannelCapacity"),
+        ("negative channel capacity", "Consumer2", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "bad-configuration", ["FrameProcessing__ChannelCapacity"] = "-3" }, "ChannelCapacity"),
     ];
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class BadConfigurationTests
         {
             ("Producer, broker unreachable", "Producer", Camera("synthetic://?width=64&height=48&fps=5",
                 [("ConnectionStrings__kafka", $"127.0.0.1:{closedPort}"), .. sasl.Select(pair => (pair.Key, pair.Value))])),
-            ("Consumer, broker unreachable", "Consumer", new(sasl) { ["ConnectionStrings__kafka"] = $"127.0.0.1:{closedPort}" }),
+            ("Consumer, broker unreachable", "Consumer", new(sasl) { ["ConnectionStrings__kafka"] = $"127.0.0.1:{closedPort}", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "unreachable" }),
             ("Producer, camera unreachable", "Producer", Camera($"rtsp://127.0.0.1:{closedPort}/camera", ("ConnectionStrings__kafka", broker.BootstrapServers))),
         };
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
