@@ -53,11 +53,6 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
             {
                 failures.Add($"{path}:Fps is {fps}; it must be within 1..240.");
             }
-            if (!Enum.IsDefined(camera.Passthrough))
-            {
-                failures.Add($"{path}:Passthrough is {camera.Passthrough}; use Auto (publish a Motion JPEG camera's JPEGs as "
-                    + "they are) or Never (always decode and re-encode).");
-            }
         }
 
         if (!Enum.IsDefined(options.Encoding))
