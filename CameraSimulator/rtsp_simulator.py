@@ -24,7 +24,11 @@ encoding it: the clip's frames are loaded once and sent looped, paced at --fps. 
 (almost) no CPU, for benchmarks that measure the pipeline and not the camera.
 
 Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
-                         [--codec h264|mjpeg] [--video FILE | --clip FILE]
+                         [--codec h264|mjpeg] [--video FILE | --clip FILE] [--mounts N]
+With --mounts N the stream is served N times, at <path>, <path>2, ..., <path>N, each its own pipeline: N cameras whose
+frames are not in step (one shared mount hands every reader the same frame at the same instant, a burst no set of real
+cameras makes).
+
 Prints "rtsp simulator ready rtsp://<host>:<port><path>" once listening (with --port 0 the port is chosen by the OS
 and the printed URL has the real one). Exits cleanly on SIGTERM/SIGINT. Run with Debian's /usr/bin/python3: the
 GObject bindings come from Debian packages, not pip.
@@ -109,6 +113,9 @@ def parse_args(argv):
     parser.add_argument("--clip", metavar="FILE",
                         help="serve this encoded clip (H.264 or MJPEG) as it is, looped and paced at --fps, without "
                              "decoding or encoding it")
+    parser.add_argument("--mounts", type=int, default=1,
+                        help="serve N independent copies of the stream: PATH, PATH2, ..., PATHN (own pipeline each, so "
+                             "their frames are not in step, as separate cameras' are not)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.video is not None and args.clip is not None:
@@ -117,6 +124,8 @@ def parse_args(argv):
         args.clip = os.path.abspath(args.clip)
         if not os.path.isfile(args.clip):
             parser.error(f"--clip {args.clip}: no such file")
+    if not 1 <= args.mounts <= 256:
+        parser.error("--mounts must be within 1..256")
     if not 1 <= args.jpeg_quality <= 100:
         parser.error("--jpeg-quality must be within 1..100")
     if args.video is not None:
@@ -222,7 +231,11 @@ def load_clip(args):
 
 class ClipFeeder:
     """Pushes --clip's frames into one served stream at --fps, looping; due times come from the monotonic clock, so
-    the rate does not drift with the timer's own lateness."""
+    the rate does not drift with the timer's own lateness. One timer serves every stream (--mounts): a timer each
+    would cost a wake-up per stream per tick."""
+
+    active = []
+    source = None
 
     def __init__(self, appsrc, args):
         self.appsrc = appsrc
@@ -231,7 +244,19 @@ class ClipFeeder:
         self.interval = 1.0 / args.fps
         self.start = None
         self.sent = 0
-        self.source = GLib.timeout_add(CLIP_TICK_MS, self.tick)
+        ClipFeeder.active.append(self)
+        if ClipFeeder.source is None:
+            ClipFeeder.source = GLib.timeout_add(CLIP_TICK_MS, ClipFeeder.tick_all)
+
+    @staticmethod
+    def tick_all():
+        for feeder in list(ClipFeeder.active):
+            if not feeder.tick():
+                feeder.stop()
+        if not ClipFeeder.active:
+            ClipFeeder.source = None
+            return False
+        return True
 
     def tick(self):
         # Frames are timestamped with the pipeline's clock as they are pushed: only once it plays (a reader is there).
@@ -244,15 +269,13 @@ class ClipFeeder:
         while self.sent < due:
             data = self.frames[self.sent % len(self.frames)]
             if self.appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(data)) != Gst.FlowReturn.OK:
-                self.source = None
                 return False  # the stream is gone (its last reader left)
             self.sent += 1
         return True
 
     def stop(self):
-        if self.source is not None:
-            GLib.source_remove(self.source)
-            self.source = None
+        if self in ClipFeeder.active:
+            ClipFeeder.active.remove(self)
 
 
 def x264(args, width, height, fps):
@@ -523,10 +546,6 @@ def main(argv):
             return 3
 
     launch = launch_line(args)
-    factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(launch)
-    # One encoder pipeline for every reader: several consumers see the same frames and the CPU cost stays flat.
-    factory.set_shared(True)
     probes = []
 
     def on_media_configure(_factory, media):
@@ -540,12 +559,16 @@ def main(argv):
             probes.append(probe)
             overlay.get_static_pad("video_sink").add_probe(Gst.PadProbeType.BUFFER, probe)
 
-    factory.connect("media-configure", on_media_configure)
-
     server = GstRtspServer.RTSPServer()
     server.set_address(args.bind)
     server.set_service(str(args.port))
-    server.get_mount_points().add_factory(args.path, factory)
+    for mount in range(1, args.mounts + 1):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        # One pipeline for every reader of a mount: several consumers see the same frames and the CPU cost stays flat.
+        factory.set_shared(True)
+        factory.connect("media-configure", on_media_configure)
+        server.get_mount_points().add_factory(args.path if mount == 1 else f"{args.path}{mount}", factory)
 
     loop = GLib.MainLoop()
     try:
