@@ -28,7 +28,8 @@ internal static class CamerasBenchmark
         var arguments = CamerasArguments.Parse(args);
         var dataRoot = Path.Combine(repoRoot, ".data", "bench");
         Directory.CreateDirectory(dataRoot);
-        var machine = MachineInfo.Describe(dataRoot);
+        // Other work on the machine moves every figure here; the load when the run began says how quiet it was.
+        var machine = $"{MachineInfo.Describe(dataRoot)}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start";
         Progress($"machine: {machine}");
 
         FloorResult? floor = null;
@@ -128,6 +129,11 @@ internal static class CamerasBenchmark
         Line($"");
         Line($"Machine: {machine}.");
         Line($"");
+        if (arguments.Runs == 1)
+        {
+            Line($"**One run per count: a smoke test that the benchmark works, not a measurement of the machine's capacity.**");
+            Line($"");
+        }
         Line($"Each camera is an RTSP stream of a recorded {CameraClip.Width}x{CameraClip.Height} clip of the camera simulator's picture, served looped and paced at {arguments.Fps} fps by the simulator's `--clip` mode without decoding or encoding (H.264 as the simulator encoded it; MJPEG transcoded from it once, at ffmpeg's `-q:v 4`); each camera is its own mount of that server, started when its reader connects, so the cameras' frames are not in step. One producer process reads all cameras (one ffmpeg child each), publishes JPEG to our broker (3 partitions, data on disk), and both consumer groups (Consumer, Consumer2) read every frame. A run warms up until every camera is connected and both groups have processed frames for {arguments.Warmup.TotalSeconds:0} s, measures a {arguments.Window.TotalSeconds:0} s window, then stops the cameras and waits until both groups have caught up. A count of cameras is carried when every one of its runs (up to {arguments.Runs}) published at least 95 % of the cameras' frames, dropped none, left none missing or skipped in either group, kept p99 capture-to-processed under {CamerasRunResult.MaxP99Ms:0} ms and ended with lag 0. Counts go 1, 2, 4, ... up to {arguments.MaxCameras}, then bisect between the last carried and the first not carried. CPU is per process from /proc: the producer's own and its ffmpeg children's (living and reaped) per published frame, the broker's per published frame, each consumer's per frame it processed; the camera server's is reported apart and not counted. Figures are medians over the runs of a count.");
         Line($"");
         Line($"### Cameras carried");
