@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """RTSP camera simulator for AspirePipeline, on GStreamer's RTSP server (Debian: gir1.2-gst-rtsp-server-1.0,
-python3-gst-1.0, gstreamer1.0-plugins-{base,good,ugly}).
+python3-gst-1.0, gstreamer1.0-plugins-{base,good,ugly}; --video and --clip also gstreamer1.0-plugins-bad).
 
 Serves a live H.264 test pattern: a ball moving over a flat background, the frame number, the running time and the
 wall clock. The background and ball sizes are fixed, so the mean pixel value of a frame stays nearly constant while
