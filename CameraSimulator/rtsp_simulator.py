@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """RTSP camera simulator for AspirePipeline, on GStreamer's RTSP server (Debian: gir1.2-gst-rtsp-server-1.0,
-python3-gst-1.0, gstreamer1.0-plugins-{base,good,ugly}).
+python3-gst-1.0, gstreamer1.0-plugins-{base,good,ugly}; --video and --clip also gstreamer1.0-plugins-bad).
 
 Serves a live H.264 test pattern: a ball moving over a flat background, the frame number, the running time and the
 wall clock. The background and ball sizes are fixed, so the mean pixel value of a frame stays nearly constant while
@@ -16,8 +16,19 @@ GStreamer's RTSP server (1.22) can abort on an internal assertion (gst_rtsp_medi
 while the shared media is being set up; the process then dies by SIGABRT. So the server runs in a worker process that
 this script restarts on the same port at once when it dies by a signal; readers just reconnect.
 
+With --codec mjpeg the test pattern is sent as Motion JPEG (jpegenc, rtpjpegpay: RFC 2435) instead of H.264, as
+many IP cameras offer it.
+
+With --clip FILE it serves an already encoded clip (a bare H.264 or Motion JPEG stream) without decoding or
+encoding it: the clip's frames are loaded once and sent looped, paced at --fps. A camera that costs this machine
+(almost) no CPU, for benchmarks that measure the pipeline and not the camera.
+
 Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
-                         [--video FILE]
+                         [--codec h264|mjpeg] [--video FILE | --clip FILE] [--mounts N]
+With --mounts N the stream is served N times, at <path>, <path>2, ..., <path>N, each its own pipeline: N cameras whose
+frames are not in step (one shared mount hands every reader the same frame at the same instant, a burst no set of real
+cameras makes).
+
 Prints "rtsp simulator ready rtsp://<host>:<port><path>" once listening (with --port 0 the port is chosen by the OS
 and the printed URL has the real one). Exits cleanly on SIGTERM/SIGINT. Run with Debian's /usr/bin/python3: the
 GObject bindings come from Debian packages, not pip.
@@ -55,6 +66,23 @@ ELEMENT_PACKAGES = {
     "rtph264pay": "gstreamer1.0-plugins-good",
     "fakesink": "libgstreamer1.0-0",
 }
+# --codec mjpeg's encoder and payloader, in place of x264enc and rtph264pay.
+MJPEG_ELEMENT_PACKAGES = {
+    "jpegenc": "gstreamer1.0-plugins-good",
+    "rtpjpegpay": "gstreamer1.0-plugins-good",
+}
+# --clip's elements: a parser splits the clip into frames, appsrc sends them.
+CLIP_ELEMENT_PACKAGES = {
+    "filesrc": "libgstreamer1.0-0",
+    "appsink": "gstreamer1.0-plugins-base",
+    "appsrc": "gstreamer1.0-plugins-base",
+    "h264parse": "gstreamer1.0-plugins-bad",
+    "jpegparse": "gstreamer1.0-plugins-bad",
+    "rtph264pay": "gstreamer1.0-plugins-good",
+    "rtpjpegpay": "gstreamer1.0-plugins-good",
+}
+# How often a --clip stream checks whether its next frame is due: well under a frame at 30 fps.
+CLIP_TICK_MS = 4
 # The recorded-video mode's extra elements (decoders are found by decodebin; a missing one is reported by name).
 VIDEO_ELEMENT_PACKAGES = {
     "filesrc": "libgstreamer1.0-0",
@@ -79,8 +107,27 @@ def parse_args(argv):
     parser.add_argument("--bitrate", type=int, default=0, help="H.264 kbit/s (0 = derived from the frame size)")
     parser.add_argument("--video", metavar="FILE",
                         help="serve this video file, looped, at its own size and frame rate, instead of the test pattern")
+    parser.add_argument("--codec", choices=("h264", "mjpeg"), default="h264",
+                        help="the test pattern's (and --video's) codec: H.264 or Motion JPEG")
+    parser.add_argument("--jpeg-quality", type=int, default=85, help="--codec mjpeg's JPEG quality (1..100)")
+    parser.add_argument("--clip", metavar="FILE",
+                        help="serve this encoded clip (H.264 or MJPEG) as it is, looped and paced at --fps, without "
+                             "decoding or encoding it")
+    parser.add_argument("--mounts", type=int, default=1,
+                        help="serve N independent copies of the stream: PATH, PATH2, ..., PATHN (own pipeline each, so "
+                             "their frames are not in step, as separate cameras' are not)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.video is not None and args.clip is not None:
+        parser.error("--video and --clip exclude each other: --video re-encodes a file, --clip sends one as it is")
+    if args.clip is not None:
+        args.clip = os.path.abspath(args.clip)
+        if not os.path.isfile(args.clip):
+            parser.error(f"--clip {args.clip}: no such file")
+    if not 1 <= args.mounts <= 256:
+        parser.error("--mounts must be within 1..256")
+    if not 1 <= args.jpeg_quality <= 100:
+        parser.error("--jpeg-quality must be within 1..100")
     if args.video is not None:
         args.video = os.path.abspath(args.video)
         if not os.path.isfile(args.video):
@@ -99,6 +146,8 @@ def parse_args(argv):
 def encoder_chain(args):
     """The stream: test pattern (or the looped video), overlays, H.264, RTP packets (the RTSP server takes them from
     the element pay0)."""
+    if args.clip is not None:
+        return clip_chain(args)
     if args.video is not None:
         return video_encoder_chain(args)
     bitrate = args.bitrate or max(500, args.width * args.height * args.fps // 10000)
@@ -113,10 +162,120 @@ def encoder_chain(args):
         f"! timeoverlay valignment=bottom halignment=left font-desc=\"Sans {font}\" "
         f"! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" font-desc=\"Sans {font}\" "
         f"! videoconvert "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
-        f"! video/x-h264,profile=baseline "
-        f"! rtph264pay name=pay0 pt=96 config-interval=1"
+        + (mjpeg(args) if args.codec == "mjpeg" else
+           f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
+           f"! video/x-h264,profile=baseline "
+           f"! rtph264pay name=pay0 pt=96 config-interval=1")
     )
+
+
+def mjpeg(args):
+    """Motion JPEG over RTP: every frame a whole JPEG, as an MJPEG IP camera sends it (payload type 26)."""
+    # 4:2:0: RTP's JPEG payload (RFC 2435) has no type for the 4:4:4 videoconvert would otherwise hand over.
+    return f"! video/x-raw,format=I420 ! jpegenc quality={args.jpeg_quality} ! rtpjpegpay name=pay0 pt=26"
+
+
+def clip_chain(args):
+    """The served side of --clip: the clip's own frames, pushed by ClipFeeder, payloaded as they are."""
+    payloader = "rtpjpegpay name=pay0 pt=26" if args.clip_codec == "mjpeg" else \
+        "rtph264pay name=pay0 pt=96 config-interval=-1"
+    return f"appsrc name=clipsrc is-live=true format=time do-timestamp=true ! {payloader}"
+
+
+def load_clip(args):
+    """Reads --clip's frames (one buffer per frame, as its parser splits them) into memory; returns a problem or None."""
+    missing = sorted({f"{element} ({package})" for element, package in CLIP_ELEMENT_PACKAGES.items()
+                      if Gst.ElementFactory.find(element) is None})
+    if missing:
+        packages = sorted({package for element, package in CLIP_ELEMENT_PACKAGES.items()
+                           if Gst.ElementFactory.find(element) is None})
+        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
+                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    location = args.clip.replace("\\", "\\\\").replace('"', '\\"')
+    # Access units for H.264 (byte-stream, so the payloader needs no codec_data), whole JPEGs for MJPEG.
+    with open(args.clip, "rb") as clip:
+        head = clip.read(4)
+    # Bare elementary streams, told apart by their first bytes: the parsers split them into whole frames.
+    if head[:2] == b"\xff\xd8":
+        parse = "jpegparse"
+    elif head == b"\x00\x00\x00\x01" or head[:3] == b"\x00\x00\x01":
+        parse = "h264parse"
+    else:
+        return (f"--clip {args.clip} is neither a bare H.264 (Annex B) nor a bare Motion JPEG stream; record one with "
+                f"e.g. ffmpeg -i INPUT -c:v libx264 -bf 0 -f h264 clip.h264, or -c:v mjpeg -huffman default -f mjpeg "
+                f"clip.mjpeg (RTP's JPEG payload carries only the standard Huffman tables)")
+    pipeline = Gst.parse_launch(
+        f'filesrc location="{location}" ! {parse} '
+        f'! capsfilter caps="video/x-h264,alignment=au,stream-format=byte-stream;image/jpeg" ! appsink name=frames sync=false')
+    sink = pipeline.get_by_name("frames")
+    pipeline.set_state(Gst.State.PLAYING)
+    frames, caps = [], None
+    while True:
+        sample = sink.emit("try-pull-sample", FIRST_PACKET_TIMEOUT_SECONDS * Gst.SECOND)
+        if sample is None:
+            break
+        caps = caps or sample.get_caps()
+        buffer = sample.get_buffer()
+        frames.append(buffer.extract_dup(0, buffer.get_size()))
+    error = pipeline.get_bus().pop_filtered(Gst.MessageType.ERROR)
+    pipeline.set_state(Gst.State.NULL)
+    if not frames:
+        reason = error.parse_error()[0].message if error is not None else "no frame came out of it"
+        return f"--clip {args.clip} gives no frames ({reason})"
+    name = caps.get_structure(0).get_name()
+    args.clip_codec = "mjpeg" if name == "image/jpeg" else "h264"
+    args.clip_caps = caps
+    args.clip_frames = frames
+    return None
+
+
+class ClipFeeder:
+    """Pushes --clip's frames into one served stream at --fps, looping; due times come from the monotonic clock, so
+    the rate does not drift with the timer's own lateness. One timer serves every stream (--mounts): a timer each
+    would cost a wake-up per stream per tick."""
+
+    active = []
+    source = None
+
+    def __init__(self, appsrc, args):
+        self.appsrc = appsrc
+        appsrc.set_property("caps", args.clip_caps)
+        self.frames = args.clip_frames
+        self.interval = 1.0 / args.fps
+        self.start = None
+        self.sent = 0
+        ClipFeeder.active.append(self)
+        if ClipFeeder.source is None:
+            ClipFeeder.source = GLib.timeout_add(CLIP_TICK_MS, ClipFeeder.tick_all)
+
+    @staticmethod
+    def tick_all():
+        for feeder in list(ClipFeeder.active):
+            if not feeder.tick():
+                feeder.stop()
+        if not ClipFeeder.active:
+            ClipFeeder.source = None
+            return False
+        return True
+
+    def tick(self):
+        # Frames are timestamped with the pipeline's clock as they are pushed: only once it plays (a reader is there).
+        if self.appsrc.get_state(0)[1] != Gst.State.PLAYING:
+            self.start = None
+            return True
+        if self.start is None:
+            self.start, self.first = time.monotonic(), self.sent
+        due = self.first + int((time.monotonic() - self.start) / self.interval) + 1
+        while self.sent < due:
+            data = self.frames[self.sent % len(self.frames)]
+            if self.appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(data)) != Gst.FlowReturn.OK:
+                return False  # the stream is gone (its last reader left)
+            self.sent += 1
+        return True
+
+    def stop(self):
+        if self in ClipFeeder.active:
+            ClipFeeder.active.remove(self)
 
 
 def x264(args, width, height, fps):
@@ -133,7 +292,8 @@ def video_encoder_chain(args):
     width, height, rate = args.video_format
     return (f"intervideosrc channel={args.video_channel} "
             f"! video/x-raw,format=I420,width={width},height={height},framerate={rate} "
-            f"! videoconvert ! {x264(args, width, height, args.video_fps)}")
+            + (f"! videoconvert {mjpeg(args)}" if args.codec == "mjpeg"
+               else f"! videoconvert ! {x264(args, width, height, args.video_fps)}"))
 
 
 def player_line(args, sink):
@@ -243,8 +403,13 @@ def check_stream(args):
     Returns None when packets flow, else a message naming what is missing and the Debian package to install.
     """
     Gst.init(None)
+    if args.clip is not None:
+        # The served side pushes from memory and is not playable alone; a clip that loads is one that plays.
+        return load_clip(args)
     elements = ELEMENT_PACKAGES if args.video is None else \
         {e: p for e, p in ELEMENT_PACKAGES.items() if e not in ("videotestsrc", "textoverlay", "timeoverlay", "clockoverlay")}
+    if args.codec == "mjpeg":
+        elements = {e: p for e, p in elements.items() if e not in ("x264enc", "rtph264pay")} | MJPEG_ELEMENT_PACKAGES
     missing = sorted({f"{element} ({package})" for element, package in elements.items()
                       if Gst.ElementFactory.find(element) is None})
     if missing:
@@ -374,27 +539,36 @@ def main(argv):
             return 3
         player = LoopingPlayer(args)
         player.start()
+    if args.clip is not None:
+        problem = load_clip(args)
+        if problem is not None:
+            print(f"rtsp simulator failed: {problem}", file=sys.stderr, flush=True)
+            return 3
 
     launch = launch_line(args)
-    factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(launch)
-    # One encoder pipeline for every reader: several consumers see the same frames and the CPU cost stays flat.
-    factory.set_shared(True)
     probes = []
 
     def on_media_configure(_factory, media):
+        clipsrc = media.get_element().get_child_by_name("clipsrc")
+        if clipsrc is not None:
+            feeder = ClipFeeder(clipsrc, args)
+            media.connect("unprepared", lambda _media: feeder.stop())
         overlay = media.get_element().get_child_by_name("counter")
         if overlay is not None:
             probe = CounterProbe(overlay)
             probes.append(probe)
             overlay.get_static_pad("video_sink").add_probe(Gst.PadProbeType.BUFFER, probe)
 
-    factory.connect("media-configure", on_media_configure)
-
     server = GstRtspServer.RTSPServer()
     server.set_address(args.bind)
     server.set_service(str(args.port))
-    server.get_mount_points().add_factory(args.path, factory)
+    for mount in range(1, args.mounts + 1):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        # One pipeline for every reader of a mount: several consumers see the same frames and the CPU cost stays flat.
+        factory.set_shared(True)
+        factory.connect("media-configure", on_media_configure)
+        server.get_mount_points().add_factory(args.path if mount == 1 else f"{args.path}{mount}", factory)
 
     loop = GLib.MainLoop()
     try:

@@ -18,9 +18,12 @@ internal sealed partial class CameraReader(
     ILoggerFactory loggerFactory,
     ILogger<CameraReader> logger)
 {
+    private readonly StreamCodecHint _codec = new();
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var delay = options.ReconnectInitialDelay;
+        var switchedMode = false;
         var everConnected = false;
         var failures = 0;
         try
@@ -28,10 +31,11 @@ internal sealed partial class CameraReader(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var connected = false;
+                var reopenAtOnce = false;
                 IFrameSource? source = null;
                 try
                 {
-                    source = FrameSources.Open(camera, options, loggerFactory);
+                    source = FrameSources.Open(camera, options, _codec, loggerFactory);
                     while (true)
                     {
                         var frame = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -47,10 +51,13 @@ internal sealed partial class CameraReader(
                             }
                             else
                             {
-                                LogConnected(logger, camera.Id, CameraUrl.Redact(camera.Url), frame.Image.Width, frame.Image.Height);
+                                var (width, height) = frame.Size;
+                                LogConnected(logger, camera.Id, CameraUrl.Redact(camera.Url), width, height,
+                                    frame.Jpeg is null ? "decoding" : "passing its JPEGs through");
                             }
                             everConnected = true;
                             failures = 0;
+                            switchedMode = false;
                             delay = options.ReconnectInitialDelay;
                         }
                         status.OnCaptured();
@@ -64,6 +71,13 @@ internal sealed partial class CameraReader(
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     break;
+                }
+                catch (StreamCodecChangedException changed) when (!switchedMode)
+                {
+                    // Not a failure: the same camera, opened the way its codec calls for. A second switch in a row
+                    // (ffmpeg reporting different codecs each time) falls through to the backoff below.
+                    LogModeSwitch(logger, camera.Id, changed.Message);
+                    switchedMode = reopenAtOnce = true;
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
@@ -86,6 +100,10 @@ internal sealed partial class CameraReader(
                         await source.DisposeAsync().ConfigureAwait(false);
                     }
                 }
+                if (reopenAtOnce)
+                {
+                    continue;
+                }
 
                 try
                 {
@@ -105,8 +123,11 @@ internal sealed partial class CameraReader(
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Camera {CameraId} connected: {Url} ({Width}x{Height})")]
-    private static partial void LogConnected(ILogger logger, string cameraId, string url, int width, int height);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Camera {CameraId} connected: {Url} ({Width}x{Height}, {Mode})")]
+    private static partial void LogConnected(ILogger logger, string cameraId, string url, int width, int height, string mode);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Camera {CameraId}: {Change}")]
+    private static partial void LogModeSwitch(ILogger logger, string cameraId, string change);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
         Message = "Camera {CameraId} stream lost or unavailable ({Url}); retrying in {DelaySeconds} s: {Reason}")]

@@ -19,6 +19,7 @@ internal sealed class CameraStatus(string cameraId)
     private long _captured;
     private long _published;
     private long _reconnects;
+    private long _passedThrough;
     private long _lastPublishedTicks;
     private long _lastSequence = -1;
     private volatile bool _connected;
@@ -33,6 +34,9 @@ internal sealed class CameraStatus(string cameraId)
     public long Published => Interlocked.Read(ref _published);
 
     public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Frames handed to Kafka as the camera's own JPEG (a Motion JPEG camera passed through).</summary>
+    public long PassedThrough => Interlocked.Read(ref _passedThrough);
 
     public long LastPublishedSequence => Interlocked.Read(ref _lastSequence);
 
@@ -63,6 +67,8 @@ internal sealed class CameraStatus(string cameraId)
     public void OnReconnected() => Interlocked.Increment(ref _reconnects);
 
     public void OnCaptured() => Interlocked.Increment(ref _captured);
+
+    public void OnPassedThrough() => Interlocked.Increment(ref _passedThrough);
 
     public void OnPublished(long sequence, DateTimeOffset now)
     {

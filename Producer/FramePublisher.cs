@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Producer;
 
 /// <summary>
-/// Encodes one camera's queued frames and hands them to Kafka asynchronously, keyed by camera id, with the frame
+/// Encodes one camera's queued frames (or, for a Motion JPEG camera passed through, checks the camera's own JPEG) and hands them to Kafka asynchronously, keyed by camera id, with the frame
 /// contract's headers and (for sampled frames) W3C trace context. Every outcome is counted; failures are logged.
 /// </summary>
 internal sealed partial class FramePublisher(
@@ -55,20 +55,39 @@ internal sealed partial class FramePublisher(
     private void Publish(CapturedFrame frame)
     {
         var sequence = _nextSequence;
-        var section = metrics.Encode.Begin();
+        var passthrough = frame.Jpeg is not null;
+        var section = passthrough ? metrics.Passthrough.Begin() : metrics.Encode.Begin();
         EncodedFrame encoded;
-        try
+        if (frame.Jpeg is { } jpeg)
         {
-            encoded = _encoder.Encode(frame.Image, camera.Id, sequence, frame.CaptureTimestampMicros);
-        }
-        catch (Exception exception) when (exception is FrameFormatException or OpenCvSharp.OpenCVException)
-        {
-            Drop(DropReasons.EncodeFailed, exception.Message);
-            if (_throttle.ShouldLog(DropReasons.EncodeFailed, out var suppressed))
+            // The camera's JPEG is the payload as it is; only its header is read, for the frame's size.
+            if (!JpegHeader.TryRead(jpeg, out var info, out var problem))
             {
-                LogEncodeFailed(logger, camera.Id, suppressed, exception);
+                Drop(DropReasons.CorruptJpeg, $"a {jpeg.Length}-byte JPEG from the camera was skipped: {problem}");
+                if (_throttle.ShouldLog(DropReasons.CorruptJpeg, out var suppressed))
+                {
+                    LogCorruptJpeg(logger, camera.Id, jpeg.Length, problem, suppressed);
+                }
+                return;
             }
-            return;
+            encoded = new EncodedFrame(jpeg, new FrameMetadata(camera.Id, sequence, frame.CaptureTimestampMicros,
+                info.Width, info.Height, info.Components, FrameEncoding.Jpeg));
+        }
+        else
+        {
+            try
+            {
+                encoded = _encoder.Encode(frame.Image, camera.Id, sequence, frame.CaptureTimestampMicros);
+            }
+            catch (Exception exception) when (exception is FrameFormatException or OpenCvSharp.OpenCVException)
+            {
+                Drop(DropReasons.EncodeFailed, exception.Message);
+                if (_throttle.ShouldLog(DropReasons.EncodeFailed, out var suppressed))
+                {
+                    LogEncodeFailed(logger, camera.Id, suppressed, exception);
+                }
+                return;
+            }
         }
         metrics.Encoded(_encodingName, encoded.Payload.Length);
 
@@ -94,6 +113,11 @@ internal sealed partial class FramePublisher(
             producer.Produce(options.Topic, message, report => OnDelivered(report, pending));
             section.End();
             _nextSequence++;
+            if (passthrough)
+            {
+                status.OnPassedThrough();
+                metrics.PassedThrough(camera.Id);
+            }
         }
         catch (ProduceException<string, byte[]> exception)
         {
@@ -192,6 +216,10 @@ internal sealed partial class FramePublisher(
     [LoggerMessage(EventId = 11, Level = LogLevel.Error,
         Message = "Camera {CameraId}: a frame could not be encoded ({Suppressed} similar failures not logged since the last report)")]
     private static partial void LogEncodeFailed(ILogger logger, string cameraId, long suppressed, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
+        Message = "Camera {CameraId}: a {Size}-byte JPEG from the camera was skipped, not published: {Problem} (counted as dropped, reason corrupt-jpeg; {Suppressed} similar not logged since the last report)")]
+    private static partial void LogCorruptJpeg(ILogger logger, string cameraId, int size, string problem, long suppressed);
 }
 
 /// <summary>Lets one log line per reason through per interval, counting what it held back, so 30 fps of failures stays readable.</summary>

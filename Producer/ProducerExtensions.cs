@@ -34,6 +34,7 @@ public static class ProducerExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<ProducerOptions>>(new PassthroughSettingValidator(builder.Configuration));
 
         var rawFrames = Enum.TryParse<FrameEncoding>(builder.Configuration[$"{ProducerOptions.SectionName}:Encoding"], ignoreCase: true, out var encoding)
             && encoding is FrameEncoding.RawBgr or FrameEncoding.SeedJson;

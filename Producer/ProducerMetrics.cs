@@ -17,6 +17,12 @@ internal sealed class ProducerMetrics
     /// <summary>Encoding a frame and building its Kafka message (headers, trace context).</summary>
     public const string EncodeStage = "encode";
 
+    /// <summary>
+    /// Checking a passthrough camera's own JPEG and building its Kafka message: what replaces <see cref="EncodeStage"/>
+    /// for a Motion JPEG camera (no pixels are decoded or encoded).
+    /// </summary>
+    public const string PassthroughStage = "passthrough";
+
     /// <summary>The synchronous <c>Produce</c> call that hands the message to librdkafka's queue.</summary>
     public const string PublishStage = "publish";
 
@@ -24,20 +30,24 @@ internal sealed class ProducerMetrics
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _reconnects;
+    private readonly Counter<long> _passedThrough;
     private readonly Histogram<long> _frameSize;
     private readonly Histogram<double> _latency;
 
     public ProducerMetrics(IMeterFactory meterFactory, CameraStatusBoard board)
     {
-        Stages = new StageCpuAccounting(EncodeStage, PublishStage);
+        Stages = new StageCpuAccounting(EncodeStage, PassthroughStage, PublishStage);
         Encode = Stages[EncodeStage];
+        Passthrough = Stages[PassthroughStage];
         Publish = Stages[PublishStage];
         var meter = meterFactory.Create(MeterName);
         _captured = meter.CreateCounter<long>("producer.frames.captured", "{frame}", "Frames read from cameras.");
         _published = meter.CreateCounter<long>("producer.frames.published", "{frame}", "Frames Kafka acknowledged.");
         _dropped = meter.CreateCounter<long>("producer.frames.dropped", "{frame}",
-            "Frames not published, by reason (queue-full, kafka-queue-full, message-too-large, delivery-failed, encode-failed).");
+            "Frames not published, by reason (queue-full, kafka-queue-full, message-too-large, delivery-failed, storage-error, encode-failed, corrupt-jpeg).");
         _reconnects = meter.CreateCounter<long>("producer.camera.reconnects", "{reconnect}", "Camera streams reopened after a loss.");
+        _passedThrough = meter.CreateCounter<long>("producer.frames.passed_through", "{frame}",
+            "Frames handed to Kafka as the camera's own JPEG, neither decoded nor encoded (Motion JPEG cameras).");
         _frameSize = meter.CreateHistogram<long>("producer.frame.size", "By", "Encoded frame payload size.");
         _latency = meter.CreateHistogram<double>("producer.capture_to_publish.duration", "ms",
             "Time from capture until Kafka acknowledged the frame.");
@@ -47,13 +57,15 @@ internal sealed class ProducerMetrics
         // Cumulative, so a dashboard charts its rate: CPU seconds per second spent in each stage.
         meter.CreateObservableCounter(StageCpuTime, () => Stages.Stages.Select(stage =>
             new Measurement<double>(stage.CpuSeconds, new KeyValuePair<string, object?>(StageTag, stage.Name))),
-            "s", "CPU time of the frames' pass through each stage (encode, publish) on this process's threads.");
+            "s", "CPU time of the frames' pass through each stage (encode, passthrough, publish) on this process's threads.");
     }
 
     /// <summary>CPU accounting of the in-process stages; capture runs in ffmpeg, a child process, and is not in it.</summary>
     public StageCpuAccounting Stages { get; }
 
     public CpuStage Encode { get; }
+
+    public CpuStage Passthrough { get; }
 
     public CpuStage Publish { get; }
 
@@ -69,6 +81,8 @@ internal sealed class ProducerMetrics
     public void Dropped(string cameraId, string reason) =>
         _dropped.Add(1, new TagList { { CameraTag, cameraId }, { ReasonTag, reason } });
 
+    public void PassedThrough(string cameraId) => _passedThrough.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
+
     public void Reconnected(string cameraId) => _reconnects.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
 
     public void Encoded(string encoding, int bytes) => _frameSize.Record(bytes, new KeyValuePair<string, object?>(EncodingTag, encoding));
@@ -83,6 +97,9 @@ internal static class DropReasons
     public const string DeliveryFailed = "delivery-failed";
     public const string StorageError = "storage-error";
     public const string EncodeFailed = "encode-failed";
+
+    /// <summary>A passthrough camera's JPEG that is cut off or has no readable SOF header; never published.</summary>
+    public const string CorruptJpeg = "corrupt-jpeg";
 }
 
 /// <summary>The Producer's ActivitySource.</summary>

@@ -77,4 +77,25 @@ public sealed record CameraOptions
 
     /// <summary>Frame rate to produce (the source's own when unset).</summary>
     public int? Fps { get; set; }
+
+    /// <summary>
+    /// Whether a camera that sends Motion JPEG has its JPEGs published as they are (Auto), or decoded and re-encoded
+    /// like any other stream (Never). Auto passes through only where nothing would change the picture: the encoding is
+    /// Jpeg and no Width, Height or Fps is set.
+    /// </summary>
+    public PassthroughMode Passthrough { get; set; } = PassthroughMode.Auto;
+
+    /// <summary>True when this camera's JPEGs may be published without decoding, should it send Motion JPEG.</summary>
+    internal bool CanPassThrough(FrameEncoding encoding) =>
+        Passthrough == PassthroughMode.Auto && encoding == FrameEncoding.Jpeg && Width is null && Height is null && Fps is null;
+}
+
+/// <summary>See <see cref="CameraOptions.Passthrough"/>.</summary>
+public enum PassthroughMode
+{
+    /// <summary>Pass a Motion JPEG camera's frames through when the configuration allows (Jpeg, no scaling, no rate change).</summary>
+    Auto = 0,
+
+    /// <summary>Always decode and re-encode (e.g. to apply Producer:JpegQuality to a camera's oversized JPEGs).</summary>
+    Never = 1,
 }

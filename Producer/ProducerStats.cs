@@ -16,7 +16,10 @@ internal sealed record ProducerStats(IReadOnlyList<CameraStats> Cameras, IReadOn
         ThreadCpuClock.ClockName);
 }
 
-/// <summary>One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason).</summary>
+/// <summary>
+/// One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason; <c>passedThrough</c>
+/// counts the frames handed to Kafka as the camera's own JPEG, without decode or encode).
+/// </summary>
 internal sealed record CameraStats(
     string Id,
     bool Connected,
@@ -27,13 +30,14 @@ internal sealed record CameraStats(
     long Reconnects,
     long LastPublishedSequence,
     DateTimeOffset? LastPublishedAt,
-    string? LastError)
+    string? LastError,
+    long PassedThrough)
 {
     public static CameraStats From(CameraStatus status)
     {
         var dropped = new SortedDictionary<string, long>(status.Dropped.ToDictionary(), StringComparer.Ordinal);
         return new(status.CameraId, status.Connected, status.Captured, status.Published, dropped.Values.Sum(), dropped,
-            status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError);
+            status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError, status.PassedThrough);
     }
 }
 

@@ -18,7 +18,8 @@ packages=(
   # (gstreamer1.0-x has textoverlay/timeoverlay/clockoverlay), H.264 encoder (ugly) and RTP payloader (good).
   python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x gstreamer1.0-tools
-  # The simulator's --video mode (a recorded file looped as a live camera): decoders (libav) and the inter elements (bad).
+  # The simulator's --video mode (a recorded file looped as a live camera): decoders (libav) and the inter elements (bad);
+  # its --clip mode's parsers (h264parse, jpegparse: bad). --codec mjpeg's jpegenc and rtpjpegpay are in good.
   gstreamer1.0-libav gstreamer1.0-plugins-bad
   # The default topology's recorded-footage camera (Cameras:footage): opencv-doc's vtest.avi, pedestrians, which the
   # people group analyses.

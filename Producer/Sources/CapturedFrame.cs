@@ -5,21 +5,34 @@ using OpenCvSharp;
 
 namespace AspirePipeline.Producer.Sources;
 
-/// <summary>A frame as read from a camera, not yet encoded. Owns its pixels: dispose it (returns pooled memory).</summary>
+/// <summary>
+/// A frame as read from a camera: decoded pixels to encode, or (passthrough) the camera's own JPEG to publish as it is.
+/// Owns its pixels: dispose it (returns pooled memory).
+/// </summary>
 internal sealed class CapturedFrame : IDisposable
 {
+    private readonly Mat? _image;
     private byte[]? _pooled;
 
-    private CapturedFrame(Mat image, byte[]? pooled)
+    private CapturedFrame(Mat? image, byte[]? pooled, byte[]? jpeg)
     {
-        Image = image;
+        _image = image;
         _pooled = pooled;
+        Jpeg = jpeg;
         CaptureTimestampMicros = FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow);
         CaptureTicks = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>8-bit BGR pixels.</summary>
-    public Mat Image { get; }
+    /// <summary>8-bit BGR pixels; a passthrough frame has none (see <see cref="Jpeg"/>).</summary>
+    public Mat Image => _image ?? throw new InvalidOperationException("A passthrough frame carries the camera's JPEG, not pixels.");
+
+    /// <summary>The camera's own JPEG bytes, not yet checked, for a passthrough camera; null for decoded frames.</summary>
+    public byte[]? Jpeg { get; }
+
+    /// <summary>The picture size for logs: the image's, or what a passthrough JPEG's header says ((0, 0) if unreadable).</summary>
+    public (int Width, int Height) Size => _image is not null
+        ? (_image.Width, _image.Height)
+        : JpegHeader.TryRead(Jpeg, out var info, out _) ? (info.Width, info.Height) : (0, 0);
 
     /// <summary>Wall-clock capture time for the <c>frame.capture-time-us</c> header.</summary>
     public long CaptureTimestampMicros { get; }
@@ -29,13 +42,16 @@ internal sealed class CapturedFrame : IDisposable
 
     /// <summary>Wraps a pooled BGR buffer as a Mat without copying (the Mat pins the array until disposed).</summary>
     public static CapturedFrame FromPooledBgr(byte[] pooled, int width, int height) =>
-        new(Mat.FromPixelData(height, width, MatType.CV_8UC3, pooled), pooled);
+        new(Mat.FromPixelData(height, width, MatType.CV_8UC3, pooled), pooled, null);
 
-    public static CapturedFrame FromMat(Mat owned) => new(owned, null);
+    public static CapturedFrame FromMat(Mat owned) => new(owned, null, null);
+
+    /// <summary>A piece of a passthrough camera's stream, exactly sized (it becomes the Kafka message value).</summary>
+    public static CapturedFrame FromJpeg(byte[] jpeg) => new(null, null, jpeg);
 
     public void Dispose()
     {
-        Image.Dispose();
+        _image?.Dispose();
         if (Interlocked.Exchange(ref _pooled, null) is { } pooled)
         {
             ArrayPool<byte>.Shared.Return(pooled);

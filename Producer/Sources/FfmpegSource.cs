@@ -14,6 +14,9 @@ namespace AspirePipeline.Producer.Sources;
 /// decodes to raw BGR on stdout and a dedicated thread reads exact frame-sized chunks into pooled buffers. Blocking
 /// reads on one thread cost one wake-up per chunk; async pipe reads cost an epoll wake-up and a thread-pool hop per
 /// chunk, which at 720p was most of the producer's CPU outside JPEG encoding.
+/// A camera that sends Motion JPEG may instead be passed through: ffmpeg copies the camera's JPEGs to stdout
+/// (<c>-c:v copy -f mjpeg</c>) and <see cref="JpegStreamSplitter"/> cuts them apart; nothing is decoded or encoded.
+/// Which of the two a camera gets follows the codec ffmpeg reports for its stream (see <see cref="StreamCodecHint"/>).
 /// </summary>
 internal sealed partial class FfmpegSource : IFrameSource
 {
@@ -33,9 +36,18 @@ internal sealed partial class FfmpegSource : IFrameSource
         new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stopReading = new();
     private readonly Thread _reader;
+    private readonly TaskCompletionSource<string> _inputCodec = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _passThrough;
+    private readonly bool _mayPassThrough;
+    private readonly StreamCodecHint _hint;
+    private bool _outputAnnounced;
 
-    private FfmpegSource(Process process, string url, TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
+    private FfmpegSource(Process process, string url, bool passThrough, bool mayPassThrough, StreamCodecHint hint,
+        TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
     {
+        _passThrough = passThrough;
+        _mayPassThrough = mayPassThrough;
+        _hint = hint;
         _process = process;
         _stdout = process.StandardOutput.BaseStream;
         // Fewer, larger reads per frame; the default buffer still works, only with more wake-ups.
@@ -49,8 +61,16 @@ internal sealed partial class FfmpegSource : IFrameSource
         _reader.Start();
     }
 
-    public static FfmpegSource Open(CameraOptions camera, TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
+    /// <summary>Always decodes (never passes JPEGs through): for callers that need pixels whatever the camera sends.</summary>
+    public static FfmpegSource Open(CameraOptions camera, TimeSpan stallTimeout, ILogger<FfmpegSource> logger) =>
+        Open(camera, mayPassThrough: false, new StreamCodecHint(), stallTimeout, logger);
+
+    /// <param name="mayPassThrough">The configuration allows passthrough (<see cref="CameraOptions.CanPassThrough"/>).</param>
+    /// <param name="hint">The codec this camera was last seen sending; updated from what ffmpeg reports.</param>
+    public static FfmpegSource Open(CameraOptions camera, bool mayPassThrough, StreamCodecHint hint, TimeSpan stallTimeout,
+        ILogger<FfmpegSource> logger)
     {
+        var passThrough = mayPassThrough && hint.IsMjpeg;
         // "info" makes ffmpeg print its output stream ("rawvideo ..., 640x360"): the frame size without a separate
         // ffprobe connection, which would double the join time and race the camera's shared session.
         var arguments = new List<string> { "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info" };
@@ -60,6 +80,14 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
         // Low-latency input: frames are handed on as soon as they decode instead of filling a probe buffer.
         arguments.AddRange(["-fflags", "nobuffer", "-flags", "low_delay", "-i", camera.Url, "-an", "-sn", "-dn"]);
+        if (passThrough)
+        {
+            // The camera's JPEGs as they are, each written out as soon as it is complete (no 32 KiB output buffering).
+            arguments.AddRange(["-c:v", "copy", "-flush_packets", "1", "-f", "mjpeg", "-y", OperatingSystem.IsLinux() ? "/dev/stdout" : "-"]);
+            var copying = Start(Program, arguments);
+            LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), copying.Id, "passing its JPEGs through");
+            return new FfmpegSource(copying, camera.Url, passThrough, mayPassThrough, hint, stallTimeout, logger);
+        }
         var filters = new List<string>();
         if (camera.Width is not null)
         {
@@ -78,8 +106,8 @@ internal sealed partial class FfmpegSource : IFrameSource
         arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-y", OperatingSystem.IsLinux() ? "/dev/stdout" : "-"]);
 
         var process = Start(Program, arguments);
-        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id);
-        return new FfmpegSource(process, camera.Url, stallTimeout, logger);
+        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id, "decoding");
+        return new FfmpegSource(process, camera.Url, passThrough, mayPassThrough, hint, stallTimeout, logger);
     }
 
     public async ValueTask<CapturedFrame> ReadAsync(CancellationToken cancellationToken)
@@ -96,6 +124,10 @@ internal sealed partial class FfmpegSource : IFrameSource
             throw new CameraStreamException(
                 $"No frame from {_redactedUrl} for {_stallTimeout.TotalSeconds:0.#} s; ffmpeg killed. {StderrTail()}", exception);
         }
+        catch (ChannelClosedException exception) when (exception.InnerException is StreamCodecChangedException changed)
+        {
+            throw new StreamCodecChangedException(changed.Codec, changed.PassThrough, changed);
+        }
         catch (ChannelClosedException exception)
         {
             var exitCode = await ExitCodeAsync().ConfigureAwait(false);
@@ -110,43 +142,80 @@ internal sealed partial class FfmpegSource : IFrameSource
         Exception? failure = null;
         try
         {
-            // Blocks until ffmpeg has announced its output size on stderr (or failed before that).
-            var (width, height) = _size.Task.GetAwaiter().GetResult();
-            var frameBytes = width * height * 3;
-            while (!_stopReading.IsCancellationRequested)
+            // Blocks until ffmpeg has said what the camera sends (or failed before that).
+            var codec = _inputCodec.Task.GetAwaiter().GetResult();
+            var isMjpeg = codec == StreamCodecHint.Mjpeg;
+            if (_passThrough ? !isMjpeg : isMjpeg && _mayPassThrough)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
-                try
-                {
-                    _stdout.ReadExactly(buffer, 0, frameBytes);
-                }
-                catch
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    throw;
-                }
-                var frame = CapturedFrame.FromPooledBgr(buffer, width, height);
-                if (!_frames.Writer.TryWrite(frame))
-                {
-                    try
-                    {
-                        _frames.Writer.WriteAsync(frame, _stopReading.Token).AsTask().GetAwaiter().GetResult();
-                    }
-                    catch
-                    {
-                        frame.Dispose();
-                        throw;
-                    }
-                }
+                // The camera changed codec (or this is the first look at it): reopen in the other mode.
+                throw new StreamCodecChangedException(codec, passThrough: isMjpeg);
+            }
+            if (_passThrough)
+            {
+                ReadJpegs();
+            }
+            else
+            {
+                ReadRawFrames();
             }
         }
-        catch (Exception exception) when (exception is EndOfStreamException or IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception exception) when (exception is EndOfStreamException or IOException or ObjectDisposedException
+            or OperationCanceledException or StreamCodecChangedException)
         {
             failure = exception;
         }
         finally
         {
             _frames.Writer.TryComplete(failure);
+        }
+    }
+
+    private void ReadRawFrames()
+    {
+        // Blocks until ffmpeg has announced its output size on stderr (or failed before that).
+        var (width, height) = _size.Task.GetAwaiter().GetResult();
+        var frameBytes = width * height * 3;
+        while (!_stopReading.IsCancellationRequested)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
+            try
+            {
+                _stdout.ReadExactly(buffer, 0, frameBytes);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+            Hand(CapturedFrame.FromPooledBgr(buffer, width, height));
+        }
+    }
+
+    /// <summary>Passthrough: each piece of ffmpeg's JPEG stream becomes a frame; the publisher checks it.</summary>
+    private void ReadJpegs()
+    {
+        var splitter = new JpegStreamSplitter(_stdout);
+        while (!_stopReading.IsCancellationRequested)
+        {
+            var piece = splitter.ReadNext() ?? throw new EndOfStreamException("ffmpeg's JPEG stream ended.");
+            Hand(CapturedFrame.FromJpeg(piece));
+        }
+    }
+
+    private void Hand(CapturedFrame frame)
+    {
+        if (_frames.Writer.TryWrite(frame))
+        {
+            return;
+        }
+        try
+        {
+            _frames.Writer.WriteAsync(frame, _stopReading.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
         }
     }
 
@@ -203,6 +272,12 @@ internal sealed partial class FfmpegSource : IFrameSource
             while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } printed)
             {
                 var line = CameraUrl.RedactIn(printed, _url);
+                _outputAnnounced |= line.StartsWith("Output #", StringComparison.Ordinal);
+                if (!_outputAnnounced && !_inputCodec.Task.IsCompleted && InputVideoCodec().Match(line) is { Success: true } input)
+                {
+                    _hint.Codec = input.Groups[1].Value;
+                    _inputCodec.TrySetResult(_hint.Codec);
+                }
                 if (!_size.Task.IsCompleted && OutputStreamSize().Match(line) is { Success: true } match)
                 {
                     _size.TrySetResult((int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture),
@@ -227,6 +302,7 @@ internal sealed partial class FfmpegSource : IFrameSource
             // The process went away; what it printed so far is kept.
         }
         _size.TrySetException(new EndOfStreamException("ffmpeg ended before announcing its output stream."));
+        _inputCodec.TrySetException(new EndOfStreamException("ffmpeg ended before reporting the camera's video stream."));
     }
 
     private string StderrTail() => _stderr.IsEmpty ? "ffmpeg printed nothing." : "ffmpeg said: " + string.Join(" | ", _stderr);
@@ -260,8 +336,13 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Camera {CameraId}: ffmpeg (pid {ProcessId}) reading {Url}")]
-    private static partial void LogStarted(ILogger logger, string cameraId, string url, int processId);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Camera {CameraId}: ffmpeg (pid {ProcessId}) reading {Url}, {Mode}")]
+    private static partial void LogStarted(ILogger logger, string cameraId, string url, int processId, string mode);
+
+    // e.g. "  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc, ...), 1280x720, 30 tbr, 90k tbn" (the input's, printed
+    // before "Output #0"); ffmpeg's codec name is the first word after "Video: ".
+    [GeneratedRegex(@"^\s*Stream #0:\d+.*?: Video: (\w+)", RegexOptions.CultureInvariant)]
+    private static partial Regex InputVideoCodec();
 
     // e.g. "  Stream #0:0: Video: rawvideo (BGR[24] / 0x18524742), bgr24(progressive), 640x360, q=2-31, ..."
     [GeneratedRegex(@"Stream #0:\d+.*: Video: rawvideo.*?, (\d{1,5})x(\d{1,5})", RegexOptions.CultureInvariant)]
@@ -269,4 +350,42 @@ internal sealed partial class FfmpegSource : IFrameSource
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "ffmpeg ({Url}): {Line}")]
     private static partial void LogStderr(ILogger logger, string url, string line);
+}
+
+/// <summary>
+/// The codec a camera's stream was last seen to carry (ffmpeg's name: <c>h264</c>, <c>mjpeg</c>, ...), kept by the
+/// camera's reader across reconnects: a Motion JPEG camera is then opened for passthrough at once, and only its first
+/// connection (decoding, as every camera starts) costs a second one.
+/// </summary>
+internal sealed class StreamCodecHint
+{
+    public const string Mjpeg = "mjpeg";
+
+    private volatile string? _codec;
+
+    public string? Codec
+    {
+        get => _codec;
+        set => _codec = value;
+    }
+
+    public bool IsMjpeg => Codec == Mjpeg;
+}
+
+/// <summary>The stream's codec calls for the other reading mode; the reader reopens it at once (not a failure).</summary>
+internal sealed class StreamCodecChangedException : Exception
+{
+    public StreamCodecChangedException(string codec, bool passThrough, Exception? innerException = null)
+        : base(passThrough
+            ? $"the stream is Motion JPEG ({codec}): reopening it to pass its JPEGs through"
+            : $"the stream is {codec}, not Motion JPEG: reopening it to decode", innerException)
+    {
+        Codec = codec;
+        PassThrough = passThrough;
+    }
+
+    public string Codec { get; }
+
+    /// <summary>True when the stream is to be reopened for passthrough, false when for decoding.</summary>
+    public bool PassThrough { get; }
 }

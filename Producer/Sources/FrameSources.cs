@@ -47,11 +47,13 @@ internal static class FrameSources
     public static bool ReadsThroughFfmpeg(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && uri.Scheme != SyntheticScheme;
 
-    public static IFrameSource Open(CameraOptions camera, ProducerOptions options, ILoggerFactory loggerFactory)
+    /// <param name="codec">What the camera's stream was last seen to carry (network streams; see <see cref="StreamCodecHint"/>).</param>
+    public static IFrameSource Open(CameraOptions camera, ProducerOptions options, StreamCodecHint codec, ILoggerFactory loggerFactory)
     {
         if (ReadsThroughFfmpeg(camera.Url))
         {
-            return FfmpegSource.Open(camera, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
+            return FfmpegSource.Open(camera, camera.CanPassThrough(options.Encoding), codec, options.StallTimeout,
+                loggerFactory.CreateLogger<FfmpegSource>());
         }
         if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && uri.Scheme == SyntheticScheme)
         {

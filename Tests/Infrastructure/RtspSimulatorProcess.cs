@@ -16,11 +16,13 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     private readonly int _height;
     private readonly int _fps;
     private readonly string? _video;
+    private readonly string? _codec;
     private readonly Queue<string> _output = new();
     private Process? _process;
 
-    private RtspSimulatorProcess(int width, int height, int fps, string? video)
+    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec)
     {
+        _codec = codec;
         _width = width;
         _height = height;
         _fps = fps;
@@ -61,10 +63,11 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     }
 
     /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
+    /// <param name="codec"><c>--codec</c>: <c>mjpeg</c> for a Motion JPEG camera (the simulator's default is H.264).</param>
     public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
-        string? video = null)
+        string? video = null, string? codec = null)
     {
-        var simulator = new RtspSimulatorProcess(width, height, fps, video);
+        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec);
         try
         {
             await simulator.LaunchAsync(port: 0);
@@ -109,6 +112,11 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(argument);
+        }
+        if (_codec is not null)
+        {
+            start.ArgumentList.Add("--codec");
+            start.ArgumentList.Add(_codec);
         }
         if (_video is not null)
         {

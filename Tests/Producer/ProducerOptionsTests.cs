@@ -21,6 +21,7 @@ public sealed class ProducerOptionsTests
     [InlineData("Producer:Camera:Width", "-5", "Producer:Camera:Width is -5")]
     [InlineData("Producer:JpegQuality", "0", "JpegQuality")]
     [InlineData("Producer:QueueCapacity", "0", "QueueCapacity")]
+    [InlineData("Producer:Camera:Passthrough", "7", "Producer:Camera:Passthrough is '7'; use Auto")]
     public async Task Invalid_setting_fails_start_naming_it(string key, string value, string expected)
     {
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
@@ -64,6 +65,34 @@ public sealed class ProducerOptionsTests
         }));
 
         Assert.Contains("Producer:Encoding", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_passthrough_mode_fails_start_naming_the_setting()
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new()
+        {
+            ["Producer:Cameras:0:Id"] = "door",
+            ["Producer:Cameras:0:Url"] = "synthetic://",
+            ["Producer:Cameras:0:Passthrough"] = "Sometimes",
+        }));
+
+        // The binder drops the whole camera over the bad value; the message still names the setting to fix.
+        Assert.Contains("Producer:Cameras:0:Passthrough is 'Sometimes'; use Auto", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(PassthroughMode.Auto, "Jpeg", null, null, true)]
+    [InlineData(PassthroughMode.Never, "Jpeg", null, null, false)]
+    [InlineData(PassthroughMode.Auto, "RawBgr", null, null, false)]
+    [InlineData(PassthroughMode.Auto, "Jpeg", 640, null, false)]
+    [InlineData(PassthroughMode.Auto, "Jpeg", null, 10, false)]
+    public void Passthrough_only_where_nothing_would_change_the_picture(PassthroughMode mode, string encoding, int? width, int? fps,
+        bool expected)
+    {
+        var camera = new CameraOptions { Id = "a", Url = "rtsp://camera/stream", Passthrough = mode, Width = width, Height = width, Fps = fps };
+
+        Assert.Equal(expected, camera.CanPassThrough(Enum.Parse<AspirePipeline.Frames.FrameEncoding>(encoding)));
     }
 
     [Fact]

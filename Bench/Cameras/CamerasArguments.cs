@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace AspirePipeline.Bench.Cameras;
+
+/// <summary>Options of <c>Bench cameras</c>.</summary>
+internal sealed record CamerasArguments(
+    int Runs,
+    TimeSpan Window,
+    TimeSpan Warmup,
+    IReadOnlyList<string> Codecs,
+    int MaxCameras,
+    IReadOnlyList<int>? Steps,
+    int Fps,
+    bool Floor)
+{
+    public const string Usage =
+        "cameras [--runs 3] [--seconds 30] [--warmup 10] [--codecs h264,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
+        + "[--fps 30] [--no-floor] [--output FILE]";
+
+    public static readonly string[] KnownCodecs = ["h264", "mjpeg"];
+
+    public static CamerasArguments Parse(IReadOnlyList<string> args)
+    {
+        string? Value(string name)
+        {
+            var at = args.ToList().IndexOf(name);
+            return at >= 0 && at + 1 < args.Count ? args[at + 1] : null;
+        }
+        int Int(string name, int fallback) => Value(name) is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+                ? value
+                : throw new ArgumentException($"{name} must be a positive integer, not '{text}'.")
+            : fallback;
+
+        var codecs = (Value("--codecs") ?? "h264,mjpeg").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(codec => KnownCodecs.Contains(codec.ToLowerInvariant())
+                ? codec.ToLowerInvariant()
+                : throw new ArgumentException($"--codecs: unknown codec '{codec}' (h264, mjpeg)."))
+            .Distinct().ToList();
+        var steps = Value("--cameras")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(step => int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"--cameras: '{step}' is not a positive number of cameras."))
+            .Distinct().Order().ToList();
+        return new CamerasArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 30)), TimeSpan.FromSeconds(Int("--warmup", 10)),
+            codecs, Int("--max-cameras", 32), steps, Int("--fps", 30), !args.Contains("--no-floor"));
+    }
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using AspirePipeline.Bench.Floor;
+using AspirePipeline.Bench.Pipeline;
+
+namespace AspirePipeline.Bench.Cameras;
+
+/// <summary>
+/// Issue #15's figure: how many 1280x720 30 fps cameras one machine carries with both consumer groups. Steps the
+/// number of cameras up (doubling, then bisecting) and reports the largest count every run of which was clean (no
+/// drops, nothing missing, lag back to zero once the cameras stop, p99 capture-to-processed under 100 ms), with the CPU
+/// per frame per process and the ratio to the CPU floor.
+/// </summary>
+internal static class CamerasBenchmark
+{
+    public const string Command = "dotnet run --project Bench -c Release -- cameras";
+    public const string Section = "cameras";
+
+    private const string Heading =
+        "## Cameras per box: how many 720p30 cameras one machine carries\n\n"
+        + "Reproduce: `dotnet run --project Bench -c Release -- cameras --runs 3` (the full measurement: 30 s windows, up to 32 "
+        + "cameras, on a quiet machine). A smoke run that checks the benchmark works: `dotnet run --project Bench -c Release -- "
+        + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,mjpeg`, `--cameras 1,2,4` (fixed steps), "
+        + "`--warmup` and `--fps` narrow it down.\n\n";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
+    {
+        var arguments = CamerasArguments.Parse(args);
+        var dataRoot = Path.Combine(repoRoot, ".data", "bench");
+        Directory.CreateDirectory(dataRoot);
+        // Other work on the machine moves every figure here; the load when the run began says how quiet it was.
+        var machine = $"{MachineInfo.Describe(dataRoot)}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start";
+        Progress($"machine: {machine}");
+
+        FloorResult? floor = null;
+        if (arguments.Floor)
+        {
+            floor = await FloorMeasurement.MeasureAsync(repoRoot, CameraClip.Width, CameraClip.Height, arguments.Fps, Progress);
+        }
+
+        var steps = new List<StepResult>();
+        foreach (var codec in arguments.Codecs)
+        {
+            var clip = await CameraClip.GetAsync(repoRoot, codec, arguments.Fps, Progress);
+            steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments));
+        }
+
+        var markdown = Render(arguments, args, machine, floor, steps);
+        Console.WriteLine(markdown);
+        if (output is not null)
+        {
+            MarkdownSection.AddIfMissing(output, Section, Heading);
+            MarkdownSection.Replace(output, Section, markdown);
+            Progress($"written to {output}");
+        }
+        return 0;
+    }
+
+    /// <summary>Doubling from one camera until a count is not carried, then bisecting; or the fixed <c>--cameras</c> steps.</summary>
+    private static async Task<List<StepResult>> StepAsync(string repoRoot, string codec, string clip, CamerasArguments arguments)
+    {
+        var measured = new SortedDictionary<int, StepResult>();
+        async Task<bool> Measure(int cameras)
+        {
+            var step = await MeasureAsync(repoRoot, codec, clip, cameras, arguments);
+            measured[cameras] = step;
+            return step.IsClean;
+        }
+
+        if (arguments.Steps is { } fixedSteps)
+        {
+            foreach (var cameras in fixedSteps.Where(n => n <= arguments.MaxCameras))
+            {
+                await Measure(cameras);
+            }
+            return [.. measured.Values];
+        }
+
+        int? carried = null, notCarried = null;
+        for (var cameras = 1; cameras <= arguments.MaxCameras; cameras = cameras == arguments.MaxCameras ? cameras + 1 : Math.Min(cameras * 2, arguments.MaxCameras))
+        {
+            if (!await Measure(cameras))
+            {
+                notCarried = cameras;
+                break;
+            }
+            carried = cameras;
+        }
+        // Between the last count carried and the first not carried, halve the gap until they are neighbours.
+        while (carried is { } low && notCarried is { } high && high - low > 1)
+        {
+            var middle = (low + high) / 2;
+            if (await Measure(middle))
+            {
+                carried = middle;
+            }
+            else
+            {
+                notCarried = middle;
+            }
+        }
+        return [.. measured.Values];
+    }
+
+    private static async Task<StepResult> MeasureAsync(string repoRoot, string codec, string clip, int cameras, CamerasArguments arguments)
+    {
+        var runs = new List<CamerasRunResult>();
+        for (var run = 1; run <= arguments.Runs; run++)
+        {
+            Progress(Invariant($"{codec}, {cameras} camera(s): run {run}/{arguments.Runs}"));
+            var result = await CamerasRun.RunAsync(repoRoot, clip, codec, cameras, arguments.Fps, arguments.Window, arguments.Warmup, Progress);
+            runs.Add(result);
+            Progress(Invariant(
+                $"  published {result.PublishedFps:F1} fps, {result.TotalMsPerFrame:F2} CPU ms/frame (producer {result.ProducerMsPerFrame:F2} + ffmpeg {result.FfmpegMsPerFrame:F2}, broker {result.BrokerMsPerFrame:F2}, {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.CpuMsPerFrame:F2}"))}), {result.Cores:F2} cores, p99 {string.Join("/", result.Groups.Select(g => $"{g.LatencyP99Ms:F0}"))} ms, passed through {result.PassedThrough}, encoded {result.Encoded}: {(result.IsClean ? "carried" : "NOT carried: " + string.Join("; ", result.Problems))}"));
+            if (!result.IsClean)
+            {
+                break; // one run not carried settles the count
+            }
+        }
+        return new StepResult(codec, cameras, arguments.Runs, runs);
+    }
+
+    private static string Render(CamerasArguments arguments, IReadOnlyList<string> args, string machine, FloorResult? floor,
+        IReadOnlyList<StepResult> steps)
+    {
+        var text = new StringBuilder();
+        void Line(FormattableString line) => text.AppendLine(line.ToString(CultureInfo.InvariantCulture));
+        Line($"Generated {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `{PipelineBenchmark.CommandLine(args).Replace(PipelineBenchmark.Command, Command, StringComparison.Ordinal)}`.");
+        Line($"");
+        Line($"Machine: {machine}.");
+        Line($"");
+        if (arguments.Runs == 1)
+        {
+            Line($"**One run per count: a smoke test that the benchmark works, not a measurement of the machine's capacity.**");
+            Line($"");
+        }
+        Line($"Each camera is an RTSP stream of a recorded {CameraClip.Width}x{CameraClip.Height} clip of the camera simulator's picture, served looped and paced at {arguments.Fps} fps by the simulator's `--clip` mode without decoding or encoding (H.264 as the simulator encoded it; MJPEG transcoded from it once, at ffmpeg's `-q:v 4`); each camera is its own mount of that server, started when its reader connects, so the cameras' frames are not in step. One producer process reads all cameras (one ffmpeg child each), publishes JPEG to our broker (3 partitions, data on disk), and both consumer groups (Consumer, Consumer2) read every frame. A run warms up until every camera is connected and both groups have processed frames for {arguments.Warmup.TotalSeconds:0} s, measures a {arguments.Window.TotalSeconds:0} s window, then stops the cameras and waits until both groups have caught up. A count of cameras is carried when every one of its runs (up to {arguments.Runs}) published at least 95 % of the cameras' frames, dropped none, left none missing or skipped in either group, kept p99 capture-to-processed under {CamerasRunResult.MaxP99Ms:0} ms and ended with lag 0. Counts go 1, 2, 4, ... up to {arguments.MaxCameras}, then bisect between the last carried and the first not carried. CPU is per process from /proc: the producer's own and its ffmpeg children's (living and reaped) per published frame, the broker's per published frame, each consumer's per frame it processed; the camera server's is reported apart and not counted. Figures are medians over the runs of a count.");
+        Line($"");
+        Line($"### Cameras carried");
+        Line($"");
+        Line($"| codec | cameras carried | cameras per core ({Environment.ProcessorCount} cores) | CPU cores used | CPU ms/frame | floor ms/frame | ratio to floor |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var codec in steps.Select(s => s.Codec).Distinct())
+        {
+            var best = steps.Where(s => s.Codec == codec && s.IsClean).MaxBy(s => s.Cameras);
+            var floorMs = FloorMs(codec, floor);
+            if (best is null)
+            {
+                Line($"| {Name(codec)} | none of the counts tried | – | – | – | {Format(floorMs)} | – |");
+                continue;
+            }
+            var total = best.Median(r => r.TotalMsPerFrame);
+            var ceiling = steps.Where(s => s.Codec == codec && !s.IsClean).Select(s => (int?)s.Cameras).Min();
+            var carried = ceiling is null && best.Cameras >= arguments.MaxCameras ? $"≥ {best.Cameras} (the most tried)"
+                : ceiling is null ? $"≥ {best.Cameras} (no count failed)" : $"{best.Cameras}";
+            Line($"| {Name(codec)} | {carried} | {(double)best.Cameras / Environment.ProcessorCount:F1} | {best.Median(r => r.Cores):F2} | {total:F2} | {Format(floorMs)} | {(floorMs is { } f ? (total / f).ToString("F2", CultureInfo.InvariantCulture) : "–")} |");
+        }
+        Line($"");
+        if (floor is not null)
+        {
+            Line($"The floor, measured in this run at {floor.Size}: for H.264 ffmpeg's decode ({floor.FfmpegDecodeMs:F2}) + one JPEG encode ({floor.JpegEncodeMs:F2}) + one JPEG decode per group (2 × {floor.JpegDecodeMs:F2}); for MJPEG passed through only the two group decodes (of the producer's quality-80 JPEG, near the camera's in size).");
+        }
+        else
+        {
+            Line($"The floor was not measured in this run (`--no-floor`); see the CPU floor section.");
+        }
+        Line($"");
+        Line($"### Every count tried (CPU ms per frame)");
+        Line($"");
+        Line($"| codec | cameras | runs | carried | published fps | p99 ms (Consumer / Consumer2) | producer | its ffmpeg | broker | Consumer | Consumer2 | total | cores | camera server cores | frames passed through / encoded | not carried because |");
+        Line($"|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var step in steps)
+        {
+            var groupNames = step.Runs.SelectMany(r => r.Groups.Select(g => g.Group)).Distinct().Order().ToList();
+            string Group(int index, Func<CameraGroupResult, double?> value) => index < groupNames.Count
+                ? Format(step.MedianGroup(groupNames[index], value)) : "–";
+            Line($"| {Name(step.Codec)} | {step.Cameras} | {step.Runs.Count} | {(step.IsClean ? "yes" : "no")} | {step.Median(r => r.PublishedFps):F1} | {Group(0, g => g.LatencyP99Ms)} / {Group(1, g => g.LatencyP99Ms)} | {step.Median(r => r.ProducerMsPerFrame):F2} | {step.Median(r => r.FfmpegMsPerFrame):F2} | {step.Median(r => r.BrokerMsPerFrame):F2} | {Group(0, g => g.CpuMsPerFrame)} | {Group(1, g => g.CpuMsPerFrame)} | {step.Median(r => r.TotalMsPerFrame):F2} | {step.Median(r => r.Cores):F2} | {step.Median(r => r.ServerCores):F2} | {step.Runs.Sum(r => r.PassedThrough)} / {step.Runs.Sum(r => r.Encoded)} | {string.Join("; ", step.Runs.SelectMany(r => r.Problems).Distinct())} |");
+        }
+        return text.ToString();
+    }
+
+    private static double? FloorMs(string codec, FloorResult? floor) => floor is null ? null
+        : codec == "mjpeg" ? 2 * floor.JpegDecodeMs : floor.FloorMs(2);
+
+    private static string Name(string codec) => codec == "mjpeg" ? "MJPEG (passthrough)" : "H.264";
+
+    private static string Format(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+}
+
+/// <summary>The runs of one count of cameras; carried when every planned run ran and was clean.</summary>
+internal sealed record StepResult(string Codec, int Cameras, int PlannedRuns, IReadOnlyList<CamerasRunResult> Runs)
+{
+    public bool IsClean => Runs.Count == PlannedRuns && Runs.All(r => r.IsClean);
+
+    public double Median(Func<CamerasRunResult, double> value) => Statistics.Median(Runs.Select(value));
+
+    public double? MedianGroup(string group, Func<CameraGroupResult, double?> value)
+    {
+        var values = Runs.Select(r => r.Groups.FirstOrDefault(g => g.Group == group)).Where(g => g is not null)
+            .Select(g => value(g!)).Where(v => v is not null).Select(v => v!.Value).ToList();
+        return values.Count == 0 ? null : Statistics.Median(values);
+    }
+}

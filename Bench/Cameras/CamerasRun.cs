@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AspirePipeline.Bench.Infrastructure;
+using AspirePipeline.Bench.Pipeline;
+using AspirePipeline.Frames;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
+namespace AspirePipeline.Bench.Cameras;
+
+/// <summary>
+/// One measured run with N cameras as a deployment has them: one RTSP server sending the recorded clip, ONE producer
+/// process reading every camera (an ffmpeg child each), our broker, and the two consumer groups (Consumer, Consumer2)
+/// as their own Release processes. After a warm-up, two snapshots a window apart give CPU and rates; then the cameras
+/// stop and the groups must catch up (lag back to zero) within a deadline.
+/// </summary>
+internal static class CamerasRun
+{
+    private static readonly string[] GroupProjects = ["Consumer", "Consumer2"];
+    private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
+
+    public static async Task<CamerasRunResult> RunAsync(string repoRoot, string clip, string codec, int cameras, int fps,
+        TimeSpan window, TimeSpan warmup, Action<string> progress)
+    {
+        var dataDir = Path.Combine(repoRoot, ".data", "bench", $"cameras-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDir);
+        try
+        {
+            var brokerDll = RepoLayout.ProjectDll(repoRoot, "Broker");
+            // Its own folder as content root, as the pipeline benchmark starts it (no config watcher on .data writes).
+            await using var broker = ChildProcess.Start("broker", "dotnet",
+                [brokerDll, "--port", "0", "--data-dir", dataDir, "--partitions", "3"],
+                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, Path.GetDirectoryName(brokerDll));
+            var listening = await broker.WaitForLineAsync(l => l.Contains("listening on ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "'listening on'");
+            var bootstrap = listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim();
+            await CreateTopicsAsync(bootstrap);
+
+            var server = await ClipCameraServer.StartAsync(repoRoot, clip, fps, cameras);
+            var serverStopped = false;
+            var consumers = new List<ServiceProcess>();
+            try
+            {
+                var kafka = new Dictionary<string, string> { ["ConnectionStrings__kafka"] = bootstrap };
+                foreach (var project in GroupProjects)
+                {
+                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, project, project.ToLowerInvariant(), kafka));
+                }
+                using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
+                var producerConfiguration = new Dictionary<string, string>(kafka) { ["Producer__Encoding"] = "Jpeg" };
+                for (var index = 0; index < cameras; index++)
+                {
+                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = Invariant($"camera-{index + 1}");
+                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Url")] = server.Urls[index];
+                }
+                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer", producerConfiguration);
+
+                await WarmUpAsync(producer, consumers, cameras, warmup, progress);
+                var start = await SnapshotAsync(producer, broker.Pid, server.Pid, consumers);
+                var watch = Stopwatch.StartNew();
+                while (watch.Elapsed < window)
+                {
+                    // The window is the measurement; the pause only spaces out the progress lines.
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, (window - watch.Elapsed).TotalSeconds)));
+                    var processed = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync()).Processed));
+                    progress(Invariant($"      {watch.Elapsed.TotalSeconds,4:0} s: processed {string.Join(", ", processed)}"));
+                }
+                var end = await SnapshotAsync(producer, broker.Pid, server.Pid, consumers);
+
+                // The cameras stop; every frame published must then be processed by every group.
+                await server.DisposeAsync();
+                serverStopped = true;
+                var drain = Stopwatch.StartNew();
+                Snapshot final;
+                while (true)
+                {
+                    final = await SnapshotAsync(producer, broker.Pid, serverPid: null, consumers);
+                    if (final.Consumers.All(c => c.Lag == 0) || drain.Elapsed > DrainDeadline)
+                    {
+                        break;
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(250));
+                }
+                return CamerasRunResult.From(codec, cameras, fps, start, end, final, drain.Elapsed,
+                    collector.Between(start.WallClock, end.WallClock));
+            }
+            finally
+            {
+                foreach (var consumer in consumers)
+                {
+                    await consumer.DisposeAsync();
+                }
+                if (!serverStopped)
+                {
+                    await server.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    /// <summary>Until every camera is connected and every group has processed frames for <paramref name="warmup"/>.</summary>
+    private static async Task WarmUpAsync(ServiceProcess producer, List<ServiceProcess> consumers, int cameras, TimeSpan warmup,
+        Action<string> progress)
+    {
+        var deadline = Stopwatch.StartNew();
+        Stopwatch? flowing = null;
+        while (true)
+        {
+            var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
+            var stats = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync())));
+            if (producerStats.Connected == cameras && stats.All(s => s.Processed > 0))
+            {
+                flowing ??= Stopwatch.StartNew();
+                if (flowing.Elapsed >= warmup)
+                {
+                    return;
+                }
+            }
+            if (deadline.Elapsed > WarmupDeadline)
+            {
+                throw new InvalidOperationException(Invariant(
+                    $"{cameras} camera(s): {producerStats.Connected} connected and groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))} after {WarmupDeadline.TotalSeconds:0} s. Producer output:\n{producer.OutputTail}"));
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+    }
+
+    private static async Task<Snapshot> SnapshotAsync(ServiceProcess producer, int brokerPid, int? serverPid, List<ServiceProcess> consumers)
+    {
+        var consumerStats = new List<ConsumerStats>();
+        var consumerCpu = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var consumer in consumers)
+        {
+            var stats = ConsumerStats.Parse(await consumer.GetStatsAsync());
+            consumerStats.Add(stats);
+            consumerCpu[stats.Group] = Cpu(consumer.Pid);
+        }
+        var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
+        return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), ProcessTreeCpu.ProducerSide(producer.Pid), Cpu(brokerPid),
+            serverPid is { } pid ? ProcessTreeCpu.WithChildren(pid) : 0, consumerCpu, producerStats, consumerStats);
+    }
+
+    private static double Cpu(int pid) => ProcFs.ProcessCpuSeconds(pid) ?? throw new InvalidOperationException($"process {pid} is gone");
+
+    private static async Task CreateTopicsAsync(string bootstrap)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter }
+            .Select(name => new TopicSpecification { Name = name, NumPartitions = 3, ReplicationFactor = 1 }));
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    internal sealed record Snapshot(
+        DateTimeOffset WallClock,
+        long Timestamp,
+        ProducerSideCpu Producer,
+        double BrokerCpu,
+        double ServerCpu,
+        IReadOnlyDictionary<string, double> ConsumerCpu,
+        ProducerFigures ProducerStats,
+        IReadOnlyList<ConsumerStats> Consumers);
+}
+
+/// <summary>What the producer's <c>/stats</c> says, summed over its cameras.</summary>
+internal sealed record ProducerFigures(long Captured, long Published, long Dropped, long PassedThrough, int Connected, long Encoded)
+{
+    public static ProducerFigures Parse(JsonElement json)
+    {
+        long captured = 0, published = 0, dropped = 0, passedThrough = 0;
+        var connected = 0;
+        foreach (var camera in json.GetProperty("cameras").EnumerateArray())
+        {
+            captured += camera.GetProperty("captured").GetInt64();
+            published += camera.GetProperty("published").GetInt64();
+            dropped += camera.GetProperty("dropped").GetInt64();
+            passedThrough += camera.TryGetProperty("passedThrough", out var passed) ? passed.GetInt64() : 0;
+            connected += camera.GetProperty("connected").GetBoolean() ? 1 : 0;
+        }
+        var encoded = json.GetProperty("stages").EnumerateArray()
+            .Where(stage => stage.GetProperty("name").GetString() == StageNames.Encode)
+            .Select(stage => stage.GetProperty("frames").GetInt64()).FirstOrDefault();
+        return new ProducerFigures(captured, published, dropped, passedThrough, connected, encoded);
+    }
+}

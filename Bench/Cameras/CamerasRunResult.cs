@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using AspirePipeline.Bench.Pipeline;
+
+namespace AspirePipeline.Bench.Cameras;
+
+/// <summary>One group's figures in a cameras run.</summary>
+internal sealed record CameraGroupResult(string Group, double Fps, double? LatencyP50Ms, double? LatencyP99Ms, long Missing,
+    long Skipped, long LagAtWindowEnd, long LagAfterDrain, double CpuMsPerFrame);
+
+/// <summary>The figures of one run with <see cref="Cameras"/> cameras.</summary>
+internal sealed record CamerasRunResult(
+    string Codec,
+    int Cameras,
+    int Fps,
+    double WindowSeconds,
+    double PublishedFps,
+    long Dropped,
+    long PassedThrough,
+    long Encoded,
+    IReadOnlyList<CameraGroupResult> Groups,
+    double ProducerMsPerFrame,
+    double FfmpegMsPerFrame,
+    double BrokerMsPerFrame,
+    double TotalMsPerFrame,
+    double Cores,
+    double ServerCores,
+    double DrainSeconds)
+{
+    /// <summary>Capture to processed, per frame, that a clean run must stay under in every group.</summary>
+    public const double MaxP99Ms = 100;
+
+    /// <summary>Below this share of the cameras' rate, frames were lost before the producer counted them.</summary>
+    private const double MinRateShare = 0.95;
+
+    /// <summary>Why the run does not count as carried (empty when it does).</summary>
+    public IReadOnlyList<string> Problems
+    {
+        get
+        {
+            var problems = new List<string>();
+            if (PublishedFps < MinRateShare * Cameras * Fps)
+            {
+                problems.Add(Invariant($"published {PublishedFps:F1} fps of {Cameras * Fps}"));
+            }
+            if (Dropped > 0)
+            {
+                problems.Add(Invariant($"{Dropped} dropped"));
+            }
+            foreach (var group in Groups)
+            {
+                if (group.Missing > 0 || group.Skipped > 0)
+                {
+                    problems.Add(Invariant($"{group.Group}: {group.Missing} missing, {group.Skipped} skipped"));
+                }
+                if (group.LatencyP99Ms is not { } p99 || p99 >= MaxP99Ms)
+                {
+                    problems.Add(Invariant($"{group.Group}: p99 {group.LatencyP99Ms?.ToString("F0", CultureInfo.InvariantCulture) ?? "none"} ms"));
+                }
+                if (group.LagAfterDrain > 0)
+                {
+                    problems.Add(Invariant($"{group.Group}: lag {group.LagAfterDrain} after the cameras stopped"));
+                }
+            }
+            return problems;
+        }
+    }
+
+    public bool IsClean => Problems.Count == 0;
+
+    public static CamerasRunResult From(string codec, int cameras, int fps, CamerasRun.Snapshot start, CamerasRun.Snapshot end,
+        CamerasRun.Snapshot final, TimeSpan drain, IReadOnlyList<ProcessedFrame> frames)
+    {
+        var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
+        var published = end.ProducerStats.Published - start.ProducerStats.Published;
+        var perPublishedMs = published > 0 ? 1000.0 / published : double.NaN;
+        var producer = end.Producer - start.Producer;
+        var broker = end.BrokerCpu - start.BrokerCpu;
+        var total = (producer.OwnSeconds + producer.FfmpegSeconds + broker) * perPublishedMs;
+        var cpuSeconds = producer.OwnSeconds + producer.FfmpegSeconds + broker;
+
+        var groups = new List<CameraGroupResult>();
+        foreach (var atEnd in end.Consumers)
+        {
+            var atStart = start.Consumers.Single(c => c.Group == atEnd.Group);
+            var afterDrain = final.Consumers.Single(c => c.Group == atEnd.Group);
+            var processed = atEnd.Processed - atStart.Processed;
+            var cpu = end.ConsumerCpu[atEnd.Group] - start.ConsumerCpu[atEnd.Group];
+            var msPerFrame = processed > 0 ? cpu * 1000 / processed : double.NaN;
+            total += msPerFrame;
+            cpuSeconds += cpu;
+            var latencies = frames.Where(f => f.Group == atEnd.Group && f.LatencyMs is not null).Select(f => f.LatencyMs!.Value).Order().ToList();
+            groups.Add(new CameraGroupResult(atEnd.Group, processed / seconds, Statistics.Percentile(latencies, 0.50),
+                Statistics.Percentile(latencies, 0.99), afterDrain.Missing - atStart.Missing, afterDrain.Skipped - atStart.Skipped,
+                atEnd.Lag, afterDrain.Lag, msPerFrame));
+        }
+
+        return new CamerasRunResult(codec, cameras, fps, seconds, published / seconds,
+            final.ProducerStats.Dropped - start.ProducerStats.Dropped,
+            end.ProducerStats.PassedThrough - start.ProducerStats.PassedThrough,
+            end.ProducerStats.Encoded - start.ProducerStats.Encoded,
+            groups, producer.OwnSeconds * perPublishedMs, producer.FfmpegSeconds * perPublishedMs, broker * perPublishedMs, total,
+            cpuSeconds / seconds, (end.ServerCpu - start.ServerCpu) / seconds, drain.TotalSeconds);
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
