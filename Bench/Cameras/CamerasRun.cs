@@ -17,7 +17,6 @@ namespace AspirePipeline.Bench.Cameras;
 /// </summary>
 internal static class CamerasRun
 {
-    private static readonly string[] GroupProjects = ["Consumer", "Consumer2"];
     private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
 
@@ -44,9 +43,11 @@ internal static class CamerasRun
             try
             {
                 var kafka = new Dictionary<string, string> { ["ConnectionStrings__kafka"] = bootstrap };
-                foreach (var project in GroupProjects)
+                // Both groups a deployment runs on every camera, as AppHost/appsettings.json declares them.
+                foreach (var group in ConfiguredGroups.EveryFrame(repoRoot))
                 {
-                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, project, project.ToLowerInvariant(), kafka));
+                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, group.Name,
+                        new Dictionary<string, string>(kafka.Concat(group.Environment))));
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
                 var producerConfiguration = new Dictionary<string, string>(kafka) { ["Producer__Encoding"] = "Jpeg" };
