@@ -256,17 +256,3 @@ internal sealed class TopicReader : IDisposable
         _consumer.Dispose();
     }
 }
-
-internal static class Eventually
-{
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string what)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {deadline} waiting until {what}");
-            await Task.Delay(50);
-        }
-    }
-}

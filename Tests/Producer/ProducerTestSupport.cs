@@ -144,30 +144,6 @@ internal sealed class ProducerTestHost : IAsyncDisposable
     }
 }
 
-/// <summary>Waits on a condition with a deadline, polling; the failure message says what was awaited.</summary>
-internal static class Eventually
-{
-    public static async Task HoldsAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
-            await Task.Delay(50);
-        }
-    }
-
-    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
-            await Task.Delay(100);
-        }
-    }
-}
-
 /// <summary>Records log entries so tests can assert on what an operator would read.</summary>
 internal sealed class TestLogSink : ILoggerProvider
 {
