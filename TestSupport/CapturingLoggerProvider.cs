@@ -13,14 +13,14 @@ public sealed record LogEntry(LogLevel Level, string Category, EventId EventId, 
 
 /// <summary>
 /// Keeps what is logged, so tests assert on what an operator would read and failure messages can show recent logs.
-/// Usable as a provider (<c>logging.AddProvider</c>) or, through <see cref="CreateFactory"/>, where code takes an
-/// <see cref="ILoggerFactory"/>.
+/// Usable as a provider (<c>logging.AddProvider</c>) and, directly, as the <see cref="ILoggerFactory"/> of code under
+/// test that takes one.
 /// </summary>
 /// <param name="minimumLevel">Entries below this level are not kept (and the loggers say they are disabled).</param>
 /// <param name="keptPerCategory">
 /// How many of each category's latest entries are kept; all when null. A long-running host's resources log forever.
 /// </param>
-public sealed class CapturingLoggerProvider(LogLevel minimumLevel = LogLevel.Trace, int? keptPerCategory = null) : ILoggerProvider
+public sealed class CapturingLoggerProvider(LogLevel minimumLevel = LogLevel.Trace, int? keptPerCategory = null) : ILoggerProvider, ILoggerFactory
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<(long Order, LogEntry Entry)>> _categories = new();
     private long _order;
@@ -32,8 +32,10 @@ public sealed class CapturingLoggerProvider(LogLevel minimumLevel = LogLevel.Tra
     /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName, _categories.GetOrAdd(categoryName, _ => new()));
 
-    /// <summary>A logger factory whose loggers all write here, for code that takes an <see cref="ILoggerFactory"/>.</summary>
-    public ILoggerFactory CreateFactory() => new LoggerFactory([this]);
+    /// <summary>Ignored: as a factory, every logger writes here and nowhere else.</summary>
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -40,7 +40,7 @@ public sealed class KafkaHealthCheckTests
         // Regression: a log handler touching the client while librdkafka destroyed it segfaulted the process.
         for (var round = 0; round < 8; round++)
         {
-            var logs = new AspirePipeline.Tests.Producer.TestLogSink();
+            var logs = new CapturingLoggerProvider();
             var builder = KafkaSettingsTests.Builder(new()
             {
                 ["ConnectionStrings:kafka"] = $"127.0.0.1:{UnusedPort()}",

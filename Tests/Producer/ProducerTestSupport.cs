@@ -82,14 +82,14 @@ internal sealed class ProducerTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ProducerTestHost(WebApplication app, TestLogSink logs, Uri address)
+    private ProducerTestHost(WebApplication app, CapturingLoggerProvider logs, Uri address)
     {
         _app = app;
         Logs = logs;
         Address = address;
     }
 
-    public TestLogSink Logs { get; }
+    public CapturingLoggerProvider Logs { get; }
 
     /// <summary>Where the host's Kestrel listens (a free loopback port), for <c>/stats</c>.</summary>
     public Uri Address { get; }
@@ -117,7 +117,7 @@ internal sealed class ProducerTestHost : IAsyncDisposable
         }
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var logs = new TestLogSink();
+        var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
         builder.AddFrameProducer();
 
@@ -141,30 +141,5 @@ internal sealed class ProducerTestHost : IAsyncDisposable
     {
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await _app.DisposeAsync();
-    }
-}
-
-/// <summary>Records log entries so tests can assert on what an operator would read.</summary>
-internal sealed class TestLogSink : ILoggerProvider
-{
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
-
-    public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category, ConcurrentQueue<(LogLevel, string, string)> entries) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue((logLevel, category, formatter(state, exception)));
     }
 }

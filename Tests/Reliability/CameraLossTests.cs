@@ -44,7 +44,7 @@ public sealed class CameraLossTests
         var detected = await Poll.UntilAsync(() => !status.Connected, s_deadline, () => "the loss was not noticed");
         var lossLog = producer.Logs.Entries.FirstOrDefault(entry =>
             entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
-        Assert.True(lossLog.Message is not null, "no 'stream lost' warning was logged");
+        Assert.True(lossLog is not null, "no 'stream lost' warning was logged");
         var healthWhileDown = new List<string>();
         await Poll.SampleForAsync(s_outage - lost.Elapsed, TimeSpan.FromSeconds(1), async () =>
         {
