@@ -118,6 +118,37 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="program"/> to completion (a client, a command-line tool, a process expected to fail),
+    /// keeping all of its output. Its stdin is closed after <paramref name="standardInput"/>, so a program reading it
+    /// sees the end instead of waiting.
+    /// </summary>
+    /// <param name="program">The executable.</param>
+    /// <param name="arguments">Its arguments, passed as they are (no shell quoting).</param>
+    /// <param name="timeout">How long it may run; then its tree is killed.</param>
+    /// <param name="standardInput">Written to its stdin before it is closed.</param>
+    /// <param name="environment">Variables set on top of this process's environment.</param>
+    /// <param name="workingDirectory">Its working directory; this process's when null.</param>
+    /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/> (the message has its output).</exception>
+    public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout,
+        string? standardInput = null, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var argumentList = arguments.ToList();
+        await using var process = Start(program, program, argumentList, environment, workingDirectory,
+            standardInput: standardInput ?? "", outputLinesKept: int.MaxValue);
+        try
+        {
+            var exitCode = await process.WaitForExitAsync(timeout);
+            return new ProcessResult(exitCode, process.StandardOutput, process.StandardError);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill();
+            throw new TimeoutException(
+                $"{program} {string.Join(' ', argumentList)} did not finish within {timeout}.\nstdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
+        }
+    }
+
+    /// <summary>
     /// The first output line, already printed or still to come, that <paramref name="match"/> accepts. Fails with the
     /// output tail when the process ends without printing one (<see cref="InvalidOperationException"/>) or the
     /// deadline passes (<see cref="TimeoutException"/>).
@@ -286,4 +317,17 @@ public sealed class ChildProcess : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
+}
+
+/// <summary>How a program run to completion by <see cref="ChildProcess.RunAsync"/> ended, and all it printed.</summary>
+/// <param name="ExitCode">Its exit code.</param>
+/// <param name="StandardOutput">Its stdout, each line ended by a newline.</param>
+/// <param name="StandardError">Its stderr, each line ended by a newline.</param>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    /// <summary>Throws with the program's own output when it failed, so a failing test says what the program saw.</summary>
+    /// <param name="what">What ran, for the message (e.g. <c>kcat</c>).</param>
+    public ProcessResult EnsureSuccess(string what) => ExitCode == 0
+        ? this
+        : throw new InvalidOperationException($"{what} exited with {ExitCode}.\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
 }
