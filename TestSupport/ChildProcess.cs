@@ -175,7 +175,9 @@ public sealed class ChildProcess : IAsyncDisposable
         // last lines are read.
         using var deadline = new CancellationTokenSource(timeout);
         var finished = await Task.WhenAny(seen.Task, _outputClosed.Task, Task.Delay(Timeout.Infinite, deadline.Token));
-        if (finished == seen.Task)
+        // Asked first, whichever task WhenAny reports: the tasks complete their continuations on the thread pool, so
+        // the end of output can be reported first although the line was seen (and completed) before it.
+        if (seen.Task.IsCompleted)
         {
             return await seen.Task;
         }
