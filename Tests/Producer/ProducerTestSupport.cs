@@ -58,20 +58,8 @@ public sealed class ProducerFixture : IAsyncLifetime
     }
 
     /// <summary>Consumes until <paramref name="count"/> messages came or the deadline passed (then fails saying how many came).</summary>
-    public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline)
-    {
-        var results = new List<ConsumeResult<string, byte[]>>(count);
-        var until = DateTime.UtcNow + deadline;
-        while (results.Count < count && DateTime.UtcNow < until)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                results.Add(result);
-            }
-        }
-        Assert.True(results.Count >= count, $"Only {results.Count} of {count} frames arrived within {deadline}.");
-        return results;
-    }
+    public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline) =>
+        TestSupport.Consume.AtLeast(consumer, count, deadline);
 }
 
 /// <summary>
