@@ -11,24 +11,11 @@ internal sealed record BenchArguments(int Runs, int Megabytes, string? Output, s
             return at >= 0 && at + 1 < list.Count ? list[at + 1] : null;
         }
 
-        var root = FindRepoRoot();
+        var root = RepoLayout.Root;
         return new BenchArguments(
             int.Parse(Value("--runs") ?? "3"),
             int.Parse(Value("--megabytes") ?? "256"),
             Value("--output") ?? Path.Combine(root, "docs", "benchmarks.md"),
             root);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AspirePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run the benchmark from inside the repository (AspirePipeline.sln not found above the binary).");
     }
 }

@@ -25,7 +25,7 @@ static async Task<int> RunPipelineAsync(IReadOnlyList<string> arguments)
     {
         return await PipelineBenchmark.RunAsync(arguments, common.RepoRoot, common.Output);
     }
-    catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FileNotFoundException)
+    catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FileNotFoundException or TimeoutException)
     {
         // A run that cannot start or stalls says which part and why, not a stack trace.
         Console.Error.WriteLine($"pipeline benchmark failed: {exception.Message}");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AspirePipeline.Bench.Pipeline;
+using AspirePipeline.FrameProcessing.Reporting;
 
 namespace AspirePipeline.Bench.Cameras;
 
@@ -69,7 +70,7 @@ internal sealed record CamerasRunResult(
     public bool IsClean => Problems.Count == 0;
 
     public static CamerasRunResult From(string codec, int cameras, int fps, CamerasRun.Snapshot start, CamerasRun.Snapshot end,
-        CamerasRun.Snapshot final, TimeSpan drain, IReadOnlyList<ProcessedFrame> frames)
+        CamerasRun.Snapshot final, TimeSpan drain, IReadOnlyList<AnalysisRecord> frames)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
         var published = end.ProducerStats.Published - start.ProducerStats.Published;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AspirePipeline.FrameProcessing.Reporting;
 
 namespace AspirePipeline.Bench.Pipeline;
 
@@ -24,7 +25,7 @@ internal sealed record RunResult(
     IReadOnlyDictionary<string, long> PeakResidentBytes,
     bool FfmpegRestarted)
 {
-    public static RunResult From(PipelineScenario scenario, Snapshot start, Snapshot end, IReadOnlyList<ProcessedFrame> frames)
+    public static RunResult From(PipelineScenario scenario, Snapshot start, Snapshot end, IReadOnlyList<AnalysisRecord> frames)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
         var captured = end.Producer.Captured - start.Producer.Captured;

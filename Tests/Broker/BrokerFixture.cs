@@ -51,20 +51,6 @@ internal static class KafkaTestClients
     }
 
     /// <summary>Consumes until <paramref name="count"/> messages arrived or the deadline passes (then fails with what came).</summary>
-    public static List<ConsumeResult<TKey, TValue>> ConsumeExactly<TKey, TValue>(IConsumer<TKey, TValue> consumer, int count, TimeSpan? deadline = null)
-    {
-        var results = new List<ConsumeResult<TKey, TValue>>(count);
-        var until = DateTime.UtcNow + (deadline ?? Deadline);
-        while (results.Count < count && DateTime.UtcNow < until)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is { IsPartitionEOF: false })
-            {
-                results.Add(result);
-            }
-        }
-
-        Assert.True(results.Count == count, $"expected {count} messages, got {results.Count} before the deadline");
-        return results;
-    }
+    public static List<ConsumeResult<TKey, TValue>> ConsumeExactly<TKey, TValue>(IConsumer<TKey, TValue> consumer, int count, TimeSpan? deadline = null) =>
+        Consume.AtLeast(consumer, count, deadline ?? Deadline);
 }

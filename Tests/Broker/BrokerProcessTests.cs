@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using AspirePipeline.Tests.Infrastructure;
@@ -229,27 +228,7 @@ public sealed class BrokerProcessTests
 
     private static async Task<(int ExitCode, string Output)> RunBrokerToExitAsync(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(BrokerProcess.BrokerDllPath);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the broker did not exit: {await stdout}{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync("dotnet", [BrokerProcess.BrokerDllPath, .. arguments], TimeSpan.FromSeconds(30));
+        return (run.ExitCode, run.StandardOutput + run.StandardError);
     }
 }

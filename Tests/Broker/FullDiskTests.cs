@@ -183,16 +183,8 @@ public sealed class FullDiskTests
 
     private static async Task RunAsync(string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Deadline);
-        Assert.True(process.ExitCode == 0,
-            $"'{command} {string.Join(' ', arguments)}' failed ({process.ExitCode}): {error.Trim()}. The full-disk test needs root to mount a tmpfs.");
+        var run = await ChildProcess.RunAsync(command, arguments, Deadline);
+        Assert.True(run.ExitCode == 0,
+            $"'{command} {string.Join(' ', arguments)}' failed ({run.ExitCode}): {run.StandardError.Trim()}. The full-disk test needs root to mount a tmpfs.");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
@@ -264,32 +263,10 @@ public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<Bro
             print(json.dumps({"received": received, "offset": committed.offset, "metadata": committed.metadata}))
             """;
         var topic = UniqueTopic("python-meta");
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "-c", script, _bootstrap, topic, UniqueTopic("python-group") })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var python = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var stdout = python.StandardOutput.ReadToEndAsync();
-        var stderr = python.StandardError.ReadToEndAsync();
-        try
-        {
-            await python.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(45));
-        }
-        catch (TimeoutException)
-        {
-            python.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.True(python.ExitCode == 0, $"kafka-python failed (install it with scripts/prerequisites.sh --tests): {await stderr}");
-        using var result = JsonDocument.Parse(await stdout);
+        var python = await ChildProcess.RunAsync("/usr/bin/python3", ["-c", script, _bootstrap, topic, UniqueTopic("python-group")],
+            TimeSpan.FromSeconds(45));
+        Assert.True(python.ExitCode == 0, $"kafka-python failed (install it with scripts/prerequisites.sh --tests): {python.StandardError}");
+        using var result = JsonDocument.Parse(python.StandardOutput);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}"), result.RootElement.GetProperty("received").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(7, result.RootElement.GetProperty("offset").GetInt64());
         Assert.Equal("frame 7 processed", result.RootElement.GetProperty("metadata").GetString());

@@ -54,7 +54,7 @@ public sealed class RetentionTests
 
         // The check runs every 200 ms: wait for it to bring the partition under the bound, then hold there.
         const long Bound = RetentionBytes + SegmentBytes;
-        await Until.HoldsAsync(() => PartitionBytes(broker, topic) <= Bound, Deadline,
+        await Poll.UntilAsync(() => PartitionBytes(broker, topic) <= Bound, Deadline,
             () => $"the partition holds {PartitionBytes(broker, topic)} bytes on disk, bound {Bound}\n{broker.Output}");
         var segments = Directory.GetFiles(PartitionDirectory(broker, topic), "*.log");
         Assert.True(segments.Length >= 4, $"expected several segments of {SegmentBytes} bytes, found {segments.Length}");
@@ -122,7 +122,7 @@ public sealed class RetentionTests
 
         using var consumer = new ConsumerBuilder<Null, byte[]>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
         var partition = new TopicPartition(topic, 0);
-        await Until.HoldsAsync(() => consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).Low.Value >= 24, Deadline,
+        await Poll.UntilAsync(() => consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).Low.Value >= 24, Deadline,
             () => $"earliest offset is {consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).Low}\n{broker.Output}");
         var low = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).Low.Value;
         Assert.True(low <= 32, $"retention.ms deleted records of now: earliest offset {low}");

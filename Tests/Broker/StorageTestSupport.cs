@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Text;
 using AspirePipeline.Broker.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Tests.Broker;
 
@@ -105,32 +103,5 @@ internal sealed class TempDirectory : IDisposable
         catch (DirectoryNotFoundException)
         {
         }
-    }
-}
-
-/// <summary>Keeps every log line so tests can assert on warnings the store must write.</summary>
-internal sealed class CapturingLoggerFactory : ILoggerFactory, ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, EventId EventId, string Message)> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new CapturingLogger(this);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class CapturingLogger(CapturingLoggerFactory owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
     }
 }

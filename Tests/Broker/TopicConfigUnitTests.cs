@@ -17,7 +17,7 @@ namespace AspirePipeline.Tests.Broker;
 public sealed class TopicConfigUnitTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly CapturingLoggerFactory _loggers = new();
+    private readonly CapturingLoggerProvider _loggers = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Pipeline;
 
@@ -41,32 +40,18 @@ public sealed class SimulatorStartupTests
             File.CreateSymbolicLink(Path.Combine(plugins, Path.GetFileName(plugin)), plugin);
         }
 
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            Environment =
+        var run = await ChildProcess.RunAsync("/usr/bin/python3",
+            ["-u", RtspSimulatorProcess.ScriptPath, "--port", "0", "--width", "320", "--height", "180"], Deadline,
+            environment: new Dictionary<string, string>
             {
                 ["GST_PLUGIN_SYSTEM_PATH_1_0"] = plugins,
                 ["GST_PLUGIN_PATH_1_0"] = "",
                 ["GST_REGISTRY_1_0"] = Path.Combine(scratch, "registry.bin"),
-            },
-        };
-        foreach (var argument in new[] { "-u", RtspSimulatorProcess.ScriptPath, "--port", "0", "--width", "320", "--height", "180" })
-        {
-            start.ArgumentList.Add(argument);
-        }
+            });
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Deadline);
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.Equal(3, process.ExitCode);
-        Assert.DoesNotContain("ready", await stdout, StringComparison.Ordinal);
-        var message = await stderr;
+        Assert.Equal(3, run.ExitCode);
+        Assert.DoesNotContain("ready", run.StandardOutput, StringComparison.Ordinal);
+        var message = run.StandardError;
         Assert.Contains("textoverlay (gstreamer1.0-x)", message, StringComparison.Ordinal);
         Assert.Contains("Install the Debian package(s) gstreamer1.0-x", message, StringComparison.Ordinal);
     }

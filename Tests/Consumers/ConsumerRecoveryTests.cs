@@ -20,18 +20,18 @@ public sealed class ConsumerRecoveryTests
 
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(broker.BootstrapServers, topics,
             $"group-{Guid.NewGuid():N}");
-        await Eventually.WaitUntilAsync(() => host.Statistics.FramesProcessed >= 10, s_deadline, "the first ten frames are processed");
+        await Poll.UntilAsync(() => host.Statistics.FramesProcessed >= 10, s_deadline, () => "the first ten frames are processed");
 
         await broker.RestartAsync();
         await frames.ProduceAsync("cam-r", 10, 10);
 
         // Results of frames processed before the crash may repeat (offsets not yet committed); none may be missing.
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
-        await Eventually.WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
             {
                 results.ReadToEnd(s_deadline);
                 return results.Records().Select(record => record.Sequence).Distinct().Count() == 20;
-            }, s_deadline, "every frame produced before and after the restart has a result");
+            }, s_deadline, () => "every frame produced before and after the restart has a result");
         var sequences = results.Records().Select(record => record.Sequence!.Value).ToList();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), sequences.Distinct().Order());
     }

@@ -98,7 +98,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, settings))
         {
             results.ReadUntil(10, s_deadline);
-            await Eventually.WaitUntilAsync(() => host.Statistics.OtherCameraFrames == 10, s_deadline, "10 lobby frames passed over");
+            await Poll.UntilAsync(() => host.Statistics.OtherCameraFrames == 10, s_deadline, () => $"{host.Statistics.OtherCameraFrames} of 10 lobby frames passed over");
             Assert.Equal(10, host.Statistics.FramesProcessed);
         }
 
@@ -181,7 +181,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
 
         using var stream = await http.GetAsync("/video.mjpeg", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("multipart/x-mixed-replace", stream.Content.Headers.ContentType?.MediaType);
-        await Eventually.WaitUntilAsync(() => hub.Viewers == 1, s_deadline, "the stream counts as a viewer");
+        await Poll.UntilAsync(() => hub.Viewers == 1, s_deadline, () => "the stream counts as a viewer");
         await frames.ProduceAsync("cam-l", 0, 3);
 
         await using var body = await stream.Content.ReadAsStreamAsync();
@@ -189,8 +189,8 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         Assert.Equal(new Size(FrameSource.Width, FrameSource.Height), jpeg.Size());
 
         var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
-        await Eventually.WaitUntilAsync(() => host.Statistics.Latest.FramesProcessed == 3 && telemetry.Report.Frames == 3,
-            s_deadline, "the statistics window includes the three frames and their reporting is done");
+        await Poll.UntilAsync(() => host.Statistics.Latest.FramesProcessed == 3 && telemetry.Report.Frames == 3,
+            s_deadline, () => "the statistics window includes the three frames and their reporting is done");
         using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
         Assert.Equal(MeanIntensityAnalyzer.AnalyzerName, stats.RootElement.GetProperty("analyzer").GetString());
         var window = stats.RootElement.GetProperty("stats");
@@ -240,9 +240,9 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await using var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
         results.ReadUntil(20, s_deadline);
         await using var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
-        await Eventually.WaitUntilAsync(
+        await Poll.UntilAsync(
             () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
-            s_deadline, "the two members share the two partitions");
+            s_deadline, () => "the two members share the two partitions");
 
         await frames.ProduceAsync("cam-0", 10, 5, partition: 0);
         await frames.ProduceAsync("cam-1", 10, 5, partition: 1);
@@ -274,11 +274,11 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             ["FrameProcessing:ChannelCapacity"] = "32",
         };
         await using var first = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
-        await Eventually.WaitUntilAsync(() => first.Statistics.FramesProcessed >= 5, s_deadline, "the first member is busy");
+        await Poll.UntilAsync(() => first.Statistics.FramesProcessed >= 5, s_deadline, () => "the first member is busy");
         await using var second = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
-        await Eventually.WaitUntilAsync(
+        await Poll.UntilAsync(
             () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
-            s_deadline, "the two members share the two partitions");
+            s_deadline, () => "the two members share the two partitions");
         Assert.True(first.Statistics.FramesProcessed < 120, "the rebalance happened while frames were still queued");
 
         results.ReadUntil(120, TimeSpan.FromSeconds(90));
@@ -298,7 +298,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await using var host = await ConsumerTestHost.StartAsync<FailingOnFourthFrameAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
         // The host stops the application once ExecuteAsync has failed, i.e. after its finally (Close) ran.
         var stopped = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        await Eventually.WaitUntilAsync(() => stopped.IsCancellationRequested, s_deadline, "the failure stops the service");
+        await Poll.UntilAsync(() => stopped.IsCancellationRequested, s_deadline, () => "the failure stops the service");
 
         Assert.Equal(3, host.Statistics.FramesProcessed);
         // Frames 0-2 are committed by Close(); frame 3 is not, so a restarted service processes it again.

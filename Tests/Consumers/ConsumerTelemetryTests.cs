@@ -66,8 +66,8 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         await frames.ProduceAsync("cam-t", 1, 1);
 
         results.ReadUntil(2, s_deadline);
-        await Eventually.WaitUntilAsync(() => spans.Count == 2 && host.Statistics.PoisonMessages == 1, s_deadline,
-            "both sampled messages were processed");
+        await Poll.UntilAsync(() => spans.Count == 2 && host.Statistics.PoisonMessages == 1, s_deadline,
+            () => "both sampled messages were processed");
 
         var process = Assert.Single(spans, span => span.TraceId == sampled.TraceId);
         Assert.Equal($"{topics.Frames} process", process.DisplayName);
@@ -89,7 +89,7 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         Assert.Equal("undecodable-image", poison.GetTagItem(MessagingTags.ErrorType));
 
         var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
-        await Eventually.WaitUntilAsync(() => telemetry.Report.Frames == 2, s_deadline, "both frames were reported");
+        await Poll.UntilAsync(() => telemetry.Report.Frames == 2, s_deadline, () => "both frames were reported");
 
         metrics.Collect();
         Assert.Equal(2, metrics.Sum(FrameProcessingTelemetry.FramesProcessed));

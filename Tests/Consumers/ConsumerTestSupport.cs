@@ -210,19 +210,8 @@ internal sealed class TopicReader : IDisposable
     public List<ConsumeResult<string, byte[]>> Messages { get; } = [];
 
     /// <summary>Reads until <paramref name="count"/> messages in total were read, failing after the deadline.</summary>
-    public List<ConsumeResult<string, byte[]>> ReadUntil(int count, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (Messages.Count < count && DateTime.UtcNow < until)
-        {
-            if (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                Messages.Add(result);
-            }
-        }
-        Assert.True(Messages.Count >= count, $"expected {count} messages on the topic, got {Messages.Count} within {deadline}");
-        return Messages;
-    }
+    public List<ConsumeResult<string, byte[]>> ReadUntil(int count, TimeSpan deadline) =>
+        Consume.AtLeast(_consumer, count, deadline, Messages);
 
     /// <summary>
     /// Reads up to the topic's current end (high watermarks), so duplicates produced before now are seen too.
@@ -254,19 +243,5 @@ internal sealed class TopicReader : IDisposable
     {
         _consumer.Close();
         _consumer.Dispose();
-    }
-}
-
-internal static class Eventually
-{
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="what"/> after the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string what)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {deadline} waiting until {what}");
-            await Task.Delay(50);
-        }
     }
 }

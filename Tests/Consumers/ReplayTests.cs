@@ -30,12 +30,12 @@ public sealed class ReplayTests
                 ["FrameProcessing:StartAt"] = window.ToString("O", CultureInfo.InvariantCulture),
             });
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
-        await Eventually.WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
             {
                 results.ReadToEnd(s_deadline);
                 return results.Records().Count >= 10;
             },
-            s_deadline, "ten results of the replayed window");
+            s_deadline, () => "ten results of the replayed window");
 
         var replayed = results.Records();
         Assert.Equal(Enumerable.Range(10, 10).Select(i => (long?)i), replayed.Select(r => r.Sequence));
@@ -43,12 +43,12 @@ public sealed class ReplayTests
 
         // After the window the group carries on with live frames, which are not replays.
         await frames.ProduceAsync("cam-replay", 20, 5);
-        await Eventually.WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
             {
                 results.ReadToEnd(s_deadline);
                 return results.Records().Count >= 15;
             },
-            s_deadline, "results of the live frames after the replay");
+            s_deadline, () => "results of the live frames after the replay");
         var live = results.Records().Skip(10).ToList();
         Assert.Equal(Enumerable.Range(20, 5).Select(i => (long?)i), live.Select(r => r.Sequence));
         Assert.All(live, record => Assert.False(record.Replayed, $"live frame {record.Sequence} is marked as replayed"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -12,13 +11,13 @@ namespace AspirePipeline.Tests.Infrastructure;
 public sealed partial class RtspSimulatorProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private const int OutputLinesKept = 200;
     private readonly int _width;
     private readonly int _height;
     private readonly int _fps;
     private readonly string? _video;
     private readonly string? _codec;
-    private readonly Queue<string> _output = new();
-    private Process? _process;
+    private ChildProcess? _process;
 
     private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec)
     {
@@ -31,34 +30,17 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
-
     /// <summary>The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c>.</summary>
     public string Url { get; private set; } = "";
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
+    public string Output => _process?.OutputTail ?? "";
 
     public static string ScriptPath
     {
         get
         {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var script = Path.Combine(dir.FullName, "CameraSimulator", "rtsp_simulator.py");
-                if (File.Exists(script))
-                {
-                    return script;
-                }
-            }
-            throw new FileNotFoundException("CameraSimulator/rtsp_simulator.py not found above the test output directory.");
+            var script = Path.Combine(RepoLayout.Root, "CameraSimulator", "rtsp_simulator.py");
+            return File.Exists(script) ? script : throw new FileNotFoundException($"{script} not found.", script);
         }
     }
 
@@ -81,13 +63,10 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL, as a camera losing power would; waits until the process is gone.</summary>
-    public async Task KillAsync()
+    public Task KillAsync()
     {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
+        _process?.Kill();
+        return Task.CompletedTask;
     }
 
     /// <summary>Starts the simulator again on the port it had, as the same camera coming back.</summary>
@@ -95,89 +74,47 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
 
     private async Task LaunchAsync(int port)
     {
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
         // Debian's interpreter: the GStreamer bindings are apt packages, invisible to a pyenv python3 on PATH.
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
+        List<string> arguments =
+        [
             "-u", ScriptPath, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--width", _width.ToString(CultureInfo.InvariantCulture), "--height", _height.ToString(CultureInfo.InvariantCulture),
             "--fps", _fps.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ];
         if (_codec is not null)
         {
-            start.ArgumentList.Add("--codec");
-            start.ArgumentList.Add(_codec);
+            arguments.AddRange(["--codec", _codec]);
         }
         if (_video is not null)
         {
-            start.ArgumentList.Add("--video");
-            start.ArgumentList.Add(_video);
+            arguments.AddRange(["--video", _video]);
         }
 
-        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            Remember(e.Data);
-            if (ReadyLine().Match(e.Data) is { Success: true } match)
-            {
-                ready.TrySetResult(match.Groups[1].Value);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Remember(e.Data);
-            }
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"The RTSP simulator exited before it was ready.\n{Output}"));
-        process.Start();
-        _process = process;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _process = ChildProcess.Start("The RTSP simulator", python, arguments, outputLinesKept: OutputLinesKept);
         try
         {
-            Url = await ready.Task.WaitAsync(StartTimeout);
+            var ready = await _process.WaitForLineAsync(line => ReadyLine().IsMatch(line), StartTimeout, "its ready line");
+            Url = ReadyLine().Match(ready).Groups[1].Value;
         }
         catch (TimeoutException)
         {
-            await KillAsync();
-            throw new TimeoutException($"The RTSP simulator did not print its ready line within {StartTimeout}.\n{Output}");
+            _process.Kill();
+            throw;
         }
         Port = new Uri(Url).Port;
     }
 
-    private void Remember(string line)
-    {
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            if (_output.Count > 200)
-            {
-                _output.Dequeue();
-            }
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
     }
 
     [GeneratedRegex(@"rtsp simulator ready (rtsp://\S+)")]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -17,12 +16,13 @@ namespace AspirePipeline.Tests.Infrastructure;
 public sealed class RunningAppHost : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+    private const int LinesPerCategory = 15;
 
-    private readonly RecentLogs _logs;
+    private readonly CapturingLoggerProvider _logs;
     private readonly string _dataDir;
     private DistributedApplication? _app;
 
-    private RunningAppHost(DistributedApplication app, RecentLogs logs, string dataDir)
+    private RunningAppHost(DistributedApplication app, CapturingLoggerProvider logs, string dataDir)
     {
         _app = app;
         _logs = logs;
@@ -49,7 +49,8 @@ public sealed class RunningAppHost : IAsyncDisposable
         Action<IDistributedApplicationTestingBuilder>? configureBuilder = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("aspirepipeline-apphost-").FullName;
-        var logs = new RecentLogs();
+        // The last lines of each category (Aspire forwards each resource's console to one), for assertion messages.
+        var logs = new CapturingLoggerProvider(LogLevel.Information, keptPerCategory: LinesPerCategory);
         using var timeout = new CancellationTokenSource(startTimeout);
         string[] args = ["--Kafka:Mode=Broker", $"--Kafka:DataDir={dataDir}", .. arguments];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -88,7 +89,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string");
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>
-    public string RecentOutput() => _logs.Describe();
+    public string RecentOutput() => Describe(_logs);
 
     public async ValueTask DisposeAsync()
     {
@@ -116,35 +117,8 @@ public sealed class RunningAppHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Keeps the last lines of each logger category (Aspire forwards each resource's console there).</summary>
-    private sealed class RecentLogs : ILoggerProvider
-    {
-        private const int LinesPerCategory = 15;
-        private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(_lines.GetOrAdd(categoryName, _ => new()));
-
-        public string Describe() => string.Join('\n', _lines
-            .Where(c => c.Key.Contains(".Resources.", StringComparison.Ordinal) || c.Key.Contains("AspirePipeline", StringComparison.Ordinal))
-            .Select(c => $"--- {c.Key}\n{string.Join('\n', c.Value)}"));
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
-                while (lines.Count > LinesPerCategory && lines.TryDequeue(out _))
-                {
-                }
-            }
-        }
-    }
+    private static string Describe(CapturingLoggerProvider logs) => string.Join('\n', logs.Entries
+        .Where(e => e.Category.Contains(".Resources.", StringComparison.Ordinal) || e.Category.Contains("AspirePipeline", StringComparison.Ordinal))
+        .GroupBy(e => e.Category)
+        .Select(c => $"--- {c.Key}\n{string.Join('\n', c.Select(e => $"{e.Level}: {e.Message}"))}"));
 }

@@ -79,26 +79,16 @@ public sealed class KafkaClientBrokerTests : IAsyncLifetime
         Assert.Equal(HealthStatus.Healthy, health.Entries["Aspire.Confluent.Kafka.Producer"].Status);
         Assert.Equal(HealthStatus.Healthy, health.Entries["Aspire.Confluent.Kafka.Consumer"].Status);
 
-        await Eventually(() => metrics.Latest(producer.Name) is { TxMessages: >= 10, AnyBrokerUp: true }, "producer statistics");
+        await Poll.UntilAsync(() => metrics.Latest(producer.Name) is { TxMessages: >= 10, AnyBrokerUp: true }, Deadline, () => "producer statistics");
         // librdkafka's lag counts from the committed offset; pause so polling serves statistics without consuming.
         consumer.Commit(received);
         consumer.Pause(consumer.Assignment);
-        await Eventually(() =>
+        await Poll.UntilAsync(() =>
         {
             Assert.Null(consumer.Consume(TimeSpan.FromMilliseconds(1)));
             lagListener.RecordObservableInstruments();
             return metrics.Latest(consumer.Name)?.Lags is [{ Lag: 9 }] && Interlocked.Read(ref lagSeen) == 10;
-        }, "consumer lag");
+        }, Deadline, () => "consumer lag");
         consumer.Close();
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
     }
 }

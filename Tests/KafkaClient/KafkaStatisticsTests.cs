@@ -47,7 +47,7 @@ public sealed class KafkaStatisticsTests
     [Fact]
     public void Connection_failures_are_debug_until_connected_then_warnings()
     {
-        using var sink = new CollectingLoggerProvider();
+        using var sink = new CapturingLoggerProvider();
         using var factory = LoggerFactory.Create(logging => logging.AddProvider(sink).SetMinimumLevel(LogLevel.Trace));
         var events = new KafkaClientEvents("kafka", null, null, factory.CreateLogger("test"));
         var refused = new LogMessage("rdkafka#producer-1", SyslogLevel.Error, "FAIL",
@@ -59,7 +59,7 @@ public sealed class KafkaStatisticsTests
         events.OnLog(refused);
         events.OnError("rdkafka#producer-1", new Error(ErrorCode.Local_MsgTimedOut, "Message timed out"));
 
-        Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Warning, LogLevel.Error], sink.Levels);
+        Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Warning, LogLevel.Error], sink.Entries.Select(entry => entry.Level));
     }
 
     [Fact]
@@ -70,28 +70,5 @@ public sealed class KafkaStatisticsTests
         Assert.Equal(LogLevel.Warning, KafkaClientEvents.Map(SyslogLevel.Warning));
         Assert.Equal(LogLevel.Information, KafkaClientEvents.Map(SyslogLevel.Notice));
         Assert.Equal(LogLevel.Debug, KafkaClientEvents.Map(SyslogLevel.Debug));
-    }
-
-    private sealed class CollectingLoggerProvider : ILoggerProvider, ILogger
-    {
-        public List<LogLevel> Levels { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Levels)
-            {
-                Levels.Add(logLevel);
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -114,19 +114,15 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         ];
 
         // Histograms populated and counters past zero, not just declared: wait until every one has a useful point.
-        var deadline = DateTime.UtcNow + Deadline;
-        string[] missing;
+        string[] missing = [];
         // Cumulative counters grow between exports: when this test runs first, the first export may hold only a few
         // frames, so the wait also covers the frame count asserted below.
         const string published = "producer/AspirePipeline.Producer/producer.frames.published";
         string[] counted = [published, .. pipeline.Topology.Groups.Select(group => $"{group.Resource}/AspirePipeline.Consumer/consumer.frames.processed")];
-        while ((missing = required.Where(r => !Useful(Points(r))).ToArray()).Length > 0
-            || (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline,
-                $"Metrics without a useful value after {Deadline}: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
+        await Poll.UntilAsync(() => (missing = required.Where(r => !Useful(Points(r))).ToArray()).Length == 0
+                && (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length == 0,
+            Deadline, () => $"Metrics without a useful value: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}",
+            interval: TimeSpan.FromSeconds(1));
         output.WriteLine(metrics.Describe());
 
         Assert.True(Last(published).Value >= 10, "frames published");

@@ -1,5 +1,6 @@
 using System.Text;
 using AspirePipeline.FrameProcessing.Pipeline;
+using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames;
 using AspirePipeline.Tests.Pipeline;
 using Confluent.Kafka;
@@ -94,7 +95,7 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
 
     public void Dispose() => _buildDirectory.Delete(recursive: true);
 
-    private static HashSet<(int Partition, long Offset)> Positions(IReadOnlyList<AnalysisResult> results, string group) =>
+    private static HashSet<(int Partition, long Offset)> Positions(IReadOnlyList<AnalysisRecord> results, string group) =>
         results.Where(r => r.Group == group).Select(r => (r.Partition, r.Offset)).ToHashSet();
 
     /// <summary>What the consumers dead-lettered of the given frames: reason and error, read to the end of the DLQ topic.</summary>

@@ -1,4 +1,5 @@
 using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames;
 using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Pipeline;
@@ -159,21 +160,21 @@ public sealed class PipelineTests(PipelineFixture pipeline)
 
     private PipelineGroup MeanGroup => pipeline.Topology.Groups.Single(group => group.Analyzer == MeanAnalyzer);
 
-    private static int Count(IReadOnlyList<AnalysisResult> all, string group, string camera) =>
+    private static int Count(IReadOnlyList<AnalysisRecord> all, string group, string camera) =>
         all.Where(r => r.Group == group && r.Camera == camera).Select(r => r.Sequence).Distinct().Count();
 
-    private string Counts(IReadOnlyList<AnalysisResult> all) =>
+    private string Counts(IReadOnlyList<AnalysisRecord> all) =>
         string.Join(", ", Groups.SelectMany(g => PipelineFixture.Cameras.Select(c => $"{g}/{c}={Count(all, g, c)}")));
 
     /// <summary>The mean-intensity group's results of the camera <see cref="PipelineFixture.CameraUrl"/> names.</summary>
-    private List<AnalysisResult> Recent(IReadOnlyList<AnalysisResult> all, DateTimeOffset from) =>
+    private List<AnalysisRecord> Recent(IReadOnlyList<AnalysisRecord> all, DateTimeOffset from) =>
         all.Where(r => r.Group == MeanGroup.GroupId && r.Camera == PipelineFixture.Cameras[0] && r.ProcessedTimestamp >= from).ToList();
 
-    private List<string> Instances(IReadOnlyList<AnalysisResult> all) =>
+    private List<string> Instances(IReadOnlyList<AnalysisRecord> all) =>
         all.Where(r => r.Group == Replicated.GroupId).Select(r => r.Instance).Distinct().ToList();
 
     /// <summary>The replicated group's results of the test-pattern cameras after <paramref name="after"/>.</summary>
-    private List<AnalysisResult> Window(IReadOnlyList<AnalysisResult> all, DateTimeOffset after) =>
+    private List<AnalysisRecord> Window(IReadOnlyList<AnalysisRecord> all, DateTimeOffset after) =>
         all.Where(r => r.Group == Replicated.GroupId && PipelineFixture.Cameras.Contains(r.Camera) && r.ProcessedTimestamp > after).ToList();
 
     private static double Median(IEnumerable<double> values)

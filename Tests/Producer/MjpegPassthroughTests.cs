@@ -147,7 +147,7 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
             ["Producer:Cameras:0:Passthrough"] = "Never",
         });
         var camera = producer.Camera("mjpeg-cam");
-        await Eventually.HoldsAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published}; last error {camera.LastError}");
+        await Poll.UntilAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published}; last error {camera.LastError}");
 
         Assert.Equal(0, camera.PassedThrough);
         using var consumer = fixture.Consumer(topic);
@@ -165,7 +165,7 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
         var meters = services.GetRequiredService<IMeterFactory>();
         var board = new CameraStatusBoard();
         var status = board.For("cam");
-        var logs = new TestLogSink();
+        using var logs = new CapturingLoggerProvider();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs));
         using var kafka = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = fixture.Broker.BootstrapServers }).Build();
         var camera = new CameraOptions { Id = "cam", Url = "rtsp://127.0.0.1/unused" };

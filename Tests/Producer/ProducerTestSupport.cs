@@ -58,20 +58,8 @@ public sealed class ProducerFixture : IAsyncLifetime
     }
 
     /// <summary>Consumes until <paramref name="count"/> messages came or the deadline passed (then fails saying how many came).</summary>
-    public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline)
-    {
-        var results = new List<ConsumeResult<string, byte[]>>(count);
-        var until = DateTime.UtcNow + deadline;
-        while (results.Count < count && DateTime.UtcNow < until)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                results.Add(result);
-            }
-        }
-        Assert.True(results.Count >= count, $"Only {results.Count} of {count} frames arrived within {deadline}.");
-        return results;
-    }
+    public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline) =>
+        TestSupport.Consume.AtLeast(consumer, count, deadline);
 }
 
 /// <summary>
@@ -82,14 +70,14 @@ internal sealed class ProducerTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ProducerTestHost(WebApplication app, TestLogSink logs, Uri address)
+    private ProducerTestHost(WebApplication app, CapturingLoggerProvider logs, Uri address)
     {
         _app = app;
         Logs = logs;
         Address = address;
     }
 
-    public TestLogSink Logs { get; }
+    public CapturingLoggerProvider Logs { get; }
 
     /// <summary>Where the host's Kestrel listens (a free loopback port), for <c>/stats</c>.</summary>
     public Uri Address { get; }
@@ -117,7 +105,7 @@ internal sealed class ProducerTestHost : IAsyncDisposable
         }
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var logs = new TestLogSink();
+        var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
         builder.AddFrameProducer();
 
@@ -141,54 +129,5 @@ internal sealed class ProducerTestHost : IAsyncDisposable
     {
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
         await _app.DisposeAsync();
-    }
-}
-
-/// <summary>Waits on a condition with a deadline, polling; the failure message says what was awaited.</summary>
-internal static class Eventually
-{
-    public static async Task HoldsAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
-            await Task.Delay(50);
-        }
-    }
-
-    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out after {timeout}: {describe()}");
-            await Task.Delay(100);
-        }
-    }
-}
-
-/// <summary>Records log entries so tests can assert on what an operator would read.</summary>
-internal sealed class TestLogSink : ILoggerProvider
-{
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
-
-    public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category, ConcurrentQueue<(LogLevel, string, string)> entries) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue((logLevel, category, formatter(state, exception)));
     }
 }

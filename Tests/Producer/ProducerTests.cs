@@ -62,7 +62,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         // The publish span of a traced frame carries where Kafka put it.
         var tracedMessage = messages[5];
         var context = KafkaTraceContext.Extract(tracedMessage.Message.Headers);
-        await Eventually.HoldsAsync(() => spans.Any(span => span.SpanId == context.SpanId), Deadline, () => "no publish span for frame 5");
+        await Poll.UntilAsync(() => spans.Any(span => span.SpanId == context.SpanId), Deadline, () => "no publish span for frame 5");
         var spanOfFrame = spans.Single(span => span.SpanId == context.SpanId);
         Assert.Equal($"{topic} publish", spanOfFrame.DisplayName);
         Assert.Equal(ActivityKind.Producer, spanOfFrame.Kind);
@@ -86,10 +86,10 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
             ["Producer:Camera:Url"] = fixture.Camera.Url,
         });
         var camera = producer.Camera("camera");
-        await Eventually.HoldsAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published} before the loss");
+        await Poll.UntilAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published} before the loss");
 
         await fixture.Camera.KillAsync();
-        await Eventually.HoldsAsync(() => !camera.Connected, Deadline, () => "the loss was not noticed");
+        await Poll.UntilAsync(() => !camera.Connected, Deadline, () => "the loss was not noticed");
         var whileDown = await producer.HealthAsync();
         Assert.Equal(HealthStatus.Unhealthy, whileDown.Status);
         Assert.Contains("camera 'camera' is not connected", whileDown.Description, StringComparison.Ordinal);
@@ -97,9 +97,9 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
 
         await fixture.Camera.StartAgainAsync();
         var publishedBefore = camera.Published;
-        await Eventually.HoldsAsync(() => camera.Reconnects == 1 && camera.Published >= publishedBefore + 10, Deadline,
+        await Poll.UntilAsync(() => camera.Reconnects == 1 && camera.Published >= publishedBefore + 10, Deadline,
             () => $"reconnects {camera.Reconnects}, published {camera.Published} (was {publishedBefore}); last error: {camera.LastError}");
-        await Eventually.HoldsAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, Deadline,
+        await Poll.UntilAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, Deadline,
             () => "health did not recover");
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("reconnected", StringComparison.Ordinal));
 
@@ -130,7 +130,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.Contains("Connecting to camera(s) 'camera' for the first time", connecting.Description, StringComparison.Ordinal);
 
         // The stall timeout ends the attempt; from then on the camera is a failure, not a start-up.
-        await Eventually.HoldsAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Unhealthy, Deadline,
+        await Poll.UntilAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Unhealthy, Deadline,
             () => "health did not turn Unhealthy after the first attempt stalled");
         var failed = await producer.HealthAsync();
         Assert.Contains("camera 'camera' is not connected", failed.Description, StringComparison.Ordinal);
@@ -184,7 +184,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         });
         var camera = producer.Camera("camera");
 
-        await Eventually.HoldsAsync(() => camera.DroppedFor("message-too-large") >= 3, Deadline,
+        await Poll.UntilAsync(() => camera.DroppedFor("message-too-large") >= 3, Deadline,
             () => $"dropped: {string.Join(", ", camera.Dropped)}; last error {camera.LastError}");
 
         Assert.Equal(0, camera.Published);
@@ -207,7 +207,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
             });
         var camera = producer.Camera("camera");
 
-        await Eventually.HoldsAsync(() => camera.DroppedFor("delivery-failed") >= 10, Deadline,
+        await Poll.UntilAsync(() => camera.DroppedFor("delivery-failed") >= 10, Deadline,
             () => $"dropped: {string.Join(", ", camera.Dropped)}");
 
         Assert.Equal(0, camera.Published);
@@ -228,12 +228,12 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
             ["Producer:Camera:Url"] = "synthetic://?width=160&height=120&fps=20",
         });
         var camera = producer.Camera("camera");
-        await Eventually.HoldsAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published} before the restart");
+        await Poll.UntilAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published} before the restart");
 
         broker.Kill();
         var acknowledgedBeforeKill = camera.LastPublishedSequence;
         await broker.RestartAsync();
-        await Eventually.HoldsAsync(() => camera.LastPublishedSequence >= acknowledgedBeforeKill + 20, Deadline,
+        await Poll.UntilAsync(() => camera.LastPublishedSequence >= acknowledgedBeforeKill + 20, Deadline,
             () => $"last acknowledged sequence {camera.LastPublishedSequence} (was {acknowledgedBeforeKill}); dropped {string.Join(", ", camera.Dropped)}");
 
         var lastAcknowledged = camera.LastPublishedSequence;
@@ -275,7 +275,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
             ["Producer:Camera:Url"] = "synthetic://?width=640&height=480&fps=20",
         });
         var camera = producer.Camera("camera");
-        await Eventually.HoldsAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published}");
+        await Poll.UntilAsync(() => camera.Published >= 20, Deadline, () => $"published {camera.Published}");
         using var http = new HttpClient { BaseAddress = producer.Address, Timeout = Deadline };
 
         using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));

@@ -287,7 +287,9 @@ public sealed class DockerComposePublishingTests
             builder.AddProject("worker", WriteProject(directory, "Worker", containerRepository: null));
             builder.AddContainer("web", "nginx").WithEnvironment("Ui__Url", ui.GetEndpoint("http"));
 
-            var errors = new CapturingLoggerProvider();
+            // A failed publish step does not make RunAsync throw: the pipeline logs the failure, which is what the person
+            // running `aspire publish` reads.
+            var errors = new CapturingLoggerProvider(LogLevel.Error);
             builder.Services.AddSingleton<ILoggerProvider>(errors);
 
             try
@@ -302,10 +304,10 @@ public sealed class DockerComposePublishingTests
                 Environment.ExitCode = 0;
             }
 
-            var failure = errors.Errors.Select(e => e.Exception).OfType<Exception>().FirstOrDefault()
+            var failure = errors.Entries.Select(e => e.Exception).OfType<Exception>().FirstOrDefault()
                 ?? throw new Xunit.Sdk.XunitException("Publishing a broken model logged no error.");
             var problems = FindProblems(failure);
-            Assert.Contains(errors.Errors, e => e.Message.Contains("Docker Compose publishing failed", StringComparison.Ordinal));
+            Assert.Contains(errors.Entries, e => e.Message.Contains("Docker Compose publishing failed", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.Contains("'cache'", StringComparison.Ordinal) && p.Contains("endpoint 'tcp' has no target port", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.Contains("'worker' has no container image name", StringComparison.Ordinal) && p.Contains("<ContainerRepository>", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.Contains("'web'", StringComparison.Ordinal) && p.Contains("'Ui__Url'", StringComparison.Ordinal) && p.Contains("'kafka-ui'", StringComparison.Ordinal) && p.Contains("excluded from publishing", StringComparison.Ordinal));

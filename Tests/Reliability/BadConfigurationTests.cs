@@ -85,7 +85,7 @@ public sealed class BadConfigurationTests
             await using var service = ServiceProcess.Start(project, settings);
             var address = await service.ListeningAsync(s_deadline);
             var statuses = new List<string>();
-            var unhealthy = await Until.HoldsAsync(async () =>
+            var unhealthy = await Poll.UntilAsync(async () =>
             {
                 using var response = await http.GetAsync(new Uri(address, "/health"));
                 var text = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";

@@ -113,8 +113,8 @@ public sealed class BrokerChurnTests
                 $"broker RSS grew {(peakRss - baselineRss) / 1048576} MB with {DeafClients} deaf clients");
 
             // The broker cuts the deaf clients after the stall timeout: its descriptors fall back to the baseline.
-            await Until.HoldsAsync(() => ProcStat.OpenHandles(broker.ProcessId) <= baselineHandles + 2, s_deadline,
-                () => $"broker still holds {ProcStat.OpenHandles(broker.ProcessId)} descriptors (baseline {baselineHandles})", pollMilliseconds: 200);
+            await Poll.UntilAsync(() => ProcStat.OpenHandles(broker.ProcessId) <= baselineHandles + 2, s_deadline,
+                () => $"broker still holds {ProcStat.OpenHandles(broker.ProcessId)} descriptors (baseline {baselineHandles})", interval: TimeSpan.FromMilliseconds(200));
             var cutAfter = deafConnected.Elapsed;
             whileDeaf.Add(await steady.MeasureAsync());
             Assert.False(broker.HasExited, broker.Output);

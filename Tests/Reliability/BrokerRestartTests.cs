@@ -58,14 +58,14 @@ public sealed class BrokerRestartTests
         await using var mean = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(broker.BootstrapServers, topics, groups[0]);
         await using var motion = await ConsumerTestHost.StartAsync<MotionAnalyzer>(broker.BootstrapServers, topics, groups[1]);
         var status = producer.Camera("camera");
-        await Until.HoldsAsync(() => status.Published >= 20 && mean.Statistics.FramesProcessed >= 10 && motion.Statistics.FramesProcessed >= 10,
+        await Poll.UntilAsync(() => status.Published >= 20 && mean.Statistics.FramesProcessed >= 10 && motion.Statistics.FramesProcessed >= 10,
             s_deadline, () => $"published {status.Published}, processed {mean.Statistics.FramesProcessed}/{motion.Statistics.FramesProcessed}");
 
         var ackedBeforeKill = status.Published;
         broker.Kill();
         var producerHealth = new List<string>();
         var consumerHealth = new List<string>();
-        await Until.SampleForAsync(outage, TimeSpan.FromSeconds(1), async () =>
+        await Poll.SampleForAsync(outage, TimeSpan.FromSeconds(1), async () =>
         {
             producerHealth.Add(await HealthAsync(producer.Services));
             consumerHealth.Add(await HealthAsync(mean.Services));
@@ -76,10 +76,10 @@ public sealed class BrokerRestartTests
         await broker.RestartAsync();
         var restarted = Stopwatch.StartNew();
         var restartedAt = DateTimeOffset.UtcNow;
-        var producerBack = await Until.HoldsAsync(() => status.Published > ackedWhileDown, s_deadline,
+        var producerBack = await Poll.UntilAsync(() => status.Published > ackedWhileDown, s_deadline,
             () => $"nothing acknowledged after the restart; last error {status.LastError}");
-        await Until.HoldsAsync(() => status.Published >= ackedWhileDown + 30, s_deadline, () => $"published {status.Published}");
-        await Until.HoldsAsync(async () => await HealthAsync(producer.Services) == nameof(HealthStatus.Healthy), s_deadline,
+        await Poll.UntilAsync(() => status.Published >= ackedWhileDown + 30, s_deadline, () => $"published {status.Published}");
+        await Poll.UntilAsync(async () => await HealthAsync(producer.Services) == nameof(HealthStatus.Healthy), s_deadline,
             () => "the producer did not report healthy again");
         var healthyAgain = restarted.Elapsed;
 
@@ -105,7 +105,7 @@ public sealed class BrokerRestartTests
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
         var perGroup = new Dictionary<string, List<long>>();
         List<AspirePipeline.FrameProcessing.Reporting.AnalysisRecord> records = [];
-        await Until.HoldsAsync(() =>
+        await Poll.UntilAsync(() =>
             {
                 records = results.ReadToEnd(s_deadline).Select(message =>
                     System.Text.Json.JsonSerializer.Deserialize<AspirePipeline.FrameProcessing.Reporting.AnalysisRecord>(

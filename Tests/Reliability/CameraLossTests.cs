@@ -33,7 +33,7 @@ public sealed class CameraLossTests
             ["Producer:ReconnectMaxDelay"] = "00:00:02",
         });
         var status = producer.Camera("camera");
-        await Until.HoldsAsync(() => status.Published >= 15, s_deadline, () => $"published {status.Published} before the loss");
+        await Poll.UntilAsync(() => status.Published >= 15, s_deadline, () => $"published {status.Published} before the loss");
 
         // Children reaped during the outage (the simulator, the ffmpeg that was streaming) add their whole life to this
         // process's CPU; only what they used from here on counts.
@@ -41,12 +41,12 @@ public sealed class CameraLossTests
         var cpuBefore = ProcStat.CpuTime(Environment.ProcessId);
         var lost = Stopwatch.StartNew();
         await camera.KillAsync();
-        var detected = await Until.HoldsAsync(() => !status.Connected, s_deadline, () => "the loss was not noticed");
+        var detected = await Poll.UntilAsync(() => !status.Connected, s_deadline, () => "the loss was not noticed");
         var lossLog = producer.Logs.Entries.FirstOrDefault(entry =>
             entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
-        Assert.True(lossLog.Message is not null, "no 'stream lost' warning was logged");
+        Assert.True(lossLog is not null, "no 'stream lost' warning was logged");
         var healthWhileDown = new List<string>();
-        await Until.SampleForAsync(s_outage - lost.Elapsed, TimeSpan.FromSeconds(1), async () =>
+        await Poll.SampleForAsync(s_outage - lost.Elapsed, TimeSpan.FromSeconds(1), async () =>
         {
             var health = await producer.HealthAsync();
             healthWhileDown.Add(health.Status.ToString());
@@ -60,12 +60,12 @@ public sealed class CameraLossTests
 
         var back = Stopwatch.StartNew();
         await camera.StartAgainAsync();
-        var firstFrame = await Until.HoldsAsync(() => status.Published > publishedWhileDown, s_deadline,
+        var firstFrame = await Poll.UntilAsync(() => status.Published > publishedWhileDown, s_deadline,
             () => $"no frame after the camera came back; last error {status.LastError}");
-        await Until.HoldsAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, s_deadline,
+        await Poll.UntilAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, s_deadline,
             () => "health did not recover");
         var healthyAfter = back.Elapsed;
-        await Until.HoldsAsync(() => status.Published >= publishedWhileDown + 15, s_deadline, () => "frames did not flow again");
+        await Poll.UntilAsync(() => status.Published >= publishedWhileDown + 15, s_deadline, () => "frames did not flow again");
         Assert.Equal(1, status.Reconnects);
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("reconnected", StringComparison.Ordinal));
 

@@ -46,8 +46,8 @@ public sealed class ConsumerCrashTests
         var first = ServiceProcess.Start("Consumer", Environment(broker.BootstrapServers, topics, group, "first"));
         await using (first)
         {
-            await Until.HoldsAsync(() => Records(results, group).Count > 0 && Committed(broker.BootstrapServers, group, topics.Frames) > 0,
-                s_deadline, () => $"no committed offset for {group}.\n{first.Output}", pollMilliseconds: 500);
+            await Poll.UntilAsync(() => Records(results, group).Count > 0 && Committed(broker.BootstrapServers, group, topics.Frames) > 0,
+                s_deadline, () => $"no committed offset for {group}.\n{first.Output}", interval: TimeSpan.FromMilliseconds(500));
             first.Kill();
         }
         var crashed = Stopwatch.StartNew();
@@ -55,16 +55,16 @@ public sealed class ConsumerCrashTests
         var processedBeforeCrash = Records(results, group).Select(record => record.Sequence!.Value).Distinct().Count();
 
         await using var second = ServiceProcess.Start("Consumer", Environment(broker.BootstrapServers, topics, group, "second"));
-        var resumed = await Until.HoldsAsync(() => Records(results, group).Any(record => record.Instance == "second"), s_deadline,
+        var resumed = await Poll.UntilAsync(() => Records(results, group).Any(record => record.Instance == "second"), s_deadline,
             () => $"the restarted consumer produced no result.\n{second.Output}");
         var recovery = crashed.Elapsed;
-        await Until.HoldsAsync(() => Records(results, group).Count(record => record.Instance == "second") >= 20, s_deadline,
+        await Poll.UntilAsync(() => Records(results, group).Count(record => record.Instance == "second") >= 20, s_deadline,
             () => "the restarted consumer stalled");
         await stopFrames.CancelAsync();
         await feeding.WaitAsync(s_deadline);
         var total = Interlocked.Read(ref produced);
 
-        await Until.HoldsAsync(() => Records(results, group).Select(record => record.Sequence).Distinct().Count() == total, s_deadline,
+        await Poll.UntilAsync(() => Records(results, group).Select(record => record.Sequence).Distinct().Count() == total, s_deadline,
             () => $"{Records(results, group).Select(record => record.Sequence).Distinct().Count()} of {total} frames have a result");
         var records = Records(results, group);
         var sequences = records.Select(record => record.Sequence!.Value).ToList();

@@ -32,22 +32,10 @@ internal sealed class Observations(string scenario, string title, string command
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             ["observed"] = _observed,
         };
-        var directory = Path.Combine(SolutionRoot(), "TestResults", "reliability");
+        var directory = Path.Combine(RepoLayout.TryFindRoot() ?? Directory.GetCurrentDirectory(), "TestResults", "reliability");
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, $"{scenario}.json"),
             document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    private static string SolutionRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AspirePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        return Directory.GetCurrentDirectory();
     }
 }
 

@@ -81,7 +81,7 @@ public sealed class PoisonMessageTests
         {
             using var results = new TopicReader(broker.BootstrapServers, topics.Results);
             using var deadLetters = new TopicReader(broker.BootstrapServers, topics.DeadLetter);
-            await Until.HoldsAsync(() => Records(results).Count(record => groups.Any(group => group.Item2 == record.Group)) >= 20,
+            await Poll.UntilAsync(() => Records(results).Count(record => groups.Any(group => group.Item2 == record.Group)) >= 20,
                 s_deadline, () => $"results: {Records(results).Count}.\n{string.Join("\n", services.Select(s => s.Output))}");
             var dead = deadLetters.ReadUntil(poison.Length * groups.Length, s_deadline);
 
@@ -113,7 +113,7 @@ public sealed class PoisonMessageTests
                 // The count an operator sees on the live view's /stats (refreshed every summary interval).
                 var address = await services[g].ListeningAsync(s_deadline);
                 long counted = 0;
-                await Until.HoldsAsync(async () =>
+                await Poll.UntilAsync(async () =>
                 {
                     using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/stats")));
                     counted = stats.RootElement.GetProperty("stats").GetProperty("poisonMessages").GetInt64();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -12,192 +11,75 @@ namespace AspirePipeline.Tests.Reliability;
 /// </summary>
 internal sealed partial class ServiceProcess : IAsyncDisposable
 {
+    // Enough for a soak run's output to be searched by WaitForOutputAsync.
     private const int MaxLines = 4000;
-    private readonly Queue<string> _output = new();
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
-    private readonly Process _process;
-    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChildProcess _process;
 
-    private ServiceProcess(string project, IReadOnlyDictionary<string, string> environment)
+    private ServiceProcess(string project, ChildProcess process)
     {
         Project = project;
-        var dll = DllPath(project);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            // The content root, so the service's own appsettings.json applies as it does when Aspire starts it.
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.ArgumentList.Add(dll);
-        // Telemetry export would reach whatever collector the runner has; the tests read stdout instead.
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        _process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => Remember(e.Data);
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        _process.Exited += (_, _) => _listening.TrySetException(
-            new InvalidOperationException($"{Project} exited (code {_process.ExitCode}) before listening.\n{Output}"));
+        _process = process;
     }
 
     public string Project { get; }
 
-    public int Id => _process.Id;
+    public int Id => _process.Pid;
 
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
+    public string Output => _process.OutputTail;
 
     /// <summary>Starts <c>&lt;Project&gt;/bin/&lt;config&gt;/net10.0/AspirePipeline.&lt;Project&gt;.dll</c>.</summary>
     public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment)
     {
-        var service = new ServiceProcess(project, environment);
-        service._process.Start();
-        service._process.BeginOutputReadLine();
-        service._process.BeginErrorReadLine();
-        return service;
+        var dll = RepoLayout.ProjectDll(RepoLayout.Root, project);
+        var settings = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__SingleLine"] = "true",
+        };
+        foreach (var (name, value) in environment)
+        {
+            settings[name] = value;
+        }
+
+        // The content root is the build folder, so the service's own appsettings.json applies as it does when Aspire
+        // starts it. Telemetry export would reach whatever collector the runner has; the tests read stdout instead.
+        return new ServiceProcess(project, ChildProcess.Start(project, "dotnet", [dll], settings, Path.GetDirectoryName(dll),
+            unsetEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT"], outputLinesKept: MaxLines));
     }
 
     /// <summary>The HTTP address Kestrel printed (<c>Now listening on:</c>).</summary>
     public async Task<Uri> ListeningAsync(TimeSpan timeout)
     {
-        try
-        {
-            return await _listening.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"{Project} did not print 'Now listening on' within {timeout}.\n{Output}");
-        }
+        var line = await _process.WaitForLineAsync(line => ListeningLine().IsMatch(line), timeout, "'Now listening on'");
+        return new Uri(ListeningLine().Match(line).Groups[1].Value);
     }
 
     /// <summary>The first output line (already printed or to come) matching; fails with the output after the timeout.</summary>
-    public async Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout)
-    {
-        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_output)
-        {
-            if (_output.FirstOrDefault(match) is { } line)
-            {
-                return line;
-            }
-            _waiters.Add((match, found));
-        }
-        try
-        {
-            return await found.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"No matching output from {Project} within {timeout}.\n{Output}");
-        }
-    }
+    public Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout) =>
+        _process.WaitForLineAsync(match, timeout, "the awaited output");
 
     /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"{Project} was still running after {timeout}.\n{Output}");
-        }
-        // The asynchronous readers may still hold the last lines; this overload waits for them.
-        _process.WaitForExit();
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     /// <summary>SIGKILL: nothing is flushed, closed or committed, as in a crash.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>User + system CPU of the process and its reaped children (ffmpeg), from /proc/&lt;pid&gt;/stat.</summary>
-    public TimeSpan CpuTime => ProcStat.CpuTime(_process.Id);
+    public TimeSpan CpuTime => ProcStat.CpuTime(Id);
 
-    public long ResidentBytes => ProcStat.ResidentBytes(_process.Id);
+    public long ResidentBytes => ProcStat.ResidentBytes(Id);
 
-    public int OpenHandles => ProcStat.OpenHandles(_process.Id);
+    public int OpenHandles => ProcStat.OpenHandles(Id);
 
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        if (ListeningLine().Match(line) is { Success: true } match)
-        {
-            _listening.TrySetResult(new Uri(match.Groups[1].Value));
-        }
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            if (_output.Count > MaxLines)
-            {
-                _output.Dequeue();
-            }
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Match(line))
-                {
-                    _waiters[i].Found.TrySetResult(line);
-                    _waiters.RemoveAt(i);
-                }
-            }
-        }
-    }
-
-    private static string DllPath(string project)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AspirePipeline.sln")))
-            {
-                var dll = Path.Combine(dir.FullName, project, "bin", configuration, "net10.0", $"AspirePipeline.{project}.dll");
-                return File.Exists(dll)
-                    ? dll
-                    : throw new FileNotFoundException($"{dll} not found: build the solution first (dotnet build AspirePipeline.sln).");
-            }
-        }
-        throw new FileNotFoundException("AspirePipeline.sln not found above the test output directory.");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Kill();
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex ListeningLine();

@@ -75,7 +75,7 @@ public sealed class SoakTests
                 .Append((Project: "Broker", Pid: broker.ProcessId)).ToList();
             var samples = new List<(TimeSpan At, Dictionary<string, (long Rss, int Handles)> Of)>();
             var clock = Stopwatch.StartNew();
-            await Until.SampleForAsync(duration, TimeSpan.FromSeconds(5), () =>
+            await Poll.SampleForAsync(duration, TimeSpan.FromSeconds(5), () =>
             {
                 Assert.All(services, service => Assert.False(service.HasExited, $"{service.Project} exited.\n{service.Output}"));
                 samples.Add((clock.Elapsed, watched.ToDictionary(item => item.Project,
@@ -99,9 +99,9 @@ public sealed class SoakTests
             var gaps = inTopic.GroupBy(frame => frame.Camera)
                 .Sum(camera => camera.Max(frame => frame.Sequence) + 1 - camera.Count());
 
-            await Until.HoldsAsync(() => groups.All(group => Lag(broker.BootstrapServers, group.Item2, topics.Frames) == 0),
+            await Poll.UntilAsync(() => groups.All(group => Lag(broker.BootstrapServers, group.Item2, topics.Frames) == 0),
                 s_deadline, () => string.Join(", ", groups.Select(group => $"{group.Item2} lag {Lag(broker.BootstrapServers, group.Item2, topics.Frames)}")),
-                pollMilliseconds: 1000);
+                interval: TimeSpan.FromMilliseconds(1000));
             var lagZeroAfterStop = stopped.Elapsed;
 
             using var results = new TopicReader(broker.BootstrapServers, topics.Results);

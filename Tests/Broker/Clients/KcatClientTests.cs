@@ -13,7 +13,7 @@ public sealed class KcatClientTests(ClientsBrokerFixture broker) : IClassFixture
 
     private string Bootstrap => broker.BootstrapServers;
 
-    private Task<ClientProcess.Result> KcatAsync(string? standardInput, params string[] arguments) =>
+    private Task<ProcessResult> KcatAsync(string? standardInput, params string[] arguments) =>
         ClientProcess.RunAsync("kcat", ["-b", Bootstrap, .. arguments], ClientTimeout, standardInput);
 
     private static List<SeenMessage> ParseJsonEnvelopes(string output) =>
