@@ -6,7 +6,7 @@ namespace AspirePipeline.AppHost;
 /// </summary>
 internal static class ConsumerProjects
 {
-    private static readonly Dictionary<string, Func<IDistributedApplicationBuilder, string, IResourceBuilder<ProjectResource>>> s_projects =
+    private static readonly Dictionary<string, Func<IDistributedApplicationBuilder, string, IResourceBuilder<ProjectResource>>> ProjectsByName =
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["Consumer"] = static (builder, name) => builder.AddProject<Projects.Consumer>(name),
@@ -14,8 +14,8 @@ internal static class ConsumerProjects
         };
 
     public static IResourceBuilder<ProjectResource> Add(IDistributedApplicationBuilder builder, string name, string project) =>
-        s_projects.TryGetValue(project, out var add)
+        ProjectsByName.TryGetValue(project, out var add)
             ? add(builder, name)
             : throw new InvalidOperationException(
-                $"'{PipelineOptions.SectionName}:Groups:{name}:Project' is '{project}': use one of {string.Join(", ", s_projects.Keys)} (the deployable consumer projects).");
+                $"'{PipelineOptions.SectionName}:Groups:{name}:Project' is '{project}': use one of {string.Join(", ", ProjectsByName.Keys)} (the deployable consumer projects).");
 }

@@ -69,7 +69,7 @@ internal sealed class PipelineOptions
     {
         var section = configuration.GetSection(SectionName);
         // Settings of earlier versions, moved: say where instead of silently ignoring them.
-        foreach (var (moved, replacement) in s_movedSettings)
+        foreach (var (moved, replacement) in MovedSettings)
         {
             if (section.GetSection(moved).Exists())
             {
@@ -113,7 +113,7 @@ internal sealed class PipelineOptions
                 $"Configuration section '{SectionName}' is invalid: {string.Join("; ", results.Select(r => $"{SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. Fix AppHost/appsettings.json or the matching environment variables.");
     }
 
-    private static readonly (string Key, string Replacement)[] s_movedSettings =
+    private static readonly (string Key, string Replacement)[] MovedSettings =
     [
         ("Cameras", "cameras are entries of the section 'Cameras' (Cameras:<id>:Width, Cameras:<id>:Video or Cameras:<id>:Source=Rtsp), each its own resource."),
         ("Consumer", "consumer groups are entries of 'Pipeline:Groups' (Pipeline:Groups:consumer:Replicas and the like)."),

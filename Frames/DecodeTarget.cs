@@ -12,7 +12,7 @@ namespace AspirePipeline.Frames;
 /// <param name="MinWidth">The reduced image must stay at least this wide (0 = no limit).</param>
 public readonly record struct DecodeTarget(int MaxDownscale = 1, bool Grayscale = false, int MinWidth = 0)
 {
-    private static readonly int[] s_jpegScales = [8, 4, 2];
+    private static readonly int[] JpegScales = [8, 4, 2];
 
     /// <summary>Every pixel, in colour: what the live view and the OpenCV window need.</summary>
     public static DecodeTarget Full { get; } = new(1);
@@ -22,7 +22,7 @@ public readonly record struct DecodeTarget(int MaxDownscale = 1, bool Grayscale 
     /// <summary>The reduction to apply to a frame <paramref name="width"/> pixels wide: the largest JPEG scale allowed.</summary>
     public int ScaleFor(int width)
     {
-        foreach (var scale in s_jpegScales)
+        foreach (var scale in JpegScales)
         {
             if (scale <= MaxDownscale && ReducedSize(width, scale) >= MinWidth)
             {

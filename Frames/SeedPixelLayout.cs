@@ -8,18 +8,21 @@ namespace AspirePipeline.Frames;
 public static class SeedPixelLayout
 {
     /// <summary>Bytes per pixel the seed format knows: RGBA, RGB and gray.</summary>
-    private static readonly int[] s_bytesPerPixel = [4, 3, 1];
+    private static readonly int[] BytesPerPixel = [4, 3, 1];
 
     /// <summary>
     /// The number of channels (4 RGBA, 3 RGB, 1 gray) that makes <paramref name="pixelBytes"/> bytes fill exactly
     /// <paramref name="rows"/> x <paramref name="cols"/> pixels.
     /// </summary>
+    /// <param name="pixelBytes">Length of the decoded <c>pix</c> field.</param>
+    /// <param name="rows">The message's <c>rows</c>.</param>
+    /// <param name="cols">The message's <c>cols</c>.</param>
     /// <param name="channelsHint">The message's <c>channels</c> field, if any: named in the error, never trusted.</param>
     /// <exception cref="FrameFormatException">No layout fits (<see cref="FrameFormatError.PayloadSizeMismatch"/>).</exception>
     public static int ChannelsOf(long pixelBytes, long rows, long cols, long? channelsHint = null)
     {
         var pixels = rows * cols;
-        foreach (var channels in s_bytesPerPixel)
+        foreach (var channels in BytesPerPixel)
         {
             if (pixelBytes == pixels * channels)
             {

@@ -20,7 +20,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
 
     // Ctrl+C, SIGTERM from `timeout`, a crash or a test host ending must not leave processes loading the machine.
-    private static readonly ConcurrentDictionary<ChildProcess, byte> s_running = new();
+    private static readonly ConcurrentDictionary<ChildProcess, byte> Running = new();
 
     static ChildProcess()
     {
@@ -106,7 +106,7 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"{name}: '{program}' did not start.");
         }
-        s_running.TryAdd(child, 0);
+        Running.TryAdd(child, 0);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (standardInput is not null)
@@ -244,7 +244,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Kills the process tree if it still runs and releases the process.</summary>
     public async ValueTask DisposeAsync()
     {
-        s_running.TryRemove(this, out _);
+        Running.TryRemove(this, out _);
         Kill();
         try
         {
@@ -311,7 +311,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
     private static void KillAll()
     {
-        foreach (var child in s_running.Keys)
+        foreach (var child in Running.Keys)
         {
             child.Kill();
         }

@@ -8,15 +8,15 @@ public static class RepoLayout
 {
     private const string SolutionFile = "AspirePipeline.sln";
 
-    private static readonly Lazy<string?> s_root = new(() => FindRoot(AppContext.BaseDirectory));
+    private static readonly Lazy<string?> FoundRoot = new(() => FindRoot(AppContext.BaseDirectory));
 
     /// <summary>The repository root (the directory holding <c>AspirePipeline.sln</c>) above the running binary.</summary>
     /// <exception cref="InvalidOperationException">The binary does not run from inside a repository checkout.</exception>
-    public static string Root => s_root.Value ?? throw new InvalidOperationException(
+    public static string Root => FoundRoot.Value ?? throw new InvalidOperationException(
         $"No {SolutionFile} above {AppContext.BaseDirectory}: run the tests and benchmarks from the repository checkout.");
 
     /// <summary>The repository root, or null when the running binary is not inside a checkout.</summary>
-    public static string? TryFindRoot() => s_root.Value;
+    public static string? TryFindRoot() => FoundRoot.Value;
 
     /// <summary><c>Release</c> or <c>Debug</c>: the configuration the running binary was built in (bin/&lt;Configuration&gt;/net10.0/).</summary>
     public static string Configuration =>

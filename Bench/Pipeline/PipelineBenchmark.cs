@@ -14,7 +14,7 @@ internal static class PipelineBenchmark
 {
     public const string Command = "dotnet run --project Bench -c Release -- pipeline";
 
-    private static readonly double[] s_pacedFractions = [0.9, 0.75, 0.5];
+    private static readonly double[] PacedFractions = [0.9, 0.75, 0.5];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
     {
@@ -80,7 +80,7 @@ internal static class PipelineBenchmark
             // it until a paced run is clean (no drops, no missing frames, no lag), and report the highest clean rate.
             var flatOutRate = flatOut.Median(r => r.Groups.Min(g => g.Fps));
             ScenarioResult? paced = null;
-            foreach (var fraction in s_pacedFractions)
+            foreach (var fraction in PacedFractions)
             {
                 var perCamera = (int)Math.Floor(flatOutRate * fraction / cameras);
                 if (perCamera < 1 || perCamera >= PipelineScenario.MaxSourceFps)

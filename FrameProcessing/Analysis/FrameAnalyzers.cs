@@ -10,7 +10,7 @@ namespace AspirePipeline.FrameProcessing.Analysis;
 public static class FrameAnalyzers
 {
     // One entry per analysis: its configuration name, its class and (if any) its options section.
-    private static readonly Registration[] s_registrations =
+    private static readonly Registration[] Registrations =
     [
         new(MeanIntensityAnalyzer.AnalyzerName, typeof(MeanIntensityAnalyzer),
             services => services.AddSingleton<IFrameAnalyzer, MeanIntensityAnalyzer>()),
@@ -19,7 +19,7 @@ public static class FrameAnalyzers
     ];
 
     /// <summary>The names <c>FrameProcessing:Analyzer</c> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. s_registrations.Select(registration => registration.Name)];
+    public static IReadOnlyList<string> Names { get; } = [.. Registrations.Select(registration => registration.Name)];
 
     /// <summary>
     /// Registers the analysis named <paramref name="configuredName"/>, or <typeparamref name="TDefault"/> (the project's
@@ -30,7 +30,7 @@ public static class FrameAnalyzers
     {
         if (string.IsNullOrWhiteSpace(configuredName))
         {
-            var known = Array.Find(s_registrations, registration => registration.Type == typeof(TDefault));
+            var known = Array.Find(Registrations, registration => registration.Type == typeof(TDefault));
             if (known is not null)
             {
                 known.Add(services);
@@ -43,7 +43,7 @@ public static class FrameAnalyzers
             return;
         }
 
-        var chosen = Array.Find(s_registrations,
+        var chosen = Array.Find(Registrations,
             registration => string.Equals(registration.Name, configuredName.Trim(), StringComparison.OrdinalIgnoreCase))
             ?? throw new InvalidOperationException(
                 $"{FrameProcessingOptions.SectionName}:{nameof(FrameProcessingOptions.Analyzer)} is '{configuredName}', " +

@@ -11,9 +11,9 @@ public sealed class MeanIntensityAnalyzer : IFrameAnalyzer
 {
     public const string AnalyzerName = "mean-intensity";
 
-    private static readonly string[] s_bgrNames = ["blue", "green", "red"];
-    private static readonly string[] s_bgraNames = ["blue", "green", "red", "alpha"];
-    private static readonly string[] s_grayNames = ["gray"];
+    private static readonly string[] BgrNames = ["blue", "green", "red"];
+    private static readonly string[] BgraNames = ["blue", "green", "red", "alpha"];
+    private static readonly string[] GrayNames = ["gray"];
 
     public string Name => AnalyzerName;
 
@@ -28,9 +28,9 @@ public sealed class MeanIntensityAnalyzer : IFrameAnalyzer
         ArgumentNullException.ThrowIfNull(image);
         var names = image.Channels() switch
         {
-            1 => s_grayNames,
-            3 => s_bgrNames,
-            4 => s_bgraNames,
+            1 => GrayNames,
+            3 => BgrNames,
+            4 => BgraNames,
             var channels => throw new ArgumentException($"Expected 1, 3 or 4 channels, got {channels}.", nameof(image)),
         };
 

@@ -16,8 +16,8 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     public const string PersonAppeared = "person-appeared";
     public const string PersonLeft = "person-left";
 
-    private static readonly string[] s_appeared = [PersonAppeared];
-    private static readonly string[] s_left = [PersonLeft];
+    private static readonly string[] Appeared = [PersonAppeared];
+    private static readonly string[] Left = [PersonLeft];
 
     private readonly PeopleDetectorOptions _options;
     private readonly HOGDescriptor _hog = new();
@@ -73,8 +73,8 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             Detections = detections,
             Events = change switch
             {
-                > 0 => s_appeared,
-                < 0 => s_left,
+                > 0 => Appeared,
+                < 0 => Left,
                 _ => [],
             },
         };

@@ -11,13 +11,13 @@ namespace AspirePipeline.FrameProcessing.LiveView;
 /// </summary>
 public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
 {
-    private static readonly Scalar s_background = new(0, 0, 0);
-    private static readonly Scalar s_text = new(80, 255, 80);
+    private static readonly Scalar Background = new(0, 0, 0);
+    private static readonly Scalar Text = new(80, 255, 80);
     // Magenta: rare in camera pictures, so a box stands out (and survives the live view's JPEG) on any scene.
-    private static readonly Scalar s_box = new(255, 0, 255);
+    private static readonly Scalar Box = new(255, 0, 255);
 
     /// <summary>The colour (BGR) of detection boxes, which tests look for in screenshots of the live view.</summary>
-    public static Scalar BoxColour => s_box;
+    public static Scalar BoxColour => Box;
     private readonly LiveViewOptions _options = options.Value;
 
     public byte[] Render(Mat image, string analyzer, string cameraId, long? sequence, FrameAnalysis analysis, double fps)
@@ -61,11 +61,11 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
         };
         var lineHeight = (int)Math.Ceiling(30 * fontScale);
         var width = lines.Max(line => Cv2.GetTextSize(line, HersheyFonts.HersheySimplex, fontScale, thickness, out _).Width);
-        Cv2.Rectangle(canvas, new Rect(0, 0, width + 16, lineHeight * lines.Length + 12), s_background, -1);
+        Cv2.Rectangle(canvas, new Rect(0, 0, width + 16, lineHeight * lines.Length + 12), Background, -1);
         for (var i = 0; i < lines.Length; i++)
         {
             Cv2.PutText(canvas, lines[i], new Point(8, lineHeight * (i + 1)), HersheyFonts.HersheySimplex, fontScale,
-                s_text, thickness, LineTypes.AntiAlias);
+                Text, thickness, LineTypes.AntiAlias);
         }
 
         Cv2.ImEncode(".jpg", canvas, out var jpeg, [(int)ImwriteFlags.JpegQuality, _options.JpegQuality]);
@@ -84,9 +84,9 @@ public sealed class OverlayRenderer(IOptions<LiveViewOptions> options)
             var box = new Rect((int)Math.Round(detection.X * scale), (int)Math.Round(detection.Y * scale),
                 Math.Max(1, (int)Math.Round(detection.Width * scale)), Math.Max(1, (int)Math.Round(detection.Height * scale)));
             // At least 2 px: a 1 px line all but vanishes in the JPEG of the live view.
-            Cv2.Rectangle(canvas, box, s_box, Math.Max(2, thickness));
+            Cv2.Rectangle(canvas, box, Box, Math.Max(2, thickness));
             Cv2.PutText(canvas, detection.Score.ToString("F2", CultureInfo.InvariantCulture),
-                new Point(box.X + 2, Math.Max(box.Y - 4, 12)), HersheyFonts.HersheySimplex, fontScale * 0.8, s_box,
+                new Point(box.X + 2, Math.Max(box.Y - 4, 12)), HersheyFonts.HersheySimplex, fontScale * 0.8, Box,
                 Math.Max(1, thickness - 1), LineTypes.AntiAlias);
         }
     }

@@ -17,7 +17,7 @@ namespace AspirePipeline.FrameProcessing.Pipeline;
 /// </summary>
 internal sealed partial class FrameConsumerService : BackgroundService, IRebalanceListener
 {
-    private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReplayLookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IConsumer<byte[], byte[]> _consumer;
@@ -108,7 +108,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
             await consumeStop.CancelAsync();
             consumeThread.Join();
             // Results of processed frames go out before their offsets are committed by Close().
-            var unsent = _producer.Flush(s_flushTimeout);
+            var unsent = _producer.Flush(FlushTimeout);
             if (unsent > 0)
             {
                 LogResultsNotFlushed(unsent);

@@ -65,8 +65,11 @@ internal sealed partial class FfmpegSource : IFrameSource
     public static FfmpegSource Open(CameraOptions camera, TimeSpan stallTimeout, ILogger<FfmpegSource> logger) =>
         Open(camera, mayPassThrough: false, new StreamCodecHint(), stallTimeout, logger);
 
+    /// <param name="camera">The camera to read.</param>
     /// <param name="mayPassThrough">The configuration allows passthrough (<see cref="CameraOptions.CanPassThrough"/>).</param>
     /// <param name="hint">The codec this camera was last seen sending; updated from what ffmpeg reports.</param>
+    /// <param name="stallTimeout">No frame for this long ends the read (<c>Producer:StallTimeout</c>).</param>
+    /// <param name="logger">Where ffmpeg's errors and the connection's state are logged.</param>
     public static FfmpegSource Open(CameraOptions camera, bool mayPassThrough, StreamCodecHint hint, TimeSpan stallTimeout,
         ILogger<FfmpegSource> logger)
     {

@@ -47,7 +47,10 @@ internal static class FrameSources
     public static bool ReadsThroughFfmpeg(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && uri.Scheme != SyntheticScheme;
 
+    /// <param name="camera">The camera to open.</param>
+    /// <param name="options">The producer's options (stall timeout and the like).</param>
     /// <param name="codec">What the camera's stream was last seen to carry (network streams; see <see cref="StreamCodecHint"/>).</param>
+    /// <param name="loggerFactory">Loggers for the source.</param>
     public static IFrameSource Open(CameraOptions camera, ProducerOptions options, StreamCodecHint codec, ILoggerFactory loggerFactory)
     {
         if (ReadsThroughFfmpeg(camera.Url))

@@ -8,7 +8,7 @@ namespace AspirePipeline.Tests.Consumers;
 [Collection("processes")]
 public sealed class ConsumerRecoveryTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task After_a_broker_crash_and_restart_the_consumer_carries_on_without_losing_a_frame()
@@ -20,7 +20,7 @@ public sealed class ConsumerRecoveryTests
 
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(broker.BootstrapServers, topics,
             $"group-{Guid.NewGuid():N}");
-        await Poll.UntilAsync(() => host.Statistics.FramesProcessed >= 10, s_deadline, () => "the first ten frames are processed");
+        await Poll.UntilAsync(() => host.Statistics.FramesProcessed >= 10, Deadline, () => "the first ten frames are processed");
 
         await broker.RestartAsync();
         await frames.ProduceAsync("cam-r", 10, 10);
@@ -29,9 +29,9 @@ public sealed class ConsumerRecoveryTests
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
         await Poll.UntilAsync(() =>
             {
-                results.ReadToEnd(s_deadline);
+                results.ReadToEnd(Deadline);
                 return results.Records().Select(record => record.Sequence).Distinct().Count() == 20;
-            }, s_deadline, () => "every frame produced before and after the restart has a result");
+            }, Deadline, () => "every frame produced before and after the restart has a result");
         var sequences = results.Records().Select(record => record.Sequence!.Value).ToList();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), sequences.Distinct().Order());
     }

@@ -22,10 +22,10 @@ namespace AspirePipeline.Tests.Consumers;
 [Collection("processes")]
 public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     /// <summary>Only Close() and revocation may commit, so the tests see exactly what those commit.</summary>
-    private static readonly Dictionary<string, string?> s_noTimedCommits = new()
+    private static readonly Dictionary<string, string?> NoTimedCommits = new()
     {
         ["Aspire:Confluent:Kafka:Consumer:Config:AutoCommitIntervalMs"] = "600000",
     };
@@ -42,23 +42,23 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await frames.ProduceAsync("cam-a", 0, 15, partition: 0);
         await frames.ProduceAsync("cam-b", 0, 15, partition: 1);
 
-        await using (var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        await using (var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, NoTimedCommits))
         {
-            results.ReadUntil(30, s_deadline);
+            results.ReadUntil(30, Deadline);
         }
         Assert.Equal([15L, 15L], Committed(group, topics.Frames, partitions: 2));
 
         await frames.ProduceAsync("cam-a", 15, 10, partition: 0);
         await frames.ProduceAsync("cam-b", 15, 10, partition: 1);
-        await using (var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        await using (var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, NoTimedCommits))
         {
-            results.ReadUntil(50, s_deadline);
+            results.ReadUntil(50, Deadline);
             Assert.Equal(20, second.Statistics.FramesProcessed);
             Assert.Equal((0L, 0L), (second.Statistics.MissingFrames, second.Statistics.RepeatedFrames));
         }
         Assert.Equal([25L, 25L], Committed(group, topics.Frames, partitions: 2));
 
-        var records = results.ReadToEnd(s_deadline).Count == 50 ? results.Records() : throw new Xunit.Sdk.XunitException(
+        var records = results.ReadToEnd(Deadline).Count == 50 ? results.Records() : throw new Xunit.Sdk.XunitException(
             $"expected 50 result records, found {results.Messages.Count}: some frame was processed twice");
         foreach (var camera in new[] { "cam-a", "cam-b" })
         {
@@ -94,15 +94,15 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             await frames.ProduceAsync("street", sequence, 1);
         }
 
-        var settings = new Dictionary<string, string?>(s_noTimedCommits) { ["FrameProcessing:Cameras:0"] = "street" };
+        var settings = new Dictionary<string, string?>(NoTimedCommits) { ["FrameProcessing:Cameras:0"] = "street" };
         await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, settings))
         {
-            results.ReadUntil(10, s_deadline);
-            await Poll.UntilAsync(() => host.Statistics.OtherCameraFrames == 10, s_deadline, () => $"{host.Statistics.OtherCameraFrames} of 10 lobby frames passed over");
+            results.ReadUntil(10, Deadline);
+            await Poll.UntilAsync(() => host.Statistics.OtherCameraFrames == 10, Deadline, () => $"{host.Statistics.OtherCameraFrames} of 10 lobby frames passed over");
             Assert.Equal(10, host.Statistics.FramesProcessed);
         }
 
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => ("street", (long?)i)), results.ReadToEnd(s_deadline).Count == 10
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => ("street", (long?)i)), results.ReadToEnd(Deadline).Count == 10
             ? results.Records().Select(record => (record.Camera, record.Sequence)) : []);
         // Every offset committed, the passed-over frames' too: a restart does not read them again.
         Assert.Equal([20L], Committed(group, topics.Frames, partitions: 1));
@@ -139,17 +139,17 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
 
         using var results = new TopicReader(Bootstrap, topics.Results);
         using var deadLetters = new TopicReader(Bootstrap, topics.DeadLetter);
-        await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits))
+        await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, NoTimedCommits))
         {
-            Assert.Equal([0L, 1L], results.ReadUntil(2, s_deadline).Count == 2
+            Assert.Equal([0L, 1L], results.ReadUntil(2, Deadline).Count == 2
                 ? results.Records().Select(record => record.Sequence!.Value) : []);
-            deadLetters.ReadUntil(poison.Length, s_deadline);
+            deadLetters.ReadUntil(poison.Length, Deadline);
             Assert.Equal(poison.Length, host.Statistics.PoisonMessages);
             Assert.Equal(2, host.Statistics.FramesProcessed);
         }
         Assert.Equal([8L], Committed(group, topics.Frames, partitions: 1));
 
-        var dead = deadLetters.ReadToEnd(s_deadline);
+        var dead = deadLetters.ReadToEnd(Deadline);
         Assert.Equal(poison.Length, dead.Count);
         for (var i = 0; i < poison.Length; i++)
         {
@@ -176,21 +176,21 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         using var frames = new FrameSource(Bootstrap, topics.Frames);
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics,
             $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["FrameProcessing:SummaryInterval"] = "00:00:00.200" });
-        using var http = new HttpClient { BaseAddress = host.Address, Timeout = s_deadline };
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = Deadline };
         var hub = host.Services.GetRequiredService<LiveFrameHub>();
 
         using var stream = await http.GetAsync("/video.mjpeg", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("multipart/x-mixed-replace", stream.Content.Headers.ContentType?.MediaType);
-        await Poll.UntilAsync(() => hub.Viewers == 1, s_deadline, () => "the stream counts as a viewer");
+        await Poll.UntilAsync(() => hub.Viewers == 1, Deadline, () => "the stream counts as a viewer");
         await frames.ProduceAsync("cam-l", 0, 3);
 
         await using var body = await stream.Content.ReadAsStreamAsync();
-        using var jpeg = Cv2.ImDecode(await ReadFirstPartAsync(body).WaitAsync(s_deadline), ImreadModes.Color);
+        using var jpeg = Cv2.ImDecode(await ReadFirstPartAsync(body).WaitAsync(Deadline), ImreadModes.Color);
         Assert.Equal(new Size(FrameSource.Width, FrameSource.Height), jpeg.Size());
 
         var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
         await Poll.UntilAsync(() => host.Statistics.Latest.FramesProcessed == 3 && telemetry.Report.Frames == 3,
-            s_deadline, () => "the statistics window includes the three frames and their reporting is done");
+            Deadline, () => "the statistics window includes the three frames and their reporting is done");
         using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
         Assert.Equal(MeanIntensityAnalyzer.AnalyzerName, stats.RootElement.GetProperty("analyzer").GetString());
         var window = stats.RootElement.GetProperty("stats");
@@ -215,13 +215,13 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
 
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics,
             $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["FrameProcessing:SkipToNewestWhenLagExceeds"] = "5" });
-        results.ReadUntil(1, s_deadline);
+        results.ReadUntil(1, Deadline);
         Assert.Equal(29, results.Records().Single().Sequence);
         Assert.Equal(29, host.Statistics.SkippedFrames);
 
         // Within the limit nothing is skipped.
         await frames.ProduceAsync("cam-s", 30, 3);
-        results.ReadUntil(4, s_deadline);
+        results.ReadUntil(4, Deadline);
         Assert.Equal([29L, 30L, 31L, 32L], results.Records().Select(record => record.Sequence!.Value));
         Assert.Equal(29, host.Statistics.SkippedFrames);
         Assert.Equal(0, host.Statistics.MissingFrames);
@@ -237,18 +237,18 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await frames.ProduceAsync("cam-0", 0, 10, partition: 0);
         await frames.ProduceAsync("cam-1", 0, 10, partition: 1);
 
-        await using var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
-        results.ReadUntil(20, s_deadline);
-        await using var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
+        await using var first = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, NoTimedCommits);
+        results.ReadUntil(20, Deadline);
+        await using var second = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, NoTimedCommits);
         await Poll.UntilAsync(
             () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
-            s_deadline, () => "the two members share the two partitions");
+            Deadline, () => "the two members share the two partitions");
 
         await frames.ProduceAsync("cam-0", 10, 5, partition: 0);
         await frames.ProduceAsync("cam-1", 10, 5, partition: 1);
-        results.ReadUntil(30, s_deadline);
+        results.ReadUntil(30, Deadline);
 
-        var records = results.ReadToEnd(s_deadline).Count == 30 ? results.Records() : throw new Xunit.Sdk.XunitException(
+        var records = results.ReadToEnd(Deadline).Count == 30 ? results.Records() : throw new Xunit.Sdk.XunitException(
             $"expected 30 result records, found {results.Messages.Count}: the new member repeated processed frames");
         Assert.Equal(30, records.Select(record => (record.Camera, record.Sequence)).Distinct().Count());
         Assert.Equal(30, first.Statistics.FramesProcessed + second.Statistics.FramesProcessed);
@@ -268,21 +268,21 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
 
         // A slow analysis keeps the channel full, so the rebalance finds frames handed over but not yet processed;
         // frequent heartbeats make the busy member hear of the rebalance at once.
-        var settings = new Dictionary<string, string?>(s_noTimedCommits)
+        var settings = new Dictionary<string, string?>(NoTimedCommits)
         {
             ["Aspire:Confluent:Kafka:Consumer:Config:HeartbeatIntervalMs"] = "300",
             ["FrameProcessing:ChannelCapacity"] = "32",
         };
         await using var first = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
-        await Poll.UntilAsync(() => first.Statistics.FramesProcessed >= 5, s_deadline, () => "the first member is busy");
+        await Poll.UntilAsync(() => first.Statistics.FramesProcessed >= 5, Deadline, () => "the first member is busy");
         await using var second = await ConsumerTestHost.StartAsync<SlowMeanAnalyzer>(Bootstrap, topics, group, settings);
         await Poll.UntilAsync(
             () => first.Statistics.AssignedPartitions.Count == 1 && second.Statistics.AssignedPartitions.Count == 1,
-            s_deadline, () => "the two members share the two partitions");
+            Deadline, () => "the two members share the two partitions");
         Assert.True(first.Statistics.FramesProcessed < 120, "the rebalance happened while frames were still queued");
 
         results.ReadUntil(120, TimeSpan.FromSeconds(90));
-        var records = results.ReadToEnd(s_deadline).Count == 120 ? results.Records() : throw new Xunit.Sdk.XunitException(
+        var records = results.ReadToEnd(Deadline).Count == 120 ? results.Records() : throw new Xunit.Sdk.XunitException(
             $"expected 120 result records, found {results.Messages.Count}: frames in flight at the rebalance were processed twice");
         Assert.Equal(120, records.Select(record => (record.Camera, record.Sequence)).Distinct().Count());
     }
@@ -295,10 +295,10 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         using var frames = new FrameSource(Bootstrap, topics.Frames);
         await frames.ProduceAsync("cam-f", 0, 5);
 
-        await using var host = await ConsumerTestHost.StartAsync<FailingOnFourthFrameAnalyzer>(Bootstrap, topics, group, s_noTimedCommits);
+        await using var host = await ConsumerTestHost.StartAsync<FailingOnFourthFrameAnalyzer>(Bootstrap, topics, group, NoTimedCommits);
         // The host stops the application once ExecuteAsync has failed, i.e. after its finally (Close) ran.
         var stopped = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        await Poll.UntilAsync(() => stopped.IsCancellationRequested, s_deadline, () => "the failure stops the service");
+        await Poll.UntilAsync(() => stopped.IsCancellationRequested, Deadline, () => "the failure stops the service");
 
         Assert.Equal(3, host.Statistics.FramesProcessed);
         // Frames 0-2 are committed by Close(); frame 3 is not, so a restarted service processes it again.
@@ -314,7 +314,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await frames.ProduceAsync("cam-m", 0, 3);
 
         await using var host = await ConsumerTestHost.StartAsync<MotionAnalyzer>(Bootstrap, topics, $"group-{Guid.NewGuid():N}");
-        results.ReadUntil(3, s_deadline);
+        results.ReadUntil(3, Deadline);
 
         var records = results.Records();
         Assert.All(records, record => Assert.Equal(MotionAnalyzer.AnalyzerName, record.Analyzer));
@@ -340,7 +340,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await frames.ProduceRawAsync("legacy", seed, []);
 
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, $"group-{Guid.NewGuid():N}");
-        results.ReadUntil(1, s_deadline);
+        results.ReadUntil(1, Deadline);
 
         var record = results.Records().Single();
         Assert.Equal("legacy", record.Camera);
@@ -374,7 +374,7 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
             GroupId = group,
             EnableAutoCommit = false,
         }).Build();
-        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), s_deadline)
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), Deadline)
             .OrderBy(offset => offset.Partition.Value)
             .Select(offset => offset.Offset.Value)
             .ToArray();

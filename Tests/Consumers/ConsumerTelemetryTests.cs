@@ -17,7 +17,7 @@ namespace AspirePipeline.Tests.Consumers;
 [Collection("processes")]
 public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : IClassFixture<ConsumerBrokerFixture>
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Sampled_frames_get_a_process_span_under_the_producer_context_and_every_frame_is_measured()
@@ -65,8 +65,8 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         // Not sampled by the producer (no trace context): processed, measured, but no span of its own.
         await frames.ProduceAsync("cam-t", 1, 1);
 
-        results.ReadUntil(2, s_deadline);
-        await Poll.UntilAsync(() => spans.Count == 2 && host.Statistics.PoisonMessages == 1, s_deadline,
+        results.ReadUntil(2, Deadline);
+        await Poll.UntilAsync(() => spans.Count == 2 && host.Statistics.PoisonMessages == 1, Deadline,
             () => "both sampled messages were processed");
 
         var process = Assert.Single(spans, span => span.TraceId == sampled.TraceId);
@@ -89,7 +89,7 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         Assert.Equal("undecodable-image", poison.GetTagItem(MessagingTags.ErrorType));
 
         var telemetry = host.Services.GetRequiredService<FrameProcessingTelemetry>();
-        await Poll.UntilAsync(() => telemetry.Report.Frames == 2, s_deadline, () => "both frames were reported");
+        await Poll.UntilAsync(() => telemetry.Report.Frames == 2, Deadline, () => "both frames were reported");
 
         metrics.Collect();
         Assert.Equal(2, metrics.Sum(FrameProcessingTelemetry.FramesProcessed));

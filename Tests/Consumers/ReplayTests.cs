@@ -10,7 +10,7 @@ namespace AspirePipeline.Tests.Consumers;
 [Collection("processes")]
 public sealed class ReplayTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_group_started_at_a_point_in_time_replays_exactly_the_frames_from_there_marked_as_replayed_then_goes_on_live()
@@ -32,10 +32,10 @@ public sealed class ReplayTests
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
         await Poll.UntilAsync(() =>
             {
-                results.ReadToEnd(s_deadline);
+                results.ReadToEnd(Deadline);
                 return results.Records().Count >= 10;
             },
-            s_deadline, () => "ten results of the replayed window");
+            Deadline, () => "ten results of the replayed window");
 
         var replayed = results.Records();
         Assert.Equal(Enumerable.Range(10, 10).Select(i => (long?)i), replayed.Select(r => r.Sequence));
@@ -45,10 +45,10 @@ public sealed class ReplayTests
         await frames.ProduceAsync("cam-replay", 20, 5);
         await Poll.UntilAsync(() =>
             {
-                results.ReadToEnd(s_deadline);
+                results.ReadToEnd(Deadline);
                 return results.Records().Count >= 15;
             },
-            s_deadline, () => "results of the live frames after the replay");
+            Deadline, () => "results of the live frames after the replay");
         var live = results.Records().Skip(10).ToList();
         Assert.Equal(Enumerable.Range(20, 5).Select(i => (long?)i), live.Select(r => r.Sequence));
         Assert.All(live, record => Assert.False(record.Replayed, $"live frame {record.Sequence} is marked as replayed"));

@@ -13,14 +13,14 @@ namespace AspirePipeline.Tests.Frames;
 public sealed class SeedPixelLayoutTests
 {
     // Two pixels, red then blue, in each layout the seed format knows.
-    private static readonly byte[] s_rgba = [255, 0, 0, 255, 0, 0, 255, 128];
-    private static readonly byte[] s_rgb = [255, 0, 0, 0, 0, 255];
-    private static readonly byte[] s_gray = [10, 250];
+    private static readonly byte[] Rgba = [255, 0, 0, 255, 0, 0, 255, 128];
+    private static readonly byte[] Rgb = [255, 0, 0, 0, 0, 255];
+    private static readonly byte[] Gray = [10, 250];
 
     [Fact]
     public void Rgba_pixels_labelled_with_the_cameras_three_channels_decode_as_the_original_go_producer_sends_them()
     {
-        using var decoded = DecodeHeaderless(s_rgba, channels: 3);
+        using var decoded = DecodeHeaderless(Rgba, channels: 3);
 
         Assert.Equal(4, decoded.Metadata.Channels);
         Assert.Equal(3, decoded.Image.Channels());
@@ -34,7 +34,7 @@ public sealed class SeedPixelLayoutTests
     [InlineData(null)]
     public void Rgb_pixels_decode_whatever_channels_says(int? channels)
     {
-        using var decoded = DecodeHeaderless(s_rgb, channels);
+        using var decoded = DecodeHeaderless(Rgb, channels);
 
         Assert.Equal(3, decoded.Metadata.Channels);
         Assert.Equal(new Vec3b(0, 0, 255), decoded.Image.At<Vec3b>(0, 0));
@@ -46,7 +46,7 @@ public sealed class SeedPixelLayoutTests
     [InlineData(3)]
     public void Gray_pixels_decode_as_one_channel(int channels)
     {
-        using var decoded = DecodeHeaderless(s_gray, channels);
+        using var decoded = DecodeHeaderless(Gray, channels);
 
         Assert.Equal(1, decoded.Metadata.Channels);
         Assert.Equal(1, decoded.Image.Channels());

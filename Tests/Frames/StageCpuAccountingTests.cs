@@ -9,7 +9,7 @@ namespace AspirePipeline.Tests.Frames;
 [Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class StageCpuAccountingTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     [Fact]
     public void On_linux_the_clock_is_the_threads_cpu_time()
@@ -62,7 +62,7 @@ public sealed class StageCpuAccountingTests
         using var timer = new Timer(_ => released.Set(), null, TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
 
         var section = stage.Begin();
-        var set = released.Wait(s_deadline);
+        var set = released.Wait(Deadline);
         section.End();
 
         wall.Stop();

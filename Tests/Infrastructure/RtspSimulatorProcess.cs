@@ -44,6 +44,9 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         }
     }
 
+    /// <param name="width">Test pattern width.</param>
+    /// <param name="height">Test pattern height.</param>
+    /// <param name="fps">Test pattern frame rate.</param>
     /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
     /// <param name="codec"><c>--codec</c>: <c>mjpeg</c> for a Motion JPEG camera (the simulator's default is H.264).</param>
     public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,

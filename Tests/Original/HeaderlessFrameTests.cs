@@ -22,26 +22,26 @@ public sealed class HeaderlessFrameTests(ConsumerBrokerFixture fixture) : IClass
 {
     private const int Rows = 24;
     private const int Cols = 32;
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan s_sentAgo = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SentAgo = TimeSpan.FromSeconds(3);
 
     [Fact]
     public async Task A_frame_without_key_or_headers_gets_the_configured_camera_and_its_kafka_timestamp_as_capture_time()
     {
         var topics = await TestTopics.CreateAsync(fixture.BootstrapServers, framePartitions: 1);
         using var results = new TopicReader(fixture.BootstrapServers, topics.Results);
-        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds((DateTimeOffset.UtcNow - s_sentAgo).ToUnixTimeMilliseconds());
+        var sentAt = DateTimeOffset.FromUnixTimeMilliseconds((DateTimeOffset.UtcNow - SentAgo).ToUnixTimeMilliseconds());
         await ProduceLikeTheOriginalAsync(topics.Frames, sentAt);
 
         await using var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(fixture.BootstrapServers, topics,
             $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["HeaderlessFrames:CameraId"] = "lobby" });
-        results.ReadUntil(1, s_deadline);
+        results.ReadUntil(1, Deadline);
 
         var record = Assert.Single(results.Records());
         Assert.Equal("lobby", record.Camera);
         Assert.Null(record.Sequence);
         Assert.Equal(sentAt, record.CaptureTimestamp);
-        Assert.True(record.LatencyMs >= s_sentAgo.TotalMilliseconds, $"latency {record.LatencyMs} ms for a frame sent {s_sentAgo} ago");
+        Assert.True(record.LatencyMs >= SentAgo.TotalMilliseconds, $"latency {record.LatencyMs} ms for a frame sent {SentAgo} ago");
         Assert.Equal(ExpectedMean, record.Value, precision: 9);
         Assert.Equal((Cols, Rows), (record.Width, record.Height));
         Assert.Equal(0, host.Statistics.PoisonMessages);
@@ -60,7 +60,7 @@ public sealed class HeaderlessFrameTests(ConsumerBrokerFixture fixture) : IClass
                 ["HeaderlessFrames:CameraId"] = "lobby",
                 [$"HeaderlessFrames:CameraIdsByTopic:{topics.Frames}"] = "front-door",
             });
-        results.ReadUntil(1, s_deadline);
+        results.ReadUntil(1, Deadline);
 
         Assert.Equal("front-door", Assert.Single(results.Records()).Camera);
     }
@@ -82,7 +82,7 @@ public sealed class HeaderlessFrameTests(ConsumerBrokerFixture fixture) : IClass
         builder.AddFrameProcessing<MeanIntensityAnalyzer>();
         await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync().WaitAsync(s_deadline));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync().WaitAsync(Deadline));
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
@@ -110,6 +110,6 @@ public sealed class HeaderlessFrameTests(ConsumerBrokerFixture fixture) : IClass
         {
             Value = Encoding.ASCII.GetBytes(json),
             Timestamp = new Timestamp(timestamp),
-        }).WaitAsync(s_deadline);
+        }).WaitAsync(Deadline);
     }
 }

@@ -20,8 +20,8 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
     private const int GoFrames = 12;
     private const int PythonFrames = 20;
     private IEnumerable<string> Groups => pipeline.Topology.Groups.Select(group => group.GroupId);
-    private static readonly TimeSpan s_clientTimeout = TimeSpan.FromMinutes(2);
-    private static readonly TimeSpan s_resultsDeadline = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ResultsDeadline = TimeSpan.FromMinutes(2);
 
     private readonly DirectoryInfo _buildDirectory = Directory.CreateTempSubdirectory("aspirepipeline-go-");
 
@@ -31,13 +31,13 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
         var producer = await OriginalClients.BuildGoProducerAsync(_buildDirectory.FullName);
 
         var sent = await OriginalClients.ProduceAsync(producer, pipeline.BootstrapServers, FrameTopics.Frames, GoFrames,
-            OriginalFormatPipelineFixture.Width, OriginalFormatPipelineFixture.Height, s_clientTimeout);
+            OriginalFormatPipelineFixture.Width, OriginalFormatPipelineFixture.Height, ClientTimeout);
 
         Assert.Equal(Enumerable.Range(0, GoFrames), sent.Select(frame => frame.Frame).Order());
         var positions = sent.Select(frame => (frame.Partition, frame.Offset)).ToHashSet();
         var results = await pipeline.Results.WaitUntilAsync(
             all => Groups.All(group => positions.IsSubsetOf(Positions(all, group))),
-            s_resultsDeadline,
+            ResultsDeadline,
             all => $"Go frames processed per group: {string.Join(", ", Groups.Select(g => $"{g}={Positions(all, g).Intersect(positions).Count()}/{GoFrames}"))}; "
                 + $"dead-lettered: {string.Join(" | ", DeadLettered(positions))}\n{pipeline.RecentOutput()}");
 
@@ -65,7 +65,7 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
     public async Task The_original_python_consumer_decodes_every_frame_of_the_pipeline_with_the_mean_our_consumer_reports()
     {
         var frames = await OriginalClients.ConsumeAsync(pipeline.BootstrapServers, FrameTopics.Frames,
-            $"original-python-{Guid.NewGuid():N}", PythonFrames, s_clientTimeout);
+            $"original-python-{Guid.NewGuid():N}", PythonFrames, ClientTimeout);
 
         Assert.True(frames.Count >= PythonFrames, $"the original consumer read {frames.Count} frames");
         Assert.All(frames, frame =>
@@ -77,7 +77,7 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
         var positions = frames.Select(frame => (frame.Partition, frame.Offset)).ToHashSet();
         var results = await pipeline.Results.WaitUntilAsync(
             all => positions.IsSubsetOf(Positions(all, pipeline.MeanGroup)),
-            s_resultsDeadline,
+            ResultsDeadline,
             all => $"{Positions(all, pipeline.MeanGroup).Intersect(positions).Count()} of the {positions.Count} frames the original consumer read have a result of {pipeline.MeanGroup}\n{pipeline.RecentOutput()}");
 
         var ours = results.Where(r => r.Group == pipeline.MeanGroup)

@@ -14,7 +14,7 @@ internal static class OriginalClients
     private const string DebianGoPath = "/usr/share/gocode";
     private const string SaramaSource = DebianGoPath + "/src/github.com/Shopify/sarama";
     private const string Python = "/usr/bin/python3";
-    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
 
     public static string Assets => Path.Combine(RepositoryPaths.Root, "Tests", "Original", "assets");
 
@@ -38,7 +38,7 @@ internal static class OriginalClients
             ["GOPROXY"] = "off",
         };
         var build = await ClientProcess.RunAsync(go!, ["build", "-o", executable, Path.Combine(Assets, "original_producer.go")],
-            s_buildTimeout, environment: environment);
+            BuildTimeout, environment: environment);
         Assert.True(build.ExitCode == 0,
             $"Building original_producer.go with Debian's Go and sarama failed (exit {build.ExitCode}; it needs gcc and "
             + $"libzstd-dev for sarama's zstd, {Install}):\n{build.StandardError}");

@@ -8,7 +8,7 @@ namespace AspirePipeline.Tests.Original;
 [Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class OriginalFormatAppHostTests
 {
-    private static readonly string[] s_consumers = ["consumer", "consumer2"];
+    private static readonly string[] Consumers = ["consumer", "consumer2"];
 
     [Fact]
     public async Task The_frame_encoding_goes_to_the_producer_and_the_headerless_camera_id_to_both_consumers()
@@ -18,7 +18,7 @@ public sealed class OriginalFormatAppHostTests
 
         var producer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
         Assert.Equal("SeedJson", AppModel.Describe(producer["Producer__Encoding"]));
-        foreach (var name in s_consumers)
+        foreach (var name in Consumers)
         {
             var consumer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name));
             Assert.Equal("goproducer", AppModel.Describe(consumer["HeaderlessFrames__CameraId"]));
@@ -31,7 +31,7 @@ public sealed class OriginalFormatAppHostTests
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
 
         Assert.DoesNotContain("Producer__Encoding", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"))).Keys);
-        foreach (var name in s_consumers)
+        foreach (var name in Consumers)
         {
             Assert.DoesNotContain("HeaderlessFrames__CameraId", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name))).Keys);
         }

@@ -13,10 +13,10 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class BadConfigurationTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(45);
     private const string Secret = "pa55-not-for-logs-7f3a";
 
-    private static readonly (string Case, string Project, Dictionary<string, string> Settings, string Expected)[] s_fatal =
+    private static readonly (string Case, string Project, Dictionary<string, string> Settings, string Expected)[] Fatal =
     [
         ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")), "Producer:Encoding is 'H265'; use one of Jpeg, RawBgr, SeedJson"),
         ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")), "QueueCapacity"),
@@ -35,13 +35,13 @@ public sealed class BadConfigurationTests
         var report = new Observations("5a-bad-configuration", "Bad configuration: fail fast",
             "dotnet test Tests/Tests.csproj --filter FullyQualifiedName~Reliability.BadConfigurationTests.Settings_that")
         {
-            Injected = string.Join("; ", s_fatal.Select(item => $"{item.Project}: {item.Case} ({string.Join(", ", item.Settings.Select(s => $"{s.Key}={s.Value}"))})")),
+            Injected = string.Join("; ", Fatal.Select(item => $"{item.Project}: {item.Case} ({string.Join(", ", item.Settings.Select(s => $"{s.Key}={s.Value}"))})")),
         };
-        foreach (var (name, project, settings, expected) in s_fatal)
+        foreach (var (name, project, settings, expected) in Fatal)
         {
             var clock = Stopwatch.StartNew();
             await using var service = ServiceProcess.Start(project, settings);
-            var exitCode = await service.WaitForExitAsync(s_deadline);
+            var exitCode = await service.WaitForExitAsync(Deadline);
             var elapsed = clock.Elapsed;
             Assert.True(exitCode != 0, $"{project} with {name} exited with 0.\n{service.Output}");
             var line = service.Output.Split('\n').FirstOrDefault(l => l.Contains(expected, StringComparison.Ordinal));
@@ -83,7 +83,7 @@ public sealed class BadConfigurationTests
         foreach (var (name, project, settings) in cases)
         {
             await using var service = ServiceProcess.Start(project, settings);
-            var address = await service.ListeningAsync(s_deadline);
+            var address = await service.ListeningAsync(Deadline);
             var statuses = new List<string>();
             var unhealthy = await Poll.UntilAsync(async () =>
             {
@@ -94,7 +94,7 @@ public sealed class BadConfigurationTests
                     statuses.Add(text);
                 }
                 return response.StatusCode == HttpStatusCode.ServiceUnavailable;
-            }, s_deadline, () => $"{name}: /health never answered 503 (saw {string.Join(", ", statuses)}).\n{service.Output}");
+            }, Deadline, () => $"{name}: /health never answered 503 (saw {string.Join(", ", statuses)}).\n{service.Output}");
             Assert.False(service.HasExited, $"{name}: the service exited instead of retrying.\n{service.Output}");
             // What an operator reads: the line about the unreachable address, else the first warning.
             var lines = service.Output.Split('\n');
@@ -103,7 +103,7 @@ public sealed class BadConfigurationTests
                 ?? lines.FirstOrDefault(line => line.StartsWith("warn", StringComparison.Ordinal) || line.StartsWith("fail", StringComparison.Ordinal));
             if (name.Contains("camera", StringComparison.Ordinal))
             {
-                warning = await service.WaitForOutputAsync(line => line.Contains("stream lost or unavailable", StringComparison.Ordinal), s_deadline);
+                warning = await service.WaitForOutputAsync(line => line.Contains("stream lost or unavailable", StringComparison.Ordinal), Deadline);
             }
             Assert.DoesNotContain(Secret, service.Output, StringComparison.Ordinal);
             report.Add(name, $"up, /health {string.Join(" -> ", statuses)} after {Millis.Of(unhealthy)} ms; first warning: {Trim(warning)}");

@@ -19,8 +19,8 @@ public sealed class BrokerChurnTests
     private const int RawConnectionsPerRound = 50;
     private const int DeafClients = 4;
     private const long MaxResidentGrowthBytes = 128L * 1024 * 1024;
-    private static readonly TimeSpan s_stallTimeout = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Churn_and_clients_that_stop_reading_leave_the_broker_serving_others_with_memory_and_handles_bounded()
@@ -30,11 +30,11 @@ public sealed class BrokerChurnTests
         {
             Injected = $"{Rounds} rounds of {RawConnectionsPerRound} raw connections (ApiVersions, then hang up; half without a request) "
                 + $"and a librdkafka producer created, used and disposed; {DeafClients} clients pipelining requests without ever reading "
-                + $"responses (Broker:ClientStallTimeoutMs {s_stallTimeout.TotalMilliseconds:0}); a steady producer/consumer measuring round trips throughout",
+                + $"responses (Broker:ClientStallTimeoutMs {StallTimeout.TotalMilliseconds:0}); a steady producer/consumer measuring round trips throughout",
         };
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
         {
-            Environment = new Dictionary<string, string> { ["Broker__ClientStallTimeoutMs"] = ((int)s_stallTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Environment = new Dictionary<string, string> { ["Broker__ClientStallTimeoutMs"] = ((int)StallTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) },
         });
         var topic = $"churn-{Guid.NewGuid():N}"[..16];
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
@@ -68,7 +68,7 @@ public sealed class BrokerChurnTests
             }));
             using (var passing = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
             {
-                await passing.ProduceAsync(topic, new Message<Null, string> { Value = $"passing {round}" }).WaitAsync(s_deadline);
+                await passing.ProduceAsync(topic, new Message<Null, string> { Value = $"passing {round}" }).WaitAsync(Deadline);
             }
             during.Add(await steady.MeasureAsync());
             peakRss = Math.Max(peakRss, ProcStat.ResidentBytes(broker.ProcessId));
@@ -113,7 +113,7 @@ public sealed class BrokerChurnTests
                 $"broker RSS grew {(peakRss - baselineRss) / 1048576} MB with {DeafClients} deaf clients");
 
             // The broker cuts the deaf clients after the stall timeout: its descriptors fall back to the baseline.
-            await Poll.UntilAsync(() => ProcStat.OpenHandles(broker.ProcessId) <= baselineHandles + 2, s_deadline,
+            await Poll.UntilAsync(() => ProcStat.OpenHandles(broker.ProcessId) <= baselineHandles + 2, Deadline,
                 () => $"broker still holds {ProcStat.OpenHandles(broker.ProcessId)} descriptors (baseline {baselineHandles})", interval: TimeSpan.FromMilliseconds(200));
             var cutAfter = deafConnected.Elapsed;
             whileDeaf.Add(await steady.MeasureAsync());
@@ -171,7 +171,7 @@ public sealed class BrokerChurnTests
                 FetchWaitMaxMs = 10,
             }).Build();
             // An explicit start: a lazily resolved Offset.End could land after the first marker.
-            var end = _consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), s_deadline).High;
+            var end = _consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), Deadline).High;
             _consumer.Assign(new TopicPartitionOffset(topic, 0, end));
         }
 
@@ -179,10 +179,10 @@ public sealed class BrokerChurnTests
         {
             var marker = Guid.NewGuid().ToString("N");
             var clock = Stopwatch.StartNew();
-            await _producer.ProduceAsync(_topic, new Message<Null, string> { Value = marker }).WaitAsync(s_deadline);
+            await _producer.ProduceAsync(_topic, new Message<Null, string> { Value = marker }).WaitAsync(Deadline);
             while (true)
             {
-                Assert.True(clock.Elapsed < s_deadline, "the steady consumer did not get its message back");
+                Assert.True(clock.Elapsed < Deadline, "the steady consumer did not get its message back");
                 if (_consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message.Value: var value } && value == marker)
                 {
                     return clock.Elapsed.TotalMilliseconds;

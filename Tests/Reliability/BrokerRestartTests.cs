@@ -17,7 +17,7 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class BrokerRestartTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// With the default 30 s message timeout a 5 s outage is buffered; with a 2 s timeout a 6 s outage must show up
@@ -59,7 +59,7 @@ public sealed class BrokerRestartTests
         await using var motion = await ConsumerTestHost.StartAsync<MotionAnalyzer>(broker.BootstrapServers, topics, groups[1]);
         var status = producer.Camera("camera");
         await Poll.UntilAsync(() => status.Published >= 20 && mean.Statistics.FramesProcessed >= 10 && motion.Statistics.FramesProcessed >= 10,
-            s_deadline, () => $"published {status.Published}, processed {mean.Statistics.FramesProcessed}/{motion.Statistics.FramesProcessed}");
+            Deadline, () => $"published {status.Published}, processed {mean.Statistics.FramesProcessed}/{motion.Statistics.FramesProcessed}");
 
         var ackedBeforeKill = status.Published;
         broker.Kill();
@@ -76,10 +76,10 @@ public sealed class BrokerRestartTests
         await broker.RestartAsync();
         var restarted = Stopwatch.StartNew();
         var restartedAt = DateTimeOffset.UtcNow;
-        var producerBack = await Poll.UntilAsync(() => status.Published > ackedWhileDown, s_deadline,
+        var producerBack = await Poll.UntilAsync(() => status.Published > ackedWhileDown, Deadline,
             () => $"nothing acknowledged after the restart; last error {status.LastError}");
-        await Poll.UntilAsync(() => status.Published >= ackedWhileDown + 30, s_deadline, () => $"published {status.Published}");
-        await Poll.UntilAsync(async () => await HealthAsync(producer.Services) == nameof(HealthStatus.Healthy), s_deadline,
+        await Poll.UntilAsync(() => status.Published >= ackedWhileDown + 30, Deadline, () => $"published {status.Published}");
+        await Poll.UntilAsync(async () => await HealthAsync(producer.Services) == nameof(HealthStatus.Healthy), Deadline,
             () => "the producer did not report healthy again");
         var healthyAgain = restarted.Elapsed;
 
@@ -89,7 +89,7 @@ public sealed class BrokerRestartTests
         Assert.Equal(status.Published, acked.Count);
 
         using var frames = new TopicReader(broker.BootstrapServers, topics.Frames);
-        var inTopic = frames.ReadToEnd(s_deadline)
+        var inTopic = frames.ReadToEnd(Deadline)
             .Select(message => AspirePipeline.Frames.FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value).ToList();
         var missingFromTopic = acked.Except(inTopic).ToList();
         Assert.True(missingFromTopic.Count == 0, $"acknowledged but not in the topic: {string.Join(", ", missingFromTopic)}");
@@ -107,7 +107,7 @@ public sealed class BrokerRestartTests
         List<AspirePipeline.FrameProcessing.Reporting.AnalysisRecord> records = [];
         await Poll.UntilAsync(() =>
             {
-                records = results.ReadToEnd(s_deadline).Select(message =>
+                records = results.ReadToEnd(Deadline).Select(message =>
                     System.Text.Json.JsonSerializer.Deserialize<AspirePipeline.FrameProcessing.Reporting.AnalysisRecord>(
                         message.Message.Value, System.Text.Json.JsonSerializerOptions.Web)!).ToList();
                 foreach (var group in groups)
@@ -115,7 +115,7 @@ public sealed class BrokerRestartTests
                     perGroup[group] = records.Where(record => record.Group == group).Select(record => record.Sequence!.Value).ToList();
                 }
                 return groups.All(group => !acked.Except(perGroup[group]).Any());
-            }, s_deadline,
+            }, Deadline,
             () => string.Join("; ", groups.Select(group => $"{group} misses {acked.Except(perGroup.GetValueOrDefault(group) ?? []).Count()}")));
 
         report.Add("frames acknowledged before the kill", ackedBeforeKill);

@@ -13,8 +13,8 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class CameraLossTests
 {
-    private static readonly TimeSpan s_outage = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task A_camera_gone_for_ten_seconds_is_reported_waited_for_cheaply_and_reconnected_without_a_gap()
@@ -22,7 +22,7 @@ public sealed class CameraLossTests
         var report = new Observations("1-camera-loss", "Camera loss",
             "dotnet test Tests/Tests.csproj --filter FullyQualifiedName~Reliability.CameraLossTests")
         {
-            Injected = $"SIGKILL of the GStreamer RTSP server (320x240, 15 fps) for {s_outage.TotalSeconds:0} s, then started again on the same port",
+            Injected = $"SIGKILL of the GStreamer RTSP server (320x240, 15 fps) for {Outage.TotalSeconds:0} s, then started again on the same port",
         };
         await using var broker = await BrokerProcess.StartAsync();
         await using var camera = await RtspSimulatorProcess.StartAsync(width: 320, height: 240, fps: 15);
@@ -33,7 +33,7 @@ public sealed class CameraLossTests
             ["Producer:ReconnectMaxDelay"] = "00:00:02",
         });
         var status = producer.Camera("camera");
-        await Poll.UntilAsync(() => status.Published >= 15, s_deadline, () => $"published {status.Published} before the loss");
+        await Poll.UntilAsync(() => status.Published >= 15, Deadline, () => $"published {status.Published} before the loss");
 
         // Children reaped during the outage (the simulator, the ffmpeg that was streaming) add their whole life to this
         // process's CPU; only what they used from here on counts.
@@ -41,12 +41,12 @@ public sealed class CameraLossTests
         var cpuBefore = ProcStat.CpuTime(Environment.ProcessId);
         var lost = Stopwatch.StartNew();
         await camera.KillAsync();
-        var detected = await Poll.UntilAsync(() => !status.Connected, s_deadline, () => "the loss was not noticed");
+        var detected = await Poll.UntilAsync(() => !status.Connected, Deadline, () => "the loss was not noticed");
         var lossLog = producer.Logs.Entries.FirstOrDefault(entry =>
             entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
         Assert.True(lossLog is not null, "no 'stream lost' warning was logged");
         var healthWhileDown = new List<string>();
-        await Poll.SampleForAsync(s_outage - lost.Elapsed, TimeSpan.FromSeconds(1), async () =>
+        await Poll.SampleForAsync(Outage - lost.Elapsed, TimeSpan.FromSeconds(1), async () =>
         {
             var health = await producer.HealthAsync();
             healthWhileDown.Add(health.Status.ToString());
@@ -60,12 +60,12 @@ public sealed class CameraLossTests
 
         var back = Stopwatch.StartNew();
         await camera.StartAgainAsync();
-        var firstFrame = await Poll.UntilAsync(() => status.Published > publishedWhileDown, s_deadline,
+        var firstFrame = await Poll.UntilAsync(() => status.Published > publishedWhileDown, Deadline,
             () => $"no frame after the camera came back; last error {status.LastError}");
-        await Poll.UntilAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, s_deadline,
+        await Poll.UntilAsync(async () => (await producer.HealthAsync()).Status == HealthStatus.Healthy, Deadline,
             () => "health did not recover");
         var healthyAfter = back.Elapsed;
-        await Poll.UntilAsync(() => status.Published >= publishedWhileDown + 15, s_deadline, () => "frames did not flow again");
+        await Poll.UntilAsync(() => status.Published >= publishedWhileDown + 15, Deadline, () => "frames did not flow again");
         Assert.Equal(1, status.Reconnects);
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("reconnected", StringComparison.Ordinal));
 
@@ -77,7 +77,7 @@ public sealed class CameraLossTests
         var published = status.Published;
         var dropped = status.Dropped.ToDictionary();
         using var reader = new AspirePipeline.Tests.Consumers.TopicReader(broker.BootstrapServers, topic);
-        var sequences = reader.ReadUntil((int)published, s_deadline).Take((int)published)
+        var sequences = reader.ReadUntil((int)published, Deadline).Take((int)published)
             .Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value).ToList();
         Assert.Equal(Enumerable.Range(0, sequences.Count).Select(value => (long)value), sequences);
         Assert.Equal(0, dropped.Values.Sum());

@@ -14,7 +14,7 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class ConsumerCrashTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_killed_consumer_resumes_from_its_committed_offset_skipping_nothing_and_repeating_only_the_uncommitted_tail()
@@ -47,7 +47,7 @@ public sealed class ConsumerCrashTests
         await using (first)
         {
             await Poll.UntilAsync(() => Records(results, group).Count > 0 && Committed(broker.BootstrapServers, group, topics.Frames) > 0,
-                s_deadline, () => $"no committed offset for {group}.\n{first.Output}", interval: TimeSpan.FromMilliseconds(500));
+                Deadline, () => $"no committed offset for {group}.\n{first.Output}", interval: TimeSpan.FromMilliseconds(500));
             first.Kill();
         }
         var crashed = Stopwatch.StartNew();
@@ -55,16 +55,16 @@ public sealed class ConsumerCrashTests
         var processedBeforeCrash = Records(results, group).Select(record => record.Sequence!.Value).Distinct().Count();
 
         await using var second = ServiceProcess.Start("Consumer", Environment(broker.BootstrapServers, topics, group, "second"));
-        var resumed = await Poll.UntilAsync(() => Records(results, group).Any(record => record.Instance == "second"), s_deadline,
+        var resumed = await Poll.UntilAsync(() => Records(results, group).Any(record => record.Instance == "second"), Deadline,
             () => $"the restarted consumer produced no result.\n{second.Output}");
         var recovery = crashed.Elapsed;
-        await Poll.UntilAsync(() => Records(results, group).Count(record => record.Instance == "second") >= 20, s_deadline,
+        await Poll.UntilAsync(() => Records(results, group).Count(record => record.Instance == "second") >= 20, Deadline,
             () => "the restarted consumer stalled");
         await stopFrames.CancelAsync();
-        await feeding.WaitAsync(s_deadline);
+        await feeding.WaitAsync(Deadline);
         var total = Interlocked.Read(ref produced);
 
-        await Poll.UntilAsync(() => Records(results, group).Select(record => record.Sequence).Distinct().Count() == total, s_deadline,
+        await Poll.UntilAsync(() => Records(results, group).Select(record => record.Sequence).Distinct().Count() == total, Deadline,
             () => $"{Records(results, group).Select(record => record.Sequence).Distinct().Count()} of {total} frames have a result");
         var records = Records(results, group);
         var sequences = records.Select(record => record.Sequence!.Value).ToList();
@@ -99,7 +99,7 @@ public sealed class ConsumerCrashTests
     };
 
     private static List<AnalysisRecord> Records(TopicReader results, string group) =>
-        results.ReadToEnd(s_deadline)
+        results.ReadToEnd(Deadline)
             .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!)
             .Where(record => record.Group == group)
             .ToList();

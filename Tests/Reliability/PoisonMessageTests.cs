@@ -19,7 +19,7 @@ namespace AspirePipeline.Tests.Reliability;
 [Collection("processes")]
 public sealed class PoisonMessageTests
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Each_poison_message_is_logged_once_dead_lettered_with_its_reason_per_group_and_good_frames_keep_flowing()
@@ -61,7 +61,7 @@ public sealed class PoisonMessageTests
         }).Build())
         {
             var oversize = await Assert.ThrowsAsync<ProduceException<string, byte[]>>(() =>
-                big.ProduceAsync(topics.Frames, new Message<string, byte[]> { Key = "cam-p", Value = new byte[1_500_000] }).WaitAsync(s_deadline));
+                big.ProduceAsync(topics.Frames, new Message<string, byte[]> { Key = "cam-p", Value = new byte[1_500_000] }).WaitAsync(Deadline));
             Assert.Equal(ErrorCode.MsgSizeTooLarge, oversize.Error.Code);
             report.Add("oversize message: error the sending client got", $"{oversize.Error.Code}: {oversize.Error.Reason}");
         }
@@ -82,8 +82,8 @@ public sealed class PoisonMessageTests
             using var results = new TopicReader(broker.BootstrapServers, topics.Results);
             using var deadLetters = new TopicReader(broker.BootstrapServers, topics.DeadLetter);
             await Poll.UntilAsync(() => Records(results).Count(record => groups.Any(group => group.Item2 == record.Group)) >= 20,
-                s_deadline, () => $"results: {Records(results).Count}.\n{string.Join("\n", services.Select(s => s.Output))}");
-            var dead = deadLetters.ReadUntil(poison.Length * groups.Length, s_deadline);
+                Deadline, () => $"results: {Records(results).Count}.\n{string.Join("\n", services.Select(s => s.Output))}");
+            var dead = deadLetters.ReadUntil(poison.Length * groups.Length, Deadline);
 
             for (var g = 0; g < groups.Length; g++)
             {
@@ -111,14 +111,14 @@ public sealed class PoisonMessageTests
                 report.Add($"{project}: dead letters written / warnings logged", $"{ofGroup.Count} / {poison.Length}");
                 Assert.False(services[g].HasExited, $"{project} stopped.\n{services[g].Output}");
                 // The count an operator sees on the live view's /stats (refreshed every summary interval).
-                var address = await services[g].ListeningAsync(s_deadline);
+                var address = await services[g].ListeningAsync(Deadline);
                 long counted = 0;
                 await Poll.UntilAsync(async () =>
                 {
                     using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/stats")));
                     counted = stats.RootElement.GetProperty("stats").GetProperty("poisonMessages").GetInt64();
                     return counted == poison.Length;
-                }, s_deadline, () => $"{project} /stats counts {counted} poison messages");
+                }, Deadline, () => $"{project} /stats counts {counted} poison messages");
                 report.Add($"{project}: poison messages counted on /stats", counted);
             }
         }
@@ -133,7 +133,7 @@ public sealed class PoisonMessageTests
     }
 
     private static List<AnalysisRecord> Records(TopicReader results) =>
-        results.ReadToEnd(s_deadline)
+        results.ReadToEnd(Deadline)
             .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!).ToList();
 
     private static Headers HeadersOf(FrameMetadata metadata, params (string Name, string Value)[] overrides)

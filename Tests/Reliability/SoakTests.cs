@@ -21,7 +21,7 @@ public sealed class SoakTests
 {
     private const int Cameras = 4;
     private const int Fps = 5;
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
     // Bounds on growth between the end of the warm-up (first third) and the end of the run, per process.
     private const long MaxResidentGrowthBytes = 96L * 1024 * 1024;
     private const int MaxHandleGrowth = 16;
@@ -68,7 +68,7 @@ public sealed class SoakTests
             services.Add(producer);
             foreach (var service in services)
             {
-                await service.ListeningAsync(s_deadline);
+                await service.ListeningAsync(Deadline);
             }
 
             var watched = services.Select(service => (Project: service.Project, Pid: service.Id))
@@ -90,22 +90,22 @@ public sealed class SoakTests
             {
                 await term.WaitForExitAsync();
             }
-            Assert.Equal(0, await producer.WaitForExitAsync(s_deadline));
+            Assert.Equal(0, await producer.WaitForExitAsync(Deadline));
             var stopped = Stopwatch.StartNew();
 
             using var frames = new TopicReader(broker.BootstrapServers, topics.Frames, Cameras);
-            var inTopic = frames.ReadToEnd(s_deadline).Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!)
+            var inTopic = frames.ReadToEnd(Deadline).Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!)
                 .Select(metadata => (Camera: metadata.CameraId!, Sequence: metadata.Sequence!.Value)).ToHashSet();
             var gaps = inTopic.GroupBy(frame => frame.Camera)
                 .Sum(camera => camera.Max(frame => frame.Sequence) + 1 - camera.Count());
 
             await Poll.UntilAsync(() => groups.All(group => Lag(broker.BootstrapServers, group.Item2, topics.Frames) == 0),
-                s_deadline, () => string.Join(", ", groups.Select(group => $"{group.Item2} lag {Lag(broker.BootstrapServers, group.Item2, topics.Frames)}")),
+                Deadline, () => string.Join(", ", groups.Select(group => $"{group.Item2} lag {Lag(broker.BootstrapServers, group.Item2, topics.Frames)}")),
                 interval: TimeSpan.FromMilliseconds(1000));
             var lagZeroAfterStop = stopped.Elapsed;
 
             using var results = new TopicReader(broker.BootstrapServers, topics.Results);
-            var records = results.ReadToEnd(s_deadline)
+            var records = results.ReadToEnd(Deadline)
                 .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!).ToList();
             foreach (var (project, group) in groups)
             {
