@@ -21,16 +21,9 @@ internal sealed record CamerasArguments(
 
     public static CamerasArguments Parse(IReadOnlyList<string> args)
     {
-        string? Value(string name)
-        {
-            var at = args.ToList().IndexOf(name);
-            return at >= 0 && at + 1 < args.Count ? args[at + 1] : null;
-        }
-        int Int(string name, int fallback) => Value(name) is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
-                ? value
-                : throw new ArgumentException($"{name} must be a positive integer, not '{text}'.")
-            : fallback;
+        var options = new CommandLine(args);
+        string? Value(string name) => options.Value(name);
+        int Int(string name, int fallback) => options.Int(name, fallback);
 
         var codecs = (Value("--codecs") ?? "h264,mjpeg").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(codec => KnownCodecs.Contains(codec.ToLowerInvariant())

@@ -17,53 +17,7 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace AspirePipeline.Tests.Producer;
 
 /// <summary>A broker process and the RTSP simulator sending Motion JPEG (<c>--codec mjpeg</c>), shared by the passthrough tests.</summary>
-public sealed class MjpegCameraFixture : IAsyncLifetime
-{
-    public BrokerProcess Broker { get; private set; } = null!;
-
-    public RtspSimulatorProcess Camera { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Broker = await BrokerProcess.StartAsync();
-        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: "mjpeg");
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Camera is not null)
-        {
-            await Camera.DisposeAsync();
-        }
-        if (Broker is not null)
-        {
-            await Broker.DisposeAsync();
-        }
-    }
-
-    public async Task<string> CreateTopicAsync()
-    {
-        var topic = $"mjpeg-{Guid.NewGuid():N}"[..20];
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Broker.BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 1, ReplicationFactor = 1 }]);
-        return topic;
-    }
-
-    /// <summary>An assign-only consumer of partition 0 from the beginning.</summary>
-    public IConsumer<string, byte[]> Consumer(string topic)
-    {
-        var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = Broker.BootstrapServers,
-            GroupId = $"mjpeg-tests-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchWaitMaxMs = 100,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
-        return consumer;
-    }
-}
+public sealed class MjpegCameraFixture() : ProducerFixture(cameraCodec: "mjpeg");
 
 /// <summary>
 /// A Motion JPEG camera through the real producer (Debian's ffmpeg copying the stream) to the real broker: its JPEGs are

@@ -16,8 +16,17 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Tests.Producer;
 
 /// <summary>A broker process and an RTSP simulator shared by the producer tests (each test uses its own topic).</summary>
-public sealed class ProducerFixture : IAsyncLifetime
+public class ProducerFixture : IAsyncLifetime
 {
+    private readonly string? _cameraCodec;
+
+    public ProducerFixture()
+    {
+    }
+
+    /// <param name="cameraCodec">The simulator's <c>--codec</c> (<c>mjpeg</c>); null: its H.264.</param>
+    protected ProducerFixture(string? cameraCodec) => _cameraCodec = cameraCodec;
+
     public BrokerProcess Broker { get; private set; } = null!;
 
     public RtspSimulatorProcess Camera { get; private set; } = null!;
@@ -25,7 +34,7 @@ public sealed class ProducerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Broker = await BrokerProcess.StartAsync();
-        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15);
+        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec);
     }
 
     public async Task DisposeAsync()
