@@ -182,15 +182,20 @@ def clip_chain(args):
     return f"appsrc name=clipsrc is-live=true format=time do-timestamp=true ! {payloader}"
 
 
+def missing_elements(packages_by_element):
+    """None when every element is installed, else what is missing and which Debian packages bring it."""
+    missing = {element: package for element, package in packages_by_element.items() if Gst.ElementFactory.find(element) is None}
+    if not missing:
+        return None
+    return (f"GStreamer elements missing: {', '.join(sorted(f'{e} ({p})' for e, p in missing.items()))}. "
+            f"Install the Debian package(s) {' '.join(sorted(set(missing.values())))} (scripts/prerequisites.sh does).")
+
+
 def load_clip(args):
     """Reads --clip's frames (one buffer per frame, as its parser splits them) into memory; returns a problem or None."""
-    missing = sorted({f"{element} ({package})" for element, package in CLIP_ELEMENT_PACKAGES.items()
-                      if Gst.ElementFactory.find(element) is None})
-    if missing:
-        packages = sorted({package for element, package in CLIP_ELEMENT_PACKAGES.items()
-                           if Gst.ElementFactory.find(element) is None})
-        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
-                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    problem = missing_elements(CLIP_ELEMENT_PACKAGES)
+    if problem is not None:
+        return problem
     location = args.clip.replace("\\", "\\\\").replace('"', '\\"')
     # Access units for H.264 (byte-stream, so the payloader needs no codec_data), whole JPEGs for MJPEG.
     with open(args.clip, "rb") as clip:
@@ -304,13 +309,9 @@ def player_line(args, sink):
 
 def probe_video(args):
     """Decodes the first frame of --video; returns ((width, height, "num/den"), None) or (None, problem)."""
-    missing = sorted({f"{element} ({package})" for element, package in VIDEO_ELEMENT_PACKAGES.items()
-                      if Gst.ElementFactory.find(element) is None})
-    if missing:
-        packages = sorted({package for element, package in VIDEO_ELEMENT_PACKAGES.items()
-                           if Gst.ElementFactory.find(element) is None})
-        return None, (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
-                      f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    problem = missing_elements(VIDEO_ELEMENT_PACKAGES)
+    if problem is not None:
+        return None, problem
     pipeline = Gst.parse_launch(player_line(args, "fakesink name=probe signal-handoffs=true sync=false"))
     outcome = run_until_first_buffer(pipeline, "decoded frame")
     pipeline.set_state(Gst.State.NULL)
@@ -410,13 +411,9 @@ def check_stream(args):
         {e: p for e, p in ELEMENT_PACKAGES.items() if e not in ("videotestsrc", "textoverlay", "timeoverlay", "clockoverlay")}
     if args.codec == "mjpeg":
         elements = {e: p for e, p in elements.items() if e not in ("x264enc", "rtph264pay")} | MJPEG_ELEMENT_PACKAGES
-    missing = sorted({f"{element} ({package})" for element, package in elements.items()
-                      if Gst.ElementFactory.find(element) is None})
-    if missing:
-        packages = sorted({package for element, package in elements.items()
-                           if Gst.ElementFactory.find(element) is None})
-        return (f"GStreamer elements missing: {', '.join(missing)}. Install the Debian package(s) "
-                f"{' '.join(packages)} (scripts/prerequisites.sh does).")
+    problem = missing_elements(elements)
+    if problem is not None:
+        return problem
     if args.video is not None:
         # The file must decode: the served side alone would prove nothing (intervideosrc sends black until fed).
         problem = prepare_video(args)

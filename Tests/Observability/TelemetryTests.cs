@@ -1,3 +1,4 @@
+using AspirePipeline.Producer;
 using AspirePipeline.Frames;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
@@ -119,8 +120,11 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         // frames, so the wait also covers the frame count asserted below.
         const string published = "producer/AspirePipeline.Producer/producer.frames.published";
         string[] counted = [published, .. pipeline.Topology.Groups.Select(group => $"{group.Resource}/AspirePipeline.Consumer/consumer.frames.processed")];
+        // Each camera is its own reader, connecting in its own time: wait until the gauge shows every one connected.
+        const string connected = "producer/AspirePipeline.Producer/producer.camera.connected";
         await Poll.UntilAsync(() => (missing = required.Where(r => !Useful(Points(r))).ToArray()).Length == 0
-                && (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length == 0,
+                && (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length == 0
+                && (missing = [.. pipeline.Topology.Cameras.Where(camera => LastOf(connected, camera)?.Value != 1).Select(camera => $"{connected} of {camera} (1)")]).Length == 0,
             Deadline, () => $"Metrics without a useful value: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}",
             interval: TimeSpan.FromSeconds(1));
         output.WriteLine(metrics.Describe());
@@ -132,8 +136,7 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         var publishLatency = Last("producer/AspirePipeline.Producer/producer.capture_to_publish.duration");
         Assert.Equal("ms", publishLatency.Unit);
         Assert.InRange(publishLatency.Value / publishLatency.Count, 0.01, 30_000);
-        Assert.All(Points("producer/AspirePipeline.Producer/producer.camera.connected").TakeLast(pipeline.Topology.Cameras.Count),
-            p => Assert.Equal(1, p.Value));
+        Assert.All(pipeline.Topology.Cameras, camera => Assert.Equal(1, LastOf(connected, camera)?.Value));
 
         foreach (var group in pipeline.Topology.Groups)
         {
@@ -156,6 +159,8 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         }
 
         MetricPoint Last(string key) => Points(key).Last(p => p.Kind != MetricKind.Histogram || p.Count > 0);
+
+        MetricPoint? LastOf(string key, string camera) => Points(key).LastOrDefault(p => p.Attributes.GetValueOrDefault(ProducerMetrics.CameraTag) == camera);
 
         static bool Useful(IReadOnlyList<MetricPoint> points) => points.Any(p => p.Kind switch
         {
