@@ -4,18 +4,12 @@ internal sealed record BenchArguments(int Runs, int Megabytes, string? Output, s
 {
     public static BenchArguments Parse(IEnumerable<string> args)
     {
-        var list = args.ToList();
-        string? Value(string name)
-        {
-            var at = list.IndexOf(name);
-            return at >= 0 && at + 1 < list.Count ? list[at + 1] : null;
-        }
-
+        var options = new CommandLine([.. args]);
         var root = RepoLayout.Root;
         return new BenchArguments(
-            int.Parse(Value("--runs") ?? "3"),
-            int.Parse(Value("--megabytes") ?? "256"),
-            Value("--output") ?? Path.Combine(root, "docs", "benchmarks.md"),
+            options.Int("--runs", 3),
+            options.Int("--megabytes", 256),
+            options.Value("--output") ?? Path.Combine(root, "docs", "benchmarks.md"),
             root);
     }
 }

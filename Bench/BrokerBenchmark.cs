@@ -460,12 +460,8 @@ internal static class BrokerBenchmark
     {
         public static Options Parse(string[] commandLine, int megabytes)
         {
-            var list = commandLine.ToList();
-            string? Value(string name)
-            {
-                var at = list.IndexOf(name);
-                return at >= 0 && at + 1 < list.Count ? list[at + 1] : null;
-            }
+            var options = new CommandLine(commandLine);
+            string? Value(string name) => options.Value(name);
 
             var extra = new StringBuilder();
             var sizesText = Value("--sizes");

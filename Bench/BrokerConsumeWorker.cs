@@ -24,11 +24,8 @@ internal static class BrokerConsumeWorker
 
     public static int Run(IReadOnlyList<string> args)
     {
-        string Value(string name)
-        {
-            var at = args.ToList().IndexOf(name);
-            return at >= 0 && at + 1 < args.Count ? args[at + 1] : throw new ArgumentException($"{Command} needs {name} <value>");
-        }
+        var options = new CommandLine(args);
+        string Value(string name) => options.Required(name, Command);
 
         var bootstrap = Value("--bootstrap");
         var topic = Value("--topic");

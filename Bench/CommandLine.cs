@@ -18,6 +18,10 @@ internal sealed class CommandLine(IReadOnlyList<string> args)
         return null;
     }
 
+    /// <summary>The word after <paramref name="name"/>, which <paramref name="command"/> cannot do without.</summary>
+    public string Required(string name, string command) =>
+        Value(name) ?? throw new ArgumentException($"{command} needs {name} <value>");
+
     /// <summary>A positive whole number, or <paramref name="fallback"/> when the option is absent.</summary>
     public int Int(string name, int fallback) => Value(name) is { } text
         ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0

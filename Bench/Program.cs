@@ -7,16 +7,25 @@ using AspirePipeline.Bench.Pipeline;
 //        dotnet run --project Bench -c Release -- pipeline [--runs 3] (see PipelineArguments.Usage)
 //        dotnet run --project Bench -c Release -- cameras [--runs 3] (see CamerasArguments.Usage)
 //        dotnet run --project Bench -c Release -- people [--runs 5] [--frames 40] [--output docs/benchmarks.md]
-return args.FirstOrDefault() switch
+try
 {
-    "broker" => await BrokerBenchmark.RunAsync(BenchArguments.Parse(args.Skip(1))),
-    "floor" => await AspirePipeline.Bench.Floor.FloorBenchmark.RunAsync([.. args.Skip(1)]),
-    "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
-    "cameras" => await RunCamerasAsync(args.Skip(1).ToList()),
-    "people" => AspirePipeline.Bench.Detection.PeopleBenchmark.Run([.. args.Skip(1)]),
-    BrokerConsumeWorker.Command => BrokerConsumeWorker.Run([.. args.Skip(1)]),
-    _ => Usage(),
-};
+    return args.FirstOrDefault() switch
+    {
+        "broker" => await BrokerBenchmark.RunAsync(BenchArguments.Parse(args.Skip(1))),
+        "floor" => await AspirePipeline.Bench.Floor.FloorBenchmark.RunAsync([.. args.Skip(1)]),
+        "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
+        "cameras" => await RunCamerasAsync(args.Skip(1).ToList()),
+        "people" => AspirePipeline.Bench.Detection.PeopleBenchmark.Run([.. args.Skip(1)]),
+        BrokerConsumeWorker.Command => BrokerConsumeWorker.Run([.. args.Skip(1)]),
+        _ => Usage(),
+    };
+}
+catch (ArgumentException exception)
+{
+    // A bad option (CommandLine names it) is the user's to fix: the message, not a stack trace.
+    Console.Error.WriteLine(exception.Message);
+    return 2;
+}
 
 static async Task<int> RunPipelineAsync(IReadOnlyList<string> arguments)
 {

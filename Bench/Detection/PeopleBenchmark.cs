@@ -34,7 +34,7 @@ internal static class PeopleBenchmark
     public static int Run(IReadOnlyList<string> args)
     {
         var arguments = BenchArguments.Parse(args);
-        var frameCount = IntOption(args, "--frames", 40);
+        var frameCount = new CommandLine(args).Int("--frames", 40);
         var runs = Math.Max(1, arguments.Runs);
         if (!File.Exists(Footage))
         {
@@ -154,14 +154,6 @@ internal static class PeopleBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static int IntOption(IReadOnlyList<string> args, string name, int fallback)
-    {
-        var at = args.ToList().IndexOf(name);
-        return at >= 0 && at + 1 < args.Count && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : fallback;
-    }
 
     private static void Progress(string message) => Console.Error.WriteLine($"[people] {message}");
 
