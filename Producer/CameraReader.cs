@@ -53,7 +53,7 @@ internal sealed partial class CameraReader(
                             {
                                 var (width, height) = frame.Size;
                                 LogConnected(logger, camera.Id, CameraUrl.Redact(camera.Url), width, height,
-                                    frame.Jpeg is null ? "decoding" : "passing its JPEGs through");
+                                    frame.Jpeg is null ? "decoding" : frame.PassedThrough ? "passing its JPEGs through" : "JPEG from ffmpeg");
                             }
                             everConnected = true;
                             failures = 0;

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Producer;
 
 /// <summary>
-/// Encodes one camera's queued frames (or, for a Motion JPEG camera passed through, checks the camera's own JPEG) and hands them to Kafka asynchronously, keyed by camera id, with the frame
+/// Encodes one camera's queued frames (or checks the JPEGs that arrive ready: a Motion JPEG camera's own, or ffmpeg's
+/// encode) and hands them to Kafka asynchronously, keyed by camera id, with the frame
 /// contract's headers and (for sampled frames) W3C trace context. Every outcome is counted; failures are logged.
 /// </summary>
 internal sealed partial class FramePublisher(
@@ -55,15 +56,15 @@ internal sealed partial class FramePublisher(
     private void Publish(CapturedFrame frame)
     {
         var sequence = _nextSequence;
-        var passthrough = frame.Jpeg is not null;
-        var section = passthrough ? metrics.Passthrough.Begin() : metrics.Encode.Begin();
+        var passthrough = frame.PassedThrough;
+        var section = frame.Jpeg is not null ? metrics.JpegCheck.Begin() : metrics.Encode.Begin();
         EncodedFrame encoded;
         if (frame.Jpeg is { } jpeg)
         {
-            // The camera's JPEG is the payload as it is; only its header is read, for the frame's size.
+            // The camera's (or ffmpeg's) JPEG is the payload as it is; only its header is read, for the frame's size.
             if (!JpegHeader.TryRead(jpeg, out var info, out var problem))
             {
-                Drop(DropReasons.CorruptJpeg, $"a {jpeg.Length}-byte JPEG from the camera was skipped: {problem}");
+                Drop(DropReasons.CorruptJpeg, $"a {jpeg.Length}-byte JPEG from {(passthrough ? "the camera" : "ffmpeg")} was skipped: {problem}");
                 if (_throttle.ShouldLog(DropReasons.CorruptJpeg, out var suppressed))
                 {
                     LogCorruptJpeg(logger, camera.Id, jpeg.Length, problem, suppressed);

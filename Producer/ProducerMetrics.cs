@@ -18,10 +18,10 @@ internal sealed class ProducerMetrics
     public const string EncodeStage = "encode";
 
     /// <summary>
-    /// Checking a passthrough camera's own JPEG and building its Kafka message: what replaces <see cref="EncodeStage"/>
-    /// for a Motion JPEG camera (no pixels are decoded or encoded).
+    /// Checking a JPEG that arrived ready (a Motion JPEG camera's own, or ffmpeg's encode) and building its Kafka
+    /// message: what replaces <see cref="EncodeStage"/> when the producer encodes nothing.
     /// </summary>
-    public const string PassthroughStage = "passthrough";
+    public const string JpegCheckStage = "jpeg-check";
 
     /// <summary>The synchronous <c>Produce</c> call that hands the message to librdkafka's queue.</summary>
     public const string PublishStage = "publish";
@@ -36,9 +36,9 @@ internal sealed class ProducerMetrics
 
     public ProducerMetrics(IMeterFactory meterFactory, CameraStatusBoard board)
     {
-        Stages = new StageCpuAccounting(EncodeStage, PassthroughStage, PublishStage);
+        Stages = new StageCpuAccounting(EncodeStage, JpegCheckStage, PublishStage);
         Encode = Stages[EncodeStage];
-        Passthrough = Stages[PassthroughStage];
+        JpegCheck = Stages[JpegCheckStage];
         Publish = Stages[PublishStage];
         var meter = meterFactory.Create(MeterName);
         _captured = meter.CreateCounter<long>("producer.frames.captured", "{frame}", "Frames read from cameras.");
@@ -65,7 +65,7 @@ internal sealed class ProducerMetrics
 
     public CpuStage Encode { get; }
 
-    public CpuStage Passthrough { get; }
+    public CpuStage JpegCheck { get; }
 
     public CpuStage Publish { get; }
 

@@ -26,6 +26,12 @@ public sealed class ProducerOptions
     [Range(1, 100)]
     public int JpegQuality { get; set; } = FrameEncoder.DefaultJpegQuality;
 
+    /// <summary>
+    /// Who encodes the JPEGs of cameras read through ffmpeg (RTSP and other network streams) when the encoding is Jpeg:
+    /// ffmpeg itself (no raw frame crosses the pipe; the cheaper way, see docs/benchmarks.md) or OpenCV in the producer.
+    /// </summary>
+    public JpegEncoder JpegEncoder { get; set; } = JpegEncoder.Ffmpeg;
+
     [Required(AllowEmptyStrings = false)]
     public string Topic { get; set; } = FrameTopics.Frames;
 
@@ -88,6 +94,16 @@ public sealed record CameraOptions
     /// <summary>True when this camera's JPEGs may be published without decoding, should it send Motion JPEG.</summary>
     internal bool CanPassThrough(FrameEncoding encoding) =>
         Passthrough == PassthroughMode.Auto && encoding == FrameEncoding.Jpeg && Width is null && Height is null && Fps is null;
+}
+
+/// <summary>See <see cref="ProducerOptions.JpegEncoder"/>.</summary>
+public enum JpegEncoder
+{
+    /// <summary>ffmpeg encodes JPEG with libjpeg's tables for <see cref="ProducerOptions.JpegQuality"/>.</summary>
+    Ffmpeg = 0,
+
+    /// <summary>ffmpeg decodes to BGR and the producer encodes with OpenCV (libjpeg-turbo).</summary>
+    OpenCv = 1,
 }
 
 /// <summary>See <see cref="CameraOptions.Passthrough"/>.</summary>

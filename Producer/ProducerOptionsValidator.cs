@@ -59,6 +59,10 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
         {
             failures.Add($"Producer:Encoding is {options.Encoding}; use Jpeg, RawBgr or SeedJson.");
         }
+        if (!Enum.IsDefined(options.JpegEncoder))
+        {
+            failures.Add($"Producer:JpegEncoder is {options.JpegEncoder}; use Ffmpeg or OpenCv.");
+        }
         if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
         {
             failures.Add("Producer:ReconnectMaxDelay is shorter than Producer:ReconnectInitialDelay.");

@@ -14,10 +14,17 @@ internal sealed record CamerasArguments(
     bool Floor)
 {
     public const string Usage =
-        "cameras [--runs 3] [--seconds 30] [--warmup 10] [--codecs h264,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
+        "cameras [--runs 3] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
         + "[--fps 30] [--no-floor] [--output FILE]";
 
-    public static readonly string[] KnownCodecs = ["h264", "mjpeg"];
+    /// <summary>H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG.</summary>
+    public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg"];
+
+    /// <summary>The clip a codec's cameras serve.</summary>
+    public static string ClipCodec(string codec) => codec == "mjpeg" ? "mjpeg" : "h264";
+
+    /// <summary>The producer's <c>Producer:JpegEncoder</c> for a codec's run.</summary>
+    public static string JpegEncoder(string codec) => codec == "h264-opencv" ? "OpenCv" : "Ffmpeg";
 
     public static CamerasArguments Parse(IReadOnlyList<string> args)
     {
@@ -25,10 +32,10 @@ internal sealed record CamerasArguments(
         string? Value(string name) => options.Value(name);
         int Int(string name, int fallback) => options.Int(name, fallback);
 
-        var codecs = (Value("--codecs") ?? "h264,mjpeg").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        var codecs = (Value("--codecs") ?? "h264,h264-opencv,mjpeg").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(codec => KnownCodecs.Contains(codec.ToLowerInvariant())
                 ? codec.ToLowerInvariant()
-                : throw new ArgumentException($"--codecs: unknown codec '{codec}' (h264, mjpeg)."))
+                : throw new ArgumentException($"--codecs: unknown codec '{codec}' ({string.Join(", ", KnownCodecs)})."))
             .Distinct().ToList();
         var steps = Value("--cameras")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(step => int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0

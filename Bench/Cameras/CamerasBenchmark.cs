@@ -41,7 +41,7 @@ internal static class CamerasBenchmark
         var steps = new List<StepResult>();
         foreach (var codec in arguments.Codecs)
         {
-            var clip = await CameraClip.GetAsync(repoRoot, codec, arguments.Fps, Progress);
+            var clip = await CameraClip.GetAsync(repoRoot, CamerasArguments.ClipCodec(codec), arguments.Fps, Progress);
             steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments));
         }
 
@@ -111,7 +111,7 @@ internal static class CamerasBenchmark
             var result = await CamerasRun.RunAsync(repoRoot, clip, codec, cameras, arguments.Fps, arguments.Window, arguments.Warmup, Progress);
             runs.Add(result);
             Progress(Invariant(
-                $"  published {result.PublishedFps:F1} fps, {result.TotalMsPerFrame:F2} CPU ms/frame (producer {result.ProducerMsPerFrame:F2} + ffmpeg {result.FfmpegMsPerFrame:F2}, broker {result.BrokerMsPerFrame:F2}, {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.CpuMsPerFrame:F2}"))}), {result.Cores:F2} cores, p99 {string.Join("/", result.Groups.Select(g => $"{g.LatencyP99Ms:F0}"))} ms, passed through {result.PassedThrough}, encoded {result.Encoded}: {(result.IsClean ? "carried" : "NOT carried: " + string.Join("; ", result.Problems))}"));
+                $"  published {result.PublishedFps:F1} fps, {result.TotalMsPerFrame:F2} CPU ms/frame (producer {result.ProducerMsPerFrame:F2} + ffmpeg {result.FfmpegMsPerFrame:F2}, broker {result.BrokerMsPerFrame:F2}, {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.CpuMsPerFrame:F2}"))}), {result.Cores:F2} cores, p99 {string.Join("/", result.Groups.Select(g => $"{g.LatencyP99Ms:F0}"))} ms, passed through {result.PassedThrough}, encoded by ffmpeg {result.EncodedByFfmpeg}, by the producer {result.Encoded}: {(result.IsClean ? "carried" : "NOT carried: " + string.Join("; ", result.Problems))}"));
             if (!result.IsClean)
             {
                 break; // one run not carried settles the count
@@ -167,14 +167,14 @@ internal static class CamerasBenchmark
         Line($"");
         Line($"### Every count tried (CPU ms per frame)");
         Line($"");
-        Line($"| codec | cameras | runs | carried | published fps | p99 ms (Consumer / Consumer2) | producer | its ffmpeg | broker | Consumer | Consumer2 | total | cores | camera server cores | frames passed through / encoded | not carried because |");
+        Line($"| codec | cameras | runs | carried | published fps | p99 ms (Consumer / Consumer2) | producer | its ffmpeg | broker | Consumer | Consumer2 | total | cores | camera server cores | frames passed through / encoded by ffmpeg / by the producer | not carried because |");
         Line($"|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var step in steps)
         {
             var groupNames = step.Runs.SelectMany(r => r.Groups.Select(g => g.Group)).Distinct().Order().ToList();
             string Group(int index, Func<CameraGroupResult, double?> value) => index < groupNames.Count
                 ? Format(step.MedianGroup(groupNames[index], value)) : "–";
-            Line($"| {Name(step.Codec)} | {step.Cameras} | {step.Runs.Count} | {(step.IsClean ? "yes" : "no")} | {step.Median(r => r.PublishedFps):F1} | {Group(0, g => g.LatencyP99Ms)} / {Group(1, g => g.LatencyP99Ms)} | {step.Median(r => r.ProducerMsPerFrame):F2} | {step.Median(r => r.FfmpegMsPerFrame):F2} | {step.Median(r => r.BrokerMsPerFrame):F2} | {Group(0, g => g.CpuMsPerFrame)} | {Group(1, g => g.CpuMsPerFrame)} | {step.Median(r => r.TotalMsPerFrame):F2} | {step.Median(r => r.Cores):F2} | {step.Median(r => r.ServerCores):F2} | {step.Runs.Sum(r => r.PassedThrough)} / {step.Runs.Sum(r => r.Encoded)} | {string.Join("; ", step.Runs.SelectMany(r => r.Problems).Distinct())} |");
+            Line($"| {Name(step.Codec)} | {step.Cameras} | {step.Runs.Count} | {(step.IsClean ? "yes" : "no")} | {step.Median(r => r.PublishedFps):F1} | {Group(0, g => g.LatencyP99Ms)} / {Group(1, g => g.LatencyP99Ms)} | {step.Median(r => r.ProducerMsPerFrame):F2} | {step.Median(r => r.FfmpegMsPerFrame):F2} | {step.Median(r => r.BrokerMsPerFrame):F2} | {Group(0, g => g.CpuMsPerFrame)} | {Group(1, g => g.CpuMsPerFrame)} | {step.Median(r => r.TotalMsPerFrame):F2} | {step.Median(r => r.Cores):F2} | {step.Median(r => r.ServerCores):F2} | {step.Runs.Sum(r => r.PassedThrough)} / {step.Runs.Sum(r => r.EncodedByFfmpeg)} / {step.Runs.Sum(r => r.Encoded)} | {string.Join("; ", step.Runs.SelectMany(r => r.Problems).Distinct())} |");
         }
         return text.ToString();
     }
@@ -182,7 +182,12 @@ internal static class CamerasBenchmark
     private static double? FloorMs(string codec, FloorResult? floor) => floor is null ? null
         : codec == "mjpeg" ? 2 * floor.JpegDecodeMs : floor.FloorMs(2);
 
-    private static string Name(string codec) => codec == "mjpeg" ? "MJPEG (passthrough)" : "H.264";
+    private static string Name(string codec) => codec switch
+    {
+        "mjpeg" => "MJPEG (passthrough)",
+        "h264-opencv" => "H.264, JPEG by OpenCV in the producer",
+        _ => "H.264, JPEG by ffmpeg",
+    };
 
     private static string Format(double? value) => value is { } v && !double.IsNaN(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
 

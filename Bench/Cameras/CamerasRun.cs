@@ -50,7 +50,11 @@ internal static class CamerasRun
                         new Dictionary<string, string>(kafka.Concat(group.Environment))));
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
-                var producerConfiguration = new Dictionary<string, string>(kafka) { ["Producer__Encoding"] = "Jpeg" };
+                var producerConfiguration = new Dictionary<string, string>(kafka)
+                {
+                    ["Producer__Encoding"] = "Jpeg",
+                    ["Producer__JpegEncoder"] = CamerasArguments.JpegEncoder(codec),
+                };
                 for (var index = 0; index < cameras; index++)
                 {
                     producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = Invariant($"camera-{index + 1}");
@@ -170,7 +174,8 @@ internal static class CamerasRun
 }
 
 /// <summary>What the producer's <c>/stats</c> says, summed over its cameras.</summary>
-internal sealed record ProducerFigures(long Captured, long Published, long Dropped, long PassedThrough, int Connected, long Encoded)
+internal sealed record ProducerFigures(long Captured, long Published, long Dropped, long PassedThrough, int Connected, long Encoded,
+    long EncodedByFfmpeg)
 {
     public static ProducerFigures Parse(JsonElement json)
     {
@@ -184,9 +189,11 @@ internal sealed record ProducerFigures(long Captured, long Published, long Dropp
             passedThrough += camera.TryGetProperty("passedThrough", out var passed) ? passed.GetInt64() : 0;
             connected += camera.GetProperty("connected").GetBoolean() ? 1 : 0;
         }
-        var encoded = json.GetProperty("stages").EnumerateArray()
-            .Where(stage => stage.GetProperty("name").GetString() == StageNames.Encode)
+        long StageFrames(string name) => json.GetProperty("stages").EnumerateArray()
+            .Where(stage => stage.GetProperty("name").GetString() == name)
             .Select(stage => stage.GetProperty("frames").GetInt64()).FirstOrDefault();
-        return new ProducerFigures(captured, published, dropped, passedThrough, connected, encoded);
+        // JPEGs that arrived ready are the camera's own (passed through) or ffmpeg's.
+        return new ProducerFigures(captured, published, dropped, passedThrough, connected, StageFrames(StageNames.Encode),
+            StageFrames(StageNames.JpegCheck) - passedThrough);
     }
 }

@@ -19,6 +19,7 @@ internal sealed record CamerasRunResult(
     long Dropped,
     long PassedThrough,
     long Encoded,
+    long EncodedByFfmpeg,
     IReadOnlyList<CameraGroupResult> Groups,
     double ProducerMsPerFrame,
     double FfmpegMsPerFrame,
@@ -100,6 +101,7 @@ internal sealed record CamerasRunResult(
             final.ProducerStats.Dropped - start.ProducerStats.Dropped,
             end.ProducerStats.PassedThrough - start.ProducerStats.PassedThrough,
             end.ProducerStats.Encoded - start.ProducerStats.Encoded,
+            end.ProducerStats.EncodedByFfmpeg - start.ProducerStats.EncodedByFfmpeg,
             groups, producer.OwnSeconds * perPublishedMs, producer.FfmpegSeconds * perPublishedMs, broker * perPublishedMs, total,
             cpuSeconds / seconds, (end.ServerCpu - start.ServerCpu) / seconds, drain.TotalSeconds);
     }

@@ -39,19 +39,21 @@ internal sealed record RunResult(
         double StageMs(IReadOnlyDictionary<string, StageTotal> from, IReadOnlyDictionary<string, StageTotal> to, string stage) =>
             to.TryGetValue(stage, out var e) && from.TryGetValue(stage, out var s) ? (e - s).CpuMs : 0;
 
-        // Producer side, per published frame. ffmpeg is the capture stage: it decodes the camera's H.264 to BGR.
+        // Producer side, per published frame. ffmpeg is the capture stage: it decodes the camera's H.264 and, with
+        // Producer:JpegEncoder=Ffmpeg (the default), encodes the JPEG too; the producer then only checks it.
         var ffmpegRestarted = start.FfmpegPid != end.FfmpegPid;
         var ffmpegSeconds = ffmpegRestarted ? 0 : Cpu(Roles.Ffmpeg);
         var producerSeconds = Cpu(Roles.Producer);
-        var encodeMs = StageMs(start.Producer.Stages, end.Producer.Stages, StageNames.Encode);
+        var encodeMs = StageMs(start.Producer.Stages, end.Producer.Stages, StageNames.Encode)
+            + StageMs(start.Producer.Stages, end.Producer.Stages, StageNames.JpegCheck);
         var produceCallMs = StageMs(start.Producer.Stages, end.Producer.Stages, StageNames.Publish);
         var producerKafkaSeconds = Threads(Roles.Producer, IsKafkaClientThread);
         var producerGcSeconds = Threads(Roles.Producer, IsGcThread);
         if (!scenario.Replayed)
         {
-            stages.Add(new StageCost("capture: ffmpeg decodes the camera", null, ffmpegSeconds * perPublished));
+            stages.Add(new StageCost("capture: ffmpeg decodes the camera (and encodes the JPEG)", null, ffmpegSeconds * perPublished));
         }
-        stages.Add(new StageCost("encode (+ message building)", null, encodeMs * perPublished / 1000));
+        stages.Add(new StageCost("encode or JPEG check (+ message building)", null, encodeMs * perPublished / 1000));
         stages.Add(new StageCost("publish: Produce call", null, produceCallMs * perPublished / 1000));
         stages.Add(new StageCost("publish: Kafka client threads", null, producerKafkaSeconds * perPublished));
         stages.Add(new StageCost("producer GC", null, producerGcSeconds * perPublished));

@@ -41,6 +41,7 @@ internal sealed record ConsumerStats(string Group, long Lag, long Missing, long 
 internal static class StageNames
 {
     public const string Encode = "encode";
+    public const string JpegCheck = "jpeg-check";
     public const string Publish = "publish";
     public const string Decode = "decode";
     public const string Analysis = "analysis";

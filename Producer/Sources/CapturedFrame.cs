@@ -14,22 +14,29 @@ internal sealed class CapturedFrame : IDisposable
     private readonly Mat? _image;
     private byte[]? _pooled;
 
-    private CapturedFrame(Mat? image, byte[]? pooled, byte[]? jpeg)
+    private CapturedFrame(Mat? image, byte[]? pooled, byte[]? jpeg, bool passedThrough = false)
     {
         _image = image;
         _pooled = pooled;
         Jpeg = jpeg;
+        PassedThrough = passedThrough;
         CaptureTimestampMicros = FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow);
         CaptureTicks = Stopwatch.GetTimestamp();
     }
 
     /// <summary>8-bit BGR pixels; a passthrough frame has none (see <see cref="Jpeg"/>).</summary>
-    public Mat Image => _image ?? throw new InvalidOperationException("A passthrough frame carries the camera's JPEG, not pixels.");
+    public Mat Image => _image ?? throw new InvalidOperationException("This frame carries a JPEG, not pixels.");
 
-    /// <summary>The camera's own JPEG bytes, not yet checked, for a passthrough camera; null for decoded frames.</summary>
+    /// <summary>
+    /// The frame as JPEG, not yet checked: the camera's own (<see cref="PassedThrough"/>) or ffmpeg's encode; null when
+    /// the frame is pixels for the producer to encode.
+    /// </summary>
     public byte[]? Jpeg { get; }
 
-    /// <summary>The picture size for logs: the image's, or what a passthrough JPEG's header says ((0, 0) if unreadable).</summary>
+    /// <summary>True when <see cref="Jpeg"/> is the camera's own JPEG, published without decoding.</summary>
+    public bool PassedThrough { get; }
+
+    /// <summary>The picture size for logs: the image's, or what the JPEG's header says ((0, 0) if unreadable).</summary>
     public (int Width, int Height) Size => _image is not null
         ? (_image.Width, _image.Height)
         : JpegHeader.TryRead(Jpeg, out var info, out _) ? (info.Width, info.Height) : (0, 0);
@@ -46,8 +53,10 @@ internal sealed class CapturedFrame : IDisposable
 
     public static CapturedFrame FromMat(Mat owned) => new(owned, null, null);
 
-    /// <summary>A piece of a passthrough camera's stream, exactly sized (it becomes the Kafka message value).</summary>
-    public static CapturedFrame FromJpeg(byte[] jpeg) => new(null, null, jpeg);
+    /// <summary>A piece of ffmpeg's JPEG stream, exactly sized (it becomes the Kafka message value).</summary>
+    /// <param name="jpeg">The JPEG.</param>
+    /// <param name="passedThrough">It is the camera's own JPEG (copied), not one ffmpeg encoded.</param>
+    public static CapturedFrame FromJpeg(byte[] jpeg, bool passedThrough) => new(null, null, jpeg, passedThrough);
 
     public void Dispose()
     {

@@ -10,13 +10,17 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Producer.Sources;
 
 /// <summary>
-/// Reads a network stream through Debian's ffmpeg (OpenCvSharp's bundled FFmpeg has no network support): ffmpeg
-/// decodes to raw BGR on stdout and a dedicated thread reads exact frame-sized chunks into pooled buffers. Blocking
-/// reads on one thread cost one wake-up per chunk; async pipe reads cost an epoll wake-up and a thread-pool hop per
-/// chunk, which at 720p was most of the producer's CPU outside JPEG encoding.
-/// A camera that sends Motion JPEG may instead be passed through: ffmpeg copies the camera's JPEGs to stdout
-/// (<c>-c:v copy -f mjpeg</c>) and <see cref="JpegStreamSplitter"/> cuts them apart; nothing is decoded or encoded.
-/// Which of the two a camera gets follows the codec ffmpeg reports for its stream (see <see cref="StreamCodecHint"/>).
+/// Reads a network stream through Debian's ffmpeg (OpenCvSharp's bundled FFmpeg has no network support), in one of
+/// three ways (<see cref="FfmpegOutput"/>):
+/// <list type="bullet">
+/// <item>ffmpeg encodes JPEG itself (<see cref="FfmpegJpegArguments"/>) and <see cref="JpegStreamSplitter"/> cuts them
+/// apart: the default for <c>Producer:Encoding=Jpeg</c>, since no raw frame crosses the pipe and nothing is encoded twice;</item>
+/// <item>a camera that sends Motion JPEG is passed through: ffmpeg copies the camera's JPEGs (<c>-c:v copy -f mjpeg</c>);</item>
+/// <item>otherwise ffmpeg decodes to raw BGR and a dedicated thread reads exact frame-sized chunks into pooled buffers.
+/// Blocking reads on one thread cost one wake-up per chunk; async pipe reads cost an epoll wake-up and a thread-pool
+/// hop per chunk.</item>
+/// </list>
+/// Which one a camera gets follows what ffmpeg reports for its stream (see <see cref="StreamCodecHint"/>).
 /// </summary>
 internal sealed partial class FfmpegSource : IFrameSource
 {
@@ -36,17 +40,17 @@ internal sealed partial class FfmpegSource : IFrameSource
         new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _stopReading = new();
     private readonly Thread _reader;
-    private readonly TaskCompletionSource<string> _inputCodec = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly bool _passThrough;
-    private readonly bool _mayPassThrough;
+    private readonly TaskCompletionSource<StreamCodecHint.Seen> _input = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly FfmpegPlan _plan;
+    private readonly FfmpegChoices _choices;
     private readonly StreamCodecHint _hint;
     private bool _outputAnnounced;
 
-    private FfmpegSource(Process process, string url, bool passThrough, bool mayPassThrough, StreamCodecHint hint,
+    private FfmpegSource(Process process, string url, FfmpegPlan plan, FfmpegChoices choices, StreamCodecHint hint,
         TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
     {
-        _passThrough = passThrough;
-        _mayPassThrough = mayPassThrough;
+        _plan = plan;
+        _choices = choices;
         _hint = hint;
         _process = process;
         _stdout = process.StandardOutput.BaseStream;
@@ -61,21 +65,22 @@ internal sealed partial class FfmpegSource : IFrameSource
         _reader.Start();
     }
 
-    /// <summary>Always decodes (never passes JPEGs through): for callers that need pixels whatever the camera sends.</summary>
+    /// <summary>Always decodes to BGR pixels: for callers that need pixels whatever the camera sends.</summary>
     public static FfmpegSource Open(CameraOptions camera, TimeSpan stallTimeout, ILogger<FfmpegSource> logger) =>
-        Open(camera, mayPassThrough: false, new StreamCodecHint(), stallTimeout, logger);
+        Open(camera, FfmpegChoices.PixelsOnly, new StreamCodecHint(), stallTimeout, logger);
 
     /// <param name="camera">The camera to read.</param>
-    /// <param name="mayPassThrough">The configuration allows passthrough (<see cref="CameraOptions.CanPassThrough"/>).</param>
-    /// <param name="hint">The codec this camera was last seen sending; updated from what ffmpeg reports.</param>
+    /// <param name="choices">What the configuration allows (passthrough, JPEG from ffmpeg, the quality).</param>
+    /// <param name="hint">What this camera was last seen sending; updated from what ffmpeg reports.</param>
     /// <param name="stallTimeout">No frame for this long ends the read (<c>Producer:StallTimeout</c>).</param>
     /// <param name="logger">Where ffmpeg's errors and the connection's state are logged.</param>
-    public static FfmpegSource Open(CameraOptions camera, bool mayPassThrough, StreamCodecHint hint, TimeSpan stallTimeout,
+    public static FfmpegSource Open(CameraOptions camera, FfmpegChoices choices, StreamCodecHint hint, TimeSpan stallTimeout,
         ILogger<FfmpegSource> logger)
     {
-        var passThrough = mayPassThrough && hint.IsMjpeg;
-        // "info" makes ffmpeg print its output stream ("rawvideo ..., 640x360"): the frame size without a separate
-        // ffprobe connection, which would double the join time and race the camera's shared session.
+        var plan = choices.PlanFor(hint.Last);
+        // "info" makes ffmpeg print the input stream (codec, pixel format) and its output stream ("rawvideo ...,
+        // 640x360"): what the camera sends and the frame size, without a separate ffprobe connection, which would
+        // double the join time and race the camera's shared session.
         var arguments = new List<string> { "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info" };
         if (IsRtsp(camera.Url))
         {
@@ -83,15 +88,16 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
         // Low-latency input: frames are handed on as soon as they decode instead of filling a probe buffer.
         arguments.AddRange(["-fflags", "nobuffer", "-flags", "low_delay", "-i", camera.Url, "-an", "-sn", "-dn"]);
-        if (passThrough)
+        // On Linux, /dev/stdout goes through ffmpeg's file protocol, which writes 256 KiB at a time; "-" (its pipe
+        // protocol) writes 32 KiB pieces, each waking the producer: ~85 wake-ups per 720p BGR frame instead of ~11.
+        var stdout = OperatingSystem.IsLinux() ? "/dev/stdout" : "-";
+        if (plan.Output == FfmpegOutput.CameraJpeg)
         {
             // The camera's JPEGs as they are, each written out as soon as it is complete (no 32 KiB output buffering).
-            arguments.AddRange(["-c:v", "copy", "-flush_packets", "1", "-f", "mjpeg", "-y", OperatingSystem.IsLinux() ? "/dev/stdout" : "-"]);
-            var copying = Start(Program, arguments);
-            LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), copying.Id, "passing its JPEGs through");
-            return new FfmpegSource(copying, camera.Url, passThrough, mayPassThrough, hint, stallTimeout, logger);
+            arguments.AddRange(["-c:v", "copy", "-flush_packets", "1", "-f", "mjpeg", "-y", stdout]);
+            return Start(camera, arguments, plan, choices, hint, stallTimeout, logger);
         }
-        var filters = new List<string>();
+        var filters = plan.Output == FfmpegOutput.EncodedJpeg ? FfmpegJpegArguments.Filters(plan.FullRange).ToList() : [];
         if (camera.Width is not null)
         {
             filters.Add(string.Create(CultureInfo.InvariantCulture, $"scale={camera.Width}:{camera.Height}"));
@@ -104,13 +110,24 @@ internal sealed partial class FfmpegSource : IFrameSource
         {
             arguments.AddRange(["-vf", string.Join(',', filters)]);
         }
-        // On Linux, /dev/stdout goes through ffmpeg's file protocol, which writes 256 KiB at a time; "-" (its pipe
-        // protocol) writes 32 KiB pieces, each waking the producer: ~85 wake-ups per 720p frame instead of ~11.
-        arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-y", OperatingSystem.IsLinux() ? "/dev/stdout" : "-"]);
+        if (plan.Output == FfmpegOutput.EncodedJpeg)
+        {
+            arguments.AddRange(FfmpegJpegArguments.Encoder(choices.JpegQuality, plan.FullRange));
+            arguments.AddRange(["-flush_packets", "1", "-f", "mjpeg", "-y", stdout]);
+        }
+        else
+        {
+            arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-y", stdout]);
+        }
+        return Start(camera, arguments, plan, choices, hint, stallTimeout, logger);
+    }
 
+    private static FfmpegSource Start(CameraOptions camera, List<string> arguments, FfmpegPlan plan, FfmpegChoices choices,
+        StreamCodecHint hint, TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
+    {
         var process = Start(Program, arguments);
-        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id, "decoding");
-        return new FfmpegSource(process, camera.Url, passThrough, mayPassThrough, hint, stallTimeout, logger);
+        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id, plan.Describe());
+        return new FfmpegSource(process, camera.Url, plan, choices, hint, stallTimeout, logger);
     }
 
     public async ValueTask<CapturedFrame> ReadAsync(CancellationToken cancellationToken)
@@ -129,7 +146,7 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
         catch (ChannelClosedException exception) when (exception.InnerException is StreamCodecChangedException changed)
         {
-            throw new StreamCodecChangedException(changed.Codec, changed.PassThrough, changed);
+            throw new StreamCodecChangedException(changed.Seen, changed.Plan, changed);
         }
         catch (ChannelClosedException exception)
         {
@@ -146,20 +163,21 @@ internal sealed partial class FfmpegSource : IFrameSource
         try
         {
             // Blocks until ffmpeg has said what the camera sends (or failed before that).
-            var codec = _inputCodec.Task.GetAwaiter().GetResult();
-            var isMjpeg = codec == StreamCodecHint.Mjpeg;
-            if (_passThrough ? !isMjpeg : isMjpeg && _mayPassThrough)
+            var seen = _input.Task.GetAwaiter().GetResult();
+            var fitting = _choices.PlanFor(seen);
+            if (fitting != _plan)
             {
-                // The camera changed codec (or this is the first look at it): reopen in the other mode.
-                throw new StreamCodecChangedException(codec, passThrough: isMjpeg);
+                // The camera changed codec or pixel range (or this is the first look at it): reopen the way it needs.
+                throw new StreamCodecChangedException(seen, fitting);
             }
-            if (_passThrough)
+            switch (_plan.Output)
             {
-                ReadJpegs();
-            }
-            else
-            {
-                ReadRawFrames();
+                case FfmpegOutput.Pixels:
+                    ReadRawFrames();
+                    break;
+                default:
+                    ReadJpegs(passedThrough: _plan.Output == FfmpegOutput.CameraJpeg);
+                    break;
             }
         }
         catch (Exception exception) when (exception is EndOfStreamException or IOException or ObjectDisposedException
@@ -194,14 +212,14 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
     }
 
-    /// <summary>Passthrough: each piece of ffmpeg's JPEG stream becomes a frame; the publisher checks it.</summary>
-    private void ReadJpegs()
+    /// <summary>Each piece of ffmpeg's JPEG stream becomes a frame; the publisher checks it.</summary>
+    private void ReadJpegs(bool passedThrough)
     {
         var splitter = new JpegStreamSplitter(_stdout);
         while (!_stopReading.IsCancellationRequested)
         {
             var piece = splitter.ReadNext() ?? throw new EndOfStreamException("ffmpeg's JPEG stream ended.");
-            Hand(CapturedFrame.FromJpeg(piece));
+            Hand(CapturedFrame.FromJpeg(piece, passedThrough));
         }
     }
 
@@ -276,10 +294,10 @@ internal sealed partial class FfmpegSource : IFrameSource
             {
                 var line = CameraUrl.RedactIn(printed, _url);
                 _outputAnnounced |= line.StartsWith("Output #", StringComparison.Ordinal);
-                if (!_outputAnnounced && !_inputCodec.Task.IsCompleted && InputVideoCodec().Match(line) is { Success: true } input)
+                if (!_outputAnnounced && !_input.Task.IsCompleted && InputStream(line) is { } seen)
                 {
-                    _hint.Codec = input.Groups[1].Value;
-                    _inputCodec.TrySetResult(_hint.Codec);
+                    _hint.Last = seen;
+                    _input.TrySetResult(seen);
                 }
                 if (!_size.Task.IsCompleted && OutputStreamSize().Match(line) is { Success: true } match)
                 {
@@ -305,8 +323,14 @@ internal sealed partial class FfmpegSource : IFrameSource
             // The process went away; what it printed so far is kept.
         }
         _size.TrySetException(new EndOfStreamException("ffmpeg ended before announcing its output stream."));
-        _inputCodec.TrySetException(new EndOfStreamException("ffmpeg ended before reporting the camera's video stream."));
+        _input.TrySetException(new EndOfStreamException("ffmpeg ended before reporting the camera's video stream."));
     }
+
+    /// <summary>The camera's video stream as ffmpeg describes its input, or null when the line is not that description.</summary>
+    internal static StreamCodecHint.Seen? InputStream(string line) =>
+        InputVideoStream().Match(line) is { Success: true } input
+            ? StreamCodecHint.Seen.From(input.Groups["codec"].Value, input.Groups["format"].Value, input.Groups["details"].Value)
+            : null;
 
     private string StderrTail() => _stderr.IsEmpty ? "ffmpeg printed nothing." : "ffmpeg said: " + string.Join(" | ", _stderr);
 
@@ -342,10 +366,12 @@ internal sealed partial class FfmpegSource : IFrameSource
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Camera {CameraId}: ffmpeg (pid {ProcessId}) reading {Url}, {Mode}")]
     private static partial void LogStarted(ILogger logger, string cameraId, string url, int processId, string mode);
 
-    // e.g. "  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc, ...), 1280x720, 30 tbr, 90k tbn" (the input's, printed
-    // before "Output #0"); ffmpeg's codec name is the first word after "Video: ".
-    [GeneratedRegex(@"^\s*Stream #0:\d+.*?: Video: (\w+)", RegexOptions.CultureInvariant)]
-    private static partial Regex InputVideoCodec();
+    // e.g. "  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc, bt470bg/unknown/unknown), 1280x720, 30 tbr" or
+    // "Video: h264 (High), yuv420p(progressive), 1280x720" (the input's, printed before "Output #0"): ffmpeg's codec
+    // name is the first word after "Video: ", the pixel format the first word after the next comma.
+    [GeneratedRegex(@"^\s*Stream #0:\d+.*?: Video: (?<codec>\w+)[^,]*(?:, (?<format>\w+)(?:\((?<details>[^)]*)\))?)?",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex InputVideoStream();
 
     // e.g. "  Stream #0:0: Video: rawvideo (BGR[24] / 0x18524742), bgr24(progressive), 640x360, q=2-31, ..."
     [GeneratedRegex(@"Stream #0:\d+.*: Video: rawvideo.*?, (\d{1,5})x(\d{1,5})", RegexOptions.CultureInvariant)]
@@ -356,39 +382,86 @@ internal sealed partial class FfmpegSource : IFrameSource
 }
 
 /// <summary>
-/// The codec a camera's stream was last seen to carry (ffmpeg's name: <c>h264</c>, <c>mjpeg</c>, ...), kept by the
-/// camera's reader across reconnects: a Motion JPEG camera is then opened for passthrough at once, and only its first
-/// connection (decoding, as every camera starts) costs a second one.
+/// What a camera's stream was last seen to carry, kept by the camera's reader across reconnects: a Motion JPEG camera
+/// is then opened for passthrough at once, a full-range one without range conversion, and only the first connection
+/// (which assumes a TV-range H.264-like stream, as most cameras send) may cost a second one.
 /// </summary>
 internal sealed class StreamCodecHint
 {
     public const string Mjpeg = "mjpeg";
 
-    private volatile string? _codec;
+    private volatile Seen? _last;
 
-    public string? Codec
+    public Seen? Last
     {
-        get => _codec;
-        set => _codec = value;
+        get => _last;
+        set => _last = value;
     }
 
-    public bool IsMjpeg => Codec == Mjpeg;
+    /// <summary>The codec (ffmpeg's name: <c>h264</c>, <c>mjpeg</c>, ...) and whether its pixels use the full 0-255 range.</summary>
+    internal sealed record Seen(string Codec, string PixelFormat, bool FullRange)
+    {
+        public bool IsMjpeg => Codec == Mjpeg;
+
+        /// <summary>JPEG's <c>yuvj</c> formats and a <c>pc</c> colour range are full range; everything else is taken as TV range.</summary>
+        public static Seen From(string codec, string pixelFormat, string details) =>
+            new(codec, pixelFormat, pixelFormat.StartsWith("yuvj", StringComparison.Ordinal)
+                || details.Split(',', StringSplitOptions.TrimEntries).Contains("pc"));
+    }
 }
 
-/// <summary>The stream's codec calls for the other reading mode; the reader reopens it at once (not a failure).</summary>
+/// <summary>What the producer's ffmpeg writes for one camera.</summary>
+internal enum FfmpegOutput
+{
+    /// <summary>Raw BGR frames, encoded (or not) by the producer.</summary>
+    Pixels,
+
+    /// <summary>The camera's own JPEGs, copied.</summary>
+    CameraJpeg,
+
+    /// <summary>JPEGs ffmpeg encodes from what it decoded.</summary>
+    EncodedJpeg,
+}
+
+/// <summary>How ffmpeg is run for a camera: its output, and (for <see cref="FfmpegOutput.EncodedJpeg"/>) whether the input is already full range.</summary>
+internal sealed record FfmpegPlan(FfmpegOutput Output, bool FullRange)
+{
+    public string Describe() => Output switch
+    {
+        FfmpegOutput.CameraJpeg => "passing its JPEGs through",
+        FfmpegOutput.EncodedJpeg => FullRange ? "encoding JPEG in ffmpeg" : "encoding JPEG in ffmpeg, TV range expanded",
+        _ => "decoding",
+    };
+}
+
+/// <summary>What the configuration allows for a camera read through ffmpeg.</summary>
+/// <param name="MayPassThrough">A Motion JPEG camera's JPEGs may be published as they are (<see cref="CameraOptions.CanPassThrough"/>).</param>
+/// <param name="EncodeJpeg">ffmpeg may encode the JPEGs (<c>Producer:Encoding=Jpeg</c> and <c>Producer:JpegEncoder=Ffmpeg</c>).</param>
+/// <param name="JpegQuality">The quality ffmpeg encodes at (<c>Producer:JpegQuality</c>).</param>
+internal sealed record FfmpegChoices(bool MayPassThrough, bool EncodeJpeg, int JpegQuality)
+{
+    public static readonly FfmpegChoices PixelsOnly = new(false, false, Frames.FrameEncoder.DefaultJpegQuality);
+
+    /// <summary>The plan for a stream as last seen (or, never seen, as most cameras send: TV-range video that is not Motion JPEG).</summary>
+    public FfmpegPlan PlanFor(StreamCodecHint.Seen? seen) =>
+        seen is { IsMjpeg: true } && MayPassThrough ? new FfmpegPlan(FfmpegOutput.CameraJpeg, FullRange: true)
+        : EncodeJpeg ? new FfmpegPlan(FfmpegOutput.EncodedJpeg, seen?.FullRange ?? false)
+        : new FfmpegPlan(FfmpegOutput.Pixels, FullRange: false);
+}
+
+/// <summary>The stream calls for another way of reading it; the reader reopens it at once (not a failure).</summary>
 internal sealed class StreamCodecChangedException : Exception
 {
-    public StreamCodecChangedException(string codec, bool passThrough, Exception? innerException = null)
-        : base(passThrough
-            ? $"the stream is Motion JPEG ({codec}): reopening it to pass its JPEGs through"
-            : $"the stream is {codec}, not Motion JPEG: reopening it to decode", innerException)
+    public StreamCodecChangedException(StreamCodecHint.Seen seen, FfmpegPlan plan, Exception? innerException = null)
+        : base($"the stream is {seen.Codec} ({seen.PixelFormat}{(seen.FullRange ? ", full range" : "")}): reopening it {plan.Describe()}",
+            innerException)
     {
-        Codec = codec;
-        PassThrough = passThrough;
+        Seen = seen;
+        Plan = plan;
     }
 
-    public string Codec { get; }
+    public StreamCodecHint.Seen Seen { get; }
 
-    /// <summary>True when the stream is to be reopened for passthrough, false when for decoding.</summary>
-    public bool PassThrough { get; }
+    /// <summary>How the stream is to be reopened.</summary>
+    public FfmpegPlan Plan { get; }
 }

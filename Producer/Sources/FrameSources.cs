@@ -55,8 +55,9 @@ internal static class FrameSources
     {
         if (ReadsThroughFfmpeg(camera.Url))
         {
-            return FfmpegSource.Open(camera, camera.CanPassThrough(options.Encoding), codec, options.StallTimeout,
-                loggerFactory.CreateLogger<FfmpegSource>());
+            var choices = new FfmpegChoices(camera.CanPassThrough(options.Encoding),
+                options.Encoding == Frames.FrameEncoding.Jpeg && options.JpegEncoder == JpegEncoder.Ffmpeg, options.JpegQuality);
+            return FfmpegSource.Open(camera, choices, codec, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
         }
         if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && uri.Scheme == SyntheticScheme)
         {

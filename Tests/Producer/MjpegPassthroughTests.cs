@@ -83,7 +83,7 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
         var stages = stats.RootElement.GetProperty("stages").EnumerateArray()
             .ToDictionary(stage => stage.GetProperty("name").GetString()!, stage => stage.GetProperty("frames").GetInt64());
         Assert.Equal(0, stages["encode"]);
-        Assert.InRange(stages["passthrough"], published, published + 20);
+        Assert.InRange(stages["jpeg-check"], published, published + 20);
         Assert.True(passedThrough.GetValueOrDefault("mjpeg-cam") >= messages.Count,
             $"producer.frames.passed_through counted {passedThrough.GetValueOrDefault("mjpeg-cam")}");
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("connected", StringComparison.Ordinal)
@@ -91,7 +91,7 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Passthrough_never_decodes_and_re_encodes_a_motion_jpeg_camera()
+    public async Task Passthrough_never_has_ffmpeg_re_encode_a_motion_jpeg_camera_keeping_its_full_range_tones()
     {
         var topic = await fixture.CreateTopicAsync();
         await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
@@ -100,13 +100,48 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
             ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
             ["Producer:Cameras:0:Passthrough"] = "Never",
         });
+        using var consumer = fixture.Consumer(topic);
+        var messages = ProducerFixture.Consume(consumer, 10, Deadline);
+
+        Assert.Equal(0, producer.Camera("mjpeg-cam").PassedThrough);
+        var metadata = FrameMetadata.ReadHeaders(messages[0].Message.Headers.AsLookup());
+        Assert.Equal(new FrameMetadata("mjpeg-cam", 0, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
+        // The first connection assumes TV range, as most cameras send; a JPEG camera's pixels are full range.
+        Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("full range", StringComparison.Ordinal)
+            && entry.Message.Contains("reopening it encoding JPEG in ffmpeg", StringComparison.Ordinal));
+        Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("connected", StringComparison.Ordinal)
+            && entry.Message.Contains("JPEG from ffmpeg", StringComparison.Ordinal));
+
+        // Not stretched as if it were TV range: the same tones as the camera's own JPEGs.
+        var reencoded = messages.Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
+        var ownTopic = await fixture.CreateTopicAsync();
+        await using (await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, ownTopic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "mjpeg-cam",
+            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
+        }))
+        {
+            using var ownConsumer = fixture.Consumer(ownTopic);
+            var own = ProducerFixture.Consume(ownConsumer, 10, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
+            ToneAssert.Alike(own, reencoded, "ffmpeg's JPEGs of the full-range Motion JPEG camera");
+        }
+    }
+
+    [Fact]
+    public async Task Passthrough_never_with_the_opencv_encoder_decodes_a_motion_jpeg_camera_to_pixels()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "mjpeg-cam",
+            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
+            ["Producer:Cameras:0:Passthrough"] = "Never",
+            ["Producer:JpegEncoder"] = "OpenCv",
+        });
         var camera = producer.Camera("mjpeg-cam");
         await Poll.UntilAsync(() => camera.Published >= 10, Deadline, () => $"published {camera.Published}; last error {camera.LastError}");
 
         Assert.Equal(0, camera.PassedThrough);
-        using var consumer = fixture.Consumer(topic);
-        var metadata = FrameMetadata.ReadHeaders(ProducerFixture.Consume(consumer, 1, Deadline)[0].Message.Headers.AsLookup());
-        Assert.Equal(new FrameMetadata("mjpeg-cam", 0, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("connected", StringComparison.Ordinal)
             && entry.Message.Contains("decoding", StringComparison.Ordinal));
     }
@@ -132,7 +167,7 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
         noSof[JpegSplittingTests.IndexOfMarker(noSof, 0xC0) + 1] = 0xFE; // FF C0 becomes FF FE: the size header is now a comment
         foreach (var piece in new[] { good, cutOff, noSof, good })
         {
-            Assert.True(queue.Writer.TryWrite(CapturedFrame.FromJpeg(piece)));
+            Assert.True(queue.Writer.TryWrite(CapturedFrame.FromJpeg(piece, passedThrough: true)));
         }
         queue.Writer.Complete();
 

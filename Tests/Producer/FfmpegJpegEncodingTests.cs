@@ -1,0 +1,133 @@
+using System.Text.Json;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
+using AspirePipeline.Tests.Infrastructure;
+using Confluent.Kafka;
+using OpenCvSharp;
+
+namespace AspirePipeline.Tests.Producer;
+
+/// <summary>
+/// An H.264 camera through the real producer with <c>Producer:JpegEncoder=Ffmpeg</c> (the default): Debian's ffmpeg
+/// decodes and encodes JPEG itself, and the producer publishes those JPEGs with the usual headers, encoding nothing.
+/// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
+[Collection("processes")]
+public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFixture<ProducerFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task An_h264_camera_is_published_as_jpegs_ffmpeg_encodes_with_libjpegs_tables_for_the_quality()
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "h264-cam",
+            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
+            ["Producer:JpegQuality"] = "60",
+        });
+        using var consumer = fixture.Consumer(topic);
+
+        var messages = ProducerFixture.Consume(consumer, 20, Deadline);
+
+        for (var index = 0; index < messages.Count; index++)
+        {
+            var message = messages[index].Message;
+            Assert.Equal("h264-cam", message.Key);
+            var metadata = FrameMetadata.ReadHeaders(message.Headers.AsLookup());
+            Assert.Equal(new FrameMetadata("h264-cam", index, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
+            Assert.True(JpegHeader.TryRead(message.Value, out var info, out var problem), problem);
+            Assert.Equal(new JpegInfo(640, 360, 3), info);
+        }
+
+        // libjpeg's tables for quality 60, as OpenCV writes them, but for the DC step (ffmpeg's MJPEG encoder fixes it at 8).
+        using var any = new Mat(16, 16, MatType.CV_8UC3, Scalar.All(128));
+        Cv2.ImEncode(".jpg", any, out var libjpeg, [(int)ImwriteFlags.JpegQuality, 60]);
+        var expected = JpegTables.Read(libjpeg);
+        var written = JpegTables.Read(messages[^1].Message.Value);
+        Assert.Equal(expected[0][1..], written[0][1..]);
+        Assert.Equal(expected[1][1..], written[1][1..]);
+
+        using var http = new HttpClient { BaseAddress = producer.Address, Timeout = Deadline };
+        using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+        var camera = Assert.Single(stats.RootElement.GetProperty("cameras").EnumerateArray());
+        var published = camera.GetProperty("published").GetInt64();
+        Assert.Equal(0, camera.GetProperty("passedThrough").GetInt64());
+        Assert.Equal(0, camera.GetProperty("dropped").GetInt64());
+        var stages = stats.RootElement.GetProperty("stages").EnumerateArray()
+            .ToDictionary(stage => stage.GetProperty("name").GetString()!, stage => stage.GetProperty("frames").GetInt64());
+        Assert.Equal(0, stages["encode"]);
+        Assert.InRange(stages["jpeg-check"], published, published + 20);
+        Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("connected", StringComparison.Ordinal)
+            && entry.Message.Contains("JPEG from ffmpeg", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Its_pictures_have_the_tones_of_the_ones_opencv_encodes_from_the_same_camera()
+    {
+        var fromFfmpeg = await PicturesAsync("Ffmpeg");
+        var fromOpenCv = await PicturesAsync("OpenCv");
+
+        ToneAssert.Alike(fromOpenCv, fromFfmpeg, "ffmpeg's JPEGs of the TV-range H.264 camera");
+    }
+
+    /// <summary>Ten consecutive frames of the camera as one producer publishes them with the given encoder.</summary>
+    private async Task<List<Mat>> PicturesAsync(string encoder)
+    {
+        var topic = await fixture.CreateTopicAsync();
+        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "h264-cam",
+            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
+            ["Producer:JpegEncoder"] = encoder,
+        });
+        using var consumer = fixture.Consumer(topic);
+        return [.. ProducerFixture.Consume(consumer, 10, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color))];
+    }
+}
+
+/// <summary>Compares two sets of pictures of the same scene by each channel's mean and spread.</summary>
+internal static class ToneAssert
+{
+    /// <summary>
+    /// Mean within 3 levels and spread within 12 % per channel: JPEG noise and the scene's motion stay inside that, while
+    /// TV-range pixels taken for full range (or full-range ones stretched again) move the red mean of the simulator's
+    /// picture by about 8 levels (measured both ways when this test was written).
+    /// </summary>
+    public static void Alike(IReadOnlyList<Mat> reference, IReadOnlyList<Mat> actual, string what)
+    {
+        var (referenceMean, referenceSpread) = Tone(reference);
+        var (actualMean, actualSpread) = Tone(actual);
+        var description = what + ": " + string.Join("; ", Enumerable.Range(0, 3).Select(channel =>
+            $"{"BGR"[channel]} mean {actualMean[channel]:F1} against {referenceMean[channel]:F1}, spread {actualSpread[channel]:F1} against {referenceSpread[channel]:F1}"));
+        foreach (var image in reference.Concat(actual))
+        {
+            image.Dispose();
+        }
+        for (var channel = 0; channel < 3; channel++)
+        {
+            Assert.True(Math.Abs(actualMean[channel] - referenceMean[channel]) <= 3, description);
+        }
+        for (var channel = 0; channel < 3; channel++)
+        {
+            Assert.True(Math.Abs(actualSpread[channel] / referenceSpread[channel] - 1) <= 0.12, description);
+        }
+    }
+
+    private static (double[] Mean, double[] Spread) Tone(IReadOnlyList<Mat> images)
+    {
+        var mean = new double[3];
+        var spread = new double[3];
+        foreach (var image in images)
+        {
+            Cv2.MeanStdDev(image, out var m, out var s);
+            for (var channel = 0; channel < 3; channel++)
+            {
+                mean[channel] += m[channel] / images.Count;
+                spread[channel] += s[channel] / images.Count;
+            }
+        }
+        return (mean, spread);
+    }
+}
