@@ -158,7 +158,7 @@ internal static class CamerasBenchmark
         Line($"");
         if (floor is not null)
         {
-            Line($"The floor, measured in this run at {floor.Size}: for H.264 ffmpeg's decode ({floor.FfmpegDecodeMs:F2}) + one JPEG encode ({floor.JpegEncodeMs:F2}) + one JPEG decode per group (2 × {floor.JpegDecodeMs:F2}); for MJPEG passed through only the two group decodes (of the producer's quality-80 JPEG, near the camera's in size).");
+            Line($"The floor, measured in this run at {floor.Size}: for H.264 ffmpeg's decode alone ({floor.FfmpegDecodeMs:F2}; to BGR on a pipe, as the OpenCV encoder needs, {floor.FfmpegToPixelsMs:F2}) + one JPEG encode ({floor.JpegEncodeMs:F2}, OpenCV's) + one JPEG decode per group (2 × {floor.JpegDecodeMs:F2}); for MJPEG passed through only the two group decodes (of the producer's quality-80 JPEG, near the camera's in size). Both H.264 rows are measured against the same floor.");
         }
         else
         {

@@ -29,8 +29,9 @@ internal static class FloorMeasurement
                 $"floor {size}: recording {ClipDuration.TotalSeconds:0} s at {fps} fps from the camera simulator"));
             var clip = await SampleClip.RecordAsync(repoRoot, directory, width, height, fps, ClipDuration);
 
-            progress($"floor {size}: ffmpeg decode to raw BGR, {DecodeRuns} runs");
-            var decode = await FfmpegDecodeCost.MeasureAsync(clip, DecodeRuns, progress);
+            progress($"floor {size}: ffmpeg decode only and decode to raw BGR, {DecodeRuns} runs each");
+            var decodeOnly = await FfmpegDecodeCost.MeasureAsync(clip, DecodeRuns, toPixels: false, progress);
+            var decode = await FfmpegDecodeCost.MeasureAsync(clip, DecodeRuns, toPixels: true, progress);
 
             var every = Math.Max(1, decode.Frames / SampleFrameCount);
             frames = await clip.DecodeFramesAsync(SampleFrameCount, every);
@@ -44,6 +45,7 @@ internal static class FloorMeasurement
             double Ms(string name) => micro.Single(r => r.Name == name).MedianNs / 1e6;
 
             var result = new FloorResult(width, height, fps,
+                decodeOnly.MsPerFrame,
                 decode.MsPerFrame,
                 Ms(nameof(FrameBenchmarks.JpegEncode)),
                 Ms(nameof(FrameBenchmarks.JpegDecode)),
@@ -54,7 +56,7 @@ internal static class FloorMeasurement
                 Ms(nameof(FrameBenchmarks.MessageBuild)),
                 jpegBytes, seedJsonBytes, decode.Frames, frames.Count, decode.RunMsPerFrame, decode.StartupCpuMs, micro);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} + JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; floor with 2 groups {result.FloorMs(2):F3} ms/frame, with the analyzers' reduced decodes {result.ReducedDecodeFloorMs:F3}"));
+                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} (to BGR {result.FfmpegToPixelsMs:F3}) + JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; floor with 2 groups {result.FloorMs(2):F3} ms/frame, with the analyzers' reduced decodes {result.ReducedDecodeFloorMs:F3}"));
             return result;
         }
         finally

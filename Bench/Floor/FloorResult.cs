@@ -11,6 +11,7 @@ internal sealed record FloorResult(
     int Height,
     int Fps,
     double FfmpegDecodeMs,
+    double FfmpegToPixelsMs,
     double JpegEncodeMs,
     double JpegDecodeMs,
     double JpegDecodeForMeanMs,
@@ -28,7 +29,8 @@ internal sealed record FloorResult(
 {
     /// <summary>
     /// The least CPU per frame any design of this pipeline needs with JPEG on the wire: ffmpeg decoding the camera's
-    /// H.264 to raw BGR, one JPEG encode in the producer and one JPEG decode in each of <paramref name="groups"/>
+    /// H.264 (decoding only: handing BGR pixels to another process is a cost of a design, see
+    /// <see cref="FfmpegToPixelsMs"/>), one JPEG encode and one JPEG decode in each of <paramref name="groups"/>
     /// consumer groups. Message building, Kafka, the broker and the analysis are left out: they are what the
     /// pipeline's ratio to this floor shows.
     /// </summary>
