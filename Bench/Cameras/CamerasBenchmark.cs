@@ -20,7 +20,7 @@ internal static class CamerasBenchmark
         "## Cameras per box: how many 720p30 cameras one machine carries\n\n"
         + "Reproduce: `dotnet run --project Bench -c Release -- cameras --runs 3` (the full measurement: 30 s windows, up to 32 "
         + "cameras, on a quiet machine). A smoke run that checks the benchmark works: `dotnet run --project Bench -c Release -- "
-        + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,mjpeg`, `--cameras 1,2,4` (fixed steps), "
+        + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,h264-opencv,mjpeg`, `--cameras 1,2,4` (fixed steps), "
         + "`--warmup` and `--fps` narrow it down.\n\n";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
