@@ -7,7 +7,27 @@ namespace AspirePipeline.Bench.Cameras;
 
 /// <summary>One group's figures in a cameras run.</summary>
 internal sealed record CameraGroupResult(string Group, double Fps, double? LatencyP50Ms, double? LatencyP99Ms, long Missing,
-    long Skipped, long LagAtWindowEnd, long LagAfterDrain, double CpuMsPerFrame);
+    long Skipped, long LagAtWindowEnd, long LagAfterDrain, double CpuMsPerFrame, LateFrames? Late = null);
+
+/// <summary>
+/// The frames of one group that took <see cref="CamerasRunResult.MaxP99Ms"/> or longer: when they were captured
+/// (seconds into the window), from how many cameras, and the worst. Spans that match across groups point upstream
+/// of the consumers (a producer or broker stall); a span in one group only, at that group.
+/// </summary>
+internal sealed record LateFrames(int Count, double FirstSeconds, double LastSeconds, int Cameras, double WorstMs)
+{
+    public static LateFrames? Of(IEnumerable<AnalysisRecord> frames, DateTimeOffset windowStart)
+    {
+        var late = frames.Where(f => f is { LatencyMs: >= CamerasRunResult.MaxP99Ms, CaptureTimestamp: not null }).ToList();
+        return late.Count == 0 ? null : new LateFrames(late.Count,
+            (late.Min(f => f.CaptureTimestamp!.Value) - windowStart).TotalSeconds,
+            (late.Max(f => f.CaptureTimestamp!.Value) - windowStart).TotalSeconds,
+            late.Select(f => f.Camera).Distinct().Count(), late.Max(f => f.LatencyMs!.Value));
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Count} frames ≥ {CamerasRunResult.MaxP99Ms:0} ms captured {FirstSeconds:F1}-{LastSeconds:F1} s into the window from {Cameras} cameras, worst {WorstMs:F0} ms");
+}
 
 /// <summary>The figures of one run with <see cref="Cameras"/> cameras.</summary>
 internal sealed record CamerasRunResult(
@@ -57,7 +77,7 @@ internal sealed record CamerasRunResult(
                 }
                 if (group.LatencyP99Ms is not { } p99 || p99 >= MaxP99Ms)
                 {
-                    problems.Add(Invariant($"{group.Group}: p99 {group.LatencyP99Ms?.ToString("F0", CultureInfo.InvariantCulture) ?? "none"} ms"));
+                    problems.Add(Invariant($"{group.Group}: p99 {group.LatencyP99Ms?.ToString("F0", CultureInfo.InvariantCulture) ?? "none"} ms{(group.Late is { } late ? $" ({late})" : "")}"));
                 }
                 if (group.LagAfterDrain > 0)
                 {
@@ -81,6 +101,8 @@ internal sealed record CamerasRunResult(
         var total = (producer.OwnSeconds + producer.FfmpegSeconds + broker) * perPublishedMs;
         var cpuSeconds = producer.OwnSeconds + producer.FfmpegSeconds + broker;
 
+        // The window's frames all count from the first one captured in it.
+        var windowStart = frames.Where(f => f.CaptureTimestamp is not null).Select(f => f.CaptureTimestamp!.Value).DefaultIfEmpty().Min();
         var groups = new List<CameraGroupResult>();
         foreach (var atEnd in end.Consumers)
         {
@@ -94,7 +116,7 @@ internal sealed record CamerasRunResult(
             var latencies = frames.Where(f => f.Group == atEnd.Group && f.LatencyMs is not null).Select(f => f.LatencyMs!.Value).Order().ToList();
             groups.Add(new CameraGroupResult(atEnd.Group, processed / seconds, Statistics.Percentile(latencies, 0.50),
                 Statistics.Percentile(latencies, 0.99), afterDrain.Missing - atStart.Missing, afterDrain.Skipped - atStart.Skipped,
-                atEnd.Lag, afterDrain.Lag, msPerFrame));
+                atEnd.Lag, afterDrain.Lag, msPerFrame, LateFrames.Of(frames.Where(f => f.Group == atEnd.Group), windowStart)));
         }
 
         return new CamerasRunResult(codec, cameras, fps, seconds, published / seconds,

@@ -32,9 +32,10 @@ internal static class FfmpegJpegArguments
     ];
 
     // TV range (16-235 luma, 16-240 chroma) stretched to JPEG's full range with a lookup table: swscale's own
-    // range conversion costs ffmpeg about as much as the whole JPEG encode.
+    // range conversion costs ffmpeg about as much as the whole JPEG encode. The table is for 8-bit 4:2:0, so other
+    // formats (10-bit, 4:2:2) are converted first; for 8-bit 4:2:0, what most cameras send, "format" passes frames on.
     private const string ToFullRange =
-        "lutyuv=y=(val-16)*255/219:u=(val-128)*255/224+128:v=(val-128)*255/224+128";
+        "format=yuv420p,lutyuv=y=(val-16)*255/219:u=(val-128)*255/224+128:v=(val-128)*255/224+128";
 
     /// <summary>The filters that must run before the camera's own (<c>scale</c>, <c>fps</c>) ones.</summary>
     public static IEnumerable<string> Filters(bool fullRangeInput) => fullRangeInput ? [] : [ToFullRange];

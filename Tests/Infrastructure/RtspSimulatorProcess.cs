@@ -17,11 +17,13 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     private readonly int _fps;
     private readonly string? _video;
     private readonly string? _codec;
+    private readonly string? _clip;
     private ChildProcess? _process;
 
-    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec)
+    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip)
     {
         _codec = codec;
+        _clip = clip;
         _width = width;
         _height = height;
         _fps = fps;
@@ -49,10 +51,11 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     /// <param name="fps">Test pattern frame rate.</param>
     /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
     /// <param name="codec"><c>--codec</c>: <c>mjpeg</c> for a Motion JPEG camera (the simulator's default is H.264).</param>
+    /// <param name="clip">A bare H.264 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
     public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
-        string? video = null, string? codec = null)
+        string? video = null, string? codec = null, string? clip = null)
     {
-        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec);
+        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec, clip);
         try
         {
             await simulator.LaunchAsync(port: 0);
@@ -96,6 +99,10 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         if (_video is not null)
         {
             arguments.AddRange(["--video", _video]);
+        }
+        if (_clip is not null)
+        {
+            arguments.AddRange(["--clip", _clip]);
         }
 
         _process = ChildProcess.Start("The RTSP simulator", python, arguments, outputLinesKept: OutputLinesKept);

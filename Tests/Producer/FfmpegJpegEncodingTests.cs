@@ -72,6 +72,42 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
         ToneAssert.Alike(fromOpenCv, fromFfmpeg, "ffmpeg's JPEGs of the TV-range H.264 camera");
     }
 
+    [Fact]
+    public async Task A_ten_bit_camera_is_converted_before_its_range_is_stretched()
+    {
+        // SMPTE bars (still, so any frame will do) as 10-bit H.264, sent as they are by the simulator's --clip.
+        var directory = Directory.CreateTempSubdirectory("ten-bit-camera").FullName;
+        try
+        {
+            var clip = Path.Combine(directory, "bars-10bit.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+                ["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "smptebars=size=320x240:rate=15", "-t", "2",
+                 "-c:v", "libx264", "-pix_fmt", "yuv420p10le", "-f", "h264", "-y", clip], Deadline)).EnsureSuccess("recording 10-bit bars");
+            var picture = Path.Combine(directory, "bars.png");
+            (await ChildProcess.RunAsync("ffmpeg",
+                ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", clip, "-frames:v", "1", "-y", picture], Deadline))
+                .EnsureSuccess("decoding one frame of the bars");
+            await using var camera = await RtspSimulatorProcess.StartAsync(fps: 15, clip: clip);
+            var topic = await fixture.CreateTopicAsync();
+            await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
+            {
+                ["Producer:Cameras:0:Id"] = "ten-bit",
+                ["Producer:Cameras:0:Url"] = camera.Url,
+            });
+            using var consumer = fixture.Consumer(topic);
+
+            var frames = ProducerFixture.Consume(consumer, 5, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
+
+            Assert.All(frames, frame => Assert.Equal(new Size(320, 240), frame.Size()));
+            Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("JPEG from ffmpeg", StringComparison.Ordinal));
+            ToneAssert.Alike([Cv2.ImRead(picture)], frames, "ffmpeg's JPEGs of the 10-bit camera");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>Ten consecutive frames of the camera as one producer publishes them with the given encoder.</summary>
     private async Task<List<Mat>> PicturesAsync(string encoder)
     {
