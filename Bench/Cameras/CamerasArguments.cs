@@ -11,11 +11,12 @@ internal sealed record CamerasArguments(
     int MaxCameras,
     IReadOnlyList<int>? Steps,
     int Fps,
-    bool Floor)
+    bool Floor,
+    int Replicas = 1)
 {
     public const string Usage =
         "cameras [--runs 3] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
-        + "[--fps 30] [--no-floor] [--output FILE]";
+        + "[--fps 30] [--replicas 1] [--no-floor] [--output FILE]";
 
     /// <summary>H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG.</summary>
     public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg"];
@@ -43,6 +44,6 @@ internal sealed record CamerasArguments(
                 : throw new ArgumentException($"--cameras: '{step}' is not a positive number of cameras."))
             .Distinct().Order().ToList();
         return new CamerasArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 30)), TimeSpan.FromSeconds(Int("--warmup", 10)),
-            codecs, Int("--max-cameras", 32), steps, Int("--fps", 30), !args.Contains("--no-floor"));
+            codecs, Int("--max-cameras", 32), steps, Int("--fps", 30), !args.Contains("--no-floor"), Int("--replicas", 1));
     }
 }

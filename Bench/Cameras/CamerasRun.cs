@@ -20,8 +20,17 @@ internal static class CamerasRun
     private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
 
+    /// <param name="repoRoot">The repository.</param>
+    /// <param name="clip">The clip each camera serves.</param>
+    /// <param name="codec">The camera kind (<see cref="CamerasArguments.KnownCodecs"/>).</param>
+    /// <param name="cameras">How many cameras.</param>
+    /// <param name="fps">Their rate.</param>
+    /// <param name="window">The measured window.</param>
+    /// <param name="warmup">How long every group must have processed frames before the window.</param>
+    /// <param name="replicas">Consumer processes per group, splitting its partitions (the AppHost's <c>Replicas</c>).</param>
+    /// <param name="progress">Progress lines.</param>
     public static async Task<CamerasRunResult> RunAsync(string repoRoot, string clip, string codec, int cameras, int fps,
-        TimeSpan window, TimeSpan warmup, Action<string> progress)
+        TimeSpan window, TimeSpan warmup, int replicas, Action<string> progress)
     {
         var dataDir = Path.Combine(repoRoot, ".data", "bench", $"cameras-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDir);
@@ -46,8 +55,11 @@ internal static class CamerasRun
                 // Both groups a deployment runs on every camera, as AppHost/appsettings.json declares them.
                 foreach (var group in ConfiguredGroups.EveryFrame(repoRoot))
                 {
-                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, group.Name,
-                        new Dictionary<string, string>(kafka.Concat(group.Environment))));
+                    for (var replica = 0; replica < replicas; replica++)
+                    {
+                        consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
+                            new Dictionary<string, string>(kafka.Concat(group.Environment))));
+                    }
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
                 var producerConfiguration = new Dictionary<string, string>(kafka)
@@ -119,6 +131,7 @@ internal static class CamerasRun
         {
             var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
             var stats = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync())));
+            // With replicas, each must have its partitions and be processing, or the window would start mid-rebalance.
             if (producerStats.Connected == cameras && stats.All(s => s.Processed > 0))
             {
                 flowing ??= Stopwatch.StartNew();
@@ -138,14 +151,15 @@ internal static class CamerasRun
 
     private static async Task<Snapshot> SnapshotAsync(ServiceProcess producer, int brokerPid, int? serverPid, List<ServiceProcess> consumers)
     {
-        var consumerStats = new List<ConsumerStats>();
+        var replicaStats = new List<ConsumerStats>();
         var consumerCpu = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var consumer in consumers)
         {
             var stats = ConsumerStats.Parse(await consumer.GetStatsAsync());
-            consumerStats.Add(stats);
-            consumerCpu[stats.Group] = Cpu(consumer.Pid);
+            replicaStats.Add(stats);
+            consumerCpu[stats.Group] = consumerCpu.GetValueOrDefault(stats.Group) + Cpu(consumer.Pid);
         }
+        var consumerStats = replicaStats.GroupBy(stats => stats.Group).Select(group => ConsumerStats.Sum([.. group])).ToList();
         var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
         return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), ProcessTreeCpu.ProducerSide(producer.Pid), Cpu(brokerPid),
             serverPid is { } pid ? ProcessTreeCpu.WithChildren(pid) : 0, consumerCpu, producerStats, consumerStats);

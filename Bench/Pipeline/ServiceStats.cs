@@ -6,6 +6,8 @@ namespace AspirePipeline.Bench.Pipeline;
 internal readonly record struct StageTotal(long Frames, double CpuMs)
 {
     public static StageTotal operator -(StageTotal end, StageTotal start) => new(end.Frames - start.Frames, end.CpuMs - start.CpuMs);
+
+    public static StageTotal operator +(StageTotal one, StageTotal other) => new(one.Frames + other.Frames, one.CpuMs + other.CpuMs);
 }
 
 /// <summary>The parts of the producer's <c>/stats</c> the benchmark reads.</summary>
@@ -28,6 +30,12 @@ internal sealed record ProducerStats(long Captured, long Published, long Dropped
 internal sealed record ConsumerStats(string Group, long Lag, long Missing, long Skipped, IReadOnlyDictionary<string, StageTotal> Stages)
 {
     public long Processed => Stages.TryGetValue(StageNames.Decode, out var decode) ? decode.Frames : 0;
+
+    /// <summary>A group's figures from its replicas' (each reports its own partitions).</summary>
+    public static ConsumerStats Sum(IReadOnlyList<ConsumerStats> replicas) => new(replicas[0].Group, replicas.Sum(r => r.Lag),
+        replicas.Sum(r => r.Missing), replicas.Sum(r => r.Skipped),
+        replicas.SelectMany(r => r.Stages).GroupBy(stage => stage.Key)
+            .ToDictionary(stage => stage.Key, stage => stage.Select(s => s.Value).Aggregate((a, b) => a + b)));
 
     public static ConsumerStats Parse(JsonElement json)
     {
