@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
@@ -49,14 +48,12 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
         Assert.Equal(expected[0][1..], written[0][1..]);
         Assert.Equal(expected[1][1..], written[1][1..]);
 
-        using var http = new HttpClient { BaseAddress = producer.Address, Timeout = Deadline };
-        using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+        using var stats = await producer.StatsAsync();
         var camera = Assert.Single(stats.RootElement.GetProperty("cameras").EnumerateArray());
         var published = camera.GetProperty("published").GetInt64();
         Assert.Equal(0, camera.GetProperty("passedThrough").GetInt64());
         Assert.Equal(0, camera.GetProperty("dropped").GetInt64());
-        var stages = stats.RootElement.GetProperty("stages").EnumerateArray()
-            .ToDictionary(stage => stage.GetProperty("name").GetString()!, stage => stage.GetProperty("frames").GetInt64());
+        var stages = ProducerTestHost.StageFrames(stats);
         Assert.Equal(0, stages["encode"]);
         Assert.InRange(stages["jpeg-check"], published, published + 20);
         Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("connected", StringComparison.Ordinal)

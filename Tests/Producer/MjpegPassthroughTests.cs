@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using System.Threading.Channels;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
@@ -74,14 +73,12 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
             $"the published frame ({last.Value.Length} bytes) is about the size of a quality-10 encode ({atQuality10.Length} bytes)");
 
         // Stats and metrics say passthrough: every published frame went through it, none through encode.
-        using var http = new HttpClient { BaseAddress = producer.Address, Timeout = Deadline };
-        using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+        using var stats = await producer.StatsAsync();
         var camera = Assert.Single(stats.RootElement.GetProperty("cameras").EnumerateArray());
         var published = camera.GetProperty("published").GetInt64();
         Assert.InRange(camera.GetProperty("passedThrough").GetInt64(), published, published + 20);
         Assert.Equal(0, camera.GetProperty("dropped").GetInt64());
-        var stages = stats.RootElement.GetProperty("stages").EnumerateArray()
-            .ToDictionary(stage => stage.GetProperty("name").GetString()!, stage => stage.GetProperty("frames").GetInt64());
+        var stages = ProducerTestHost.StageFrames(stats);
         Assert.Equal(0, stages["encode"]);
         Assert.InRange(stages["jpeg-check"], published, published + 20);
         Assert.True(passedThrough.GetValueOrDefault("mjpeg-cam") >= messages.Count,

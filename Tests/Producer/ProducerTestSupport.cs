@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using AspirePipeline.Producer;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
@@ -126,6 +127,17 @@ internal sealed class ProducerTestHost : IAsyncDisposable
     }
 
     public CameraStatus Camera(string id) => _app.Services.GetRequiredService<CameraStatusBoard>().For(id);
+
+    /// <summary>The producer's <c>GET /stats</c>, read over HTTP as a dashboard or the benchmark reads it.</summary>
+    public async Task<JsonDocument> StatsAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        return JsonDocument.Parse(await http.GetStringAsync("/stats"));
+    }
+
+    /// <summary>Frames per stage (<c>encode</c>, <c>jpeg-check</c>, <c>publish</c>) in a <c>/stats</c> answer.</summary>
+    public static Dictionary<string, long> StageFrames(JsonDocument stats) => stats.RootElement.GetProperty("stages").EnumerateArray()
+        .ToDictionary(stage => stage.GetProperty("name").GetString()!, stage => stage.GetProperty("frames").GetInt64());
 
     public async Task<HealthReportEntry> HealthAsync()
     {
