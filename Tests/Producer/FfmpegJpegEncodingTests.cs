@@ -63,8 +63,8 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
     [Fact]
     public async Task Its_pictures_have_the_tones_of_the_ones_opencv_encodes_from_the_same_camera()
     {
-        var fromFfmpeg = await PicturesAsync("Ffmpeg");
-        var fromOpenCv = await PicturesAsync("OpenCv");
+        var fromFfmpeg = await fixture.PicturesAsync(fixture.Camera.Url, 10, new Dictionary<string, string?> { ["Producer:JpegEncoder"] = "Ffmpeg" });
+        var fromOpenCv = await fixture.PicturesAsync(fixture.Camera.Url, 10, new Dictionary<string, string?> { ["Producer:JpegEncoder"] = "OpenCv" });
 
         ToneAssert.Alike(fromOpenCv, fromFfmpeg, "ffmpeg's JPEGs of the TV-range H.264 camera");
     }
@@ -93,7 +93,7 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
             });
             using var consumer = fixture.Consumer(topic);
 
-            var frames = ProducerFixture.Consume(consumer, 5, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
+            var frames = ProducerFixture.Pictures(ProducerFixture.Consume(consumer, 5, Deadline));
 
             Assert.All(frames, frame => Assert.Equal(new Size(320, 240), frame.Size()));
             Assert.Contains(producer.Logs.Entries, entry => entry.Message.Contains("JPEG from ffmpeg", StringComparison.Ordinal));
@@ -103,20 +103,6 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    /// <summary>Ten consecutive frames of the camera as one producer publishes them with the given encoder.</summary>
-    private async Task<List<Mat>> PicturesAsync(string encoder)
-    {
-        var topic = await fixture.CreateTopicAsync();
-        await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
-        {
-            ["Producer:Cameras:0:Id"] = "h264-cam",
-            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
-            ["Producer:JpegEncoder"] = encoder,
-        });
-        using var consumer = fixture.Consumer(topic);
-        return [.. ProducerFixture.Consume(consumer, 10, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color))];
     }
 }
 

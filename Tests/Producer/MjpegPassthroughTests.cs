@@ -110,18 +110,9 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
             && entry.Message.Contains("JPEG from ffmpeg", StringComparison.Ordinal));
 
         // Not stretched as if it were TV range: the same tones as the camera's own JPEGs.
-        var reencoded = messages.Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
-        var ownTopic = await fixture.CreateTopicAsync();
-        await using (await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, ownTopic, new Dictionary<string, string?>
-        {
-            ["Producer:Cameras:0:Id"] = "mjpeg-cam",
-            ["Producer:Cameras:0:Url"] = fixture.Camera.Url,
-        }))
-        {
-            using var ownConsumer = fixture.Consumer(ownTopic);
-            var own = ProducerFixture.Consume(ownConsumer, 10, Deadline).Select(result => Cv2.ImDecode(result.Message.Value, ImreadModes.Color)).ToList();
-            ToneAssert.Alike(own, reencoded, "ffmpeg's JPEGs of the full-range Motion JPEG camera");
-        }
+        var reencoded = ProducerFixture.Pictures(messages);
+        var own = await fixture.PicturesAsync(fixture.Camera.Url, 10);
+        ToneAssert.Alike(own, reencoded, "ffmpeg's JPEGs of the full-range Motion JPEG camera");
     }
 
     [Fact]

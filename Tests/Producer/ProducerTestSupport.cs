@@ -13,6 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace AspirePipeline.Tests.Producer;
 
@@ -70,6 +72,31 @@ public class ProducerFixture : IAsyncLifetime
     /// <summary>Consumes until <paramref name="count"/> messages came or the deadline passed (then fails saying how many came).</summary>
     public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline) =>
         TestSupport.Consume.AtLeast(consumer, count, deadline);
+
+    /// <summary>Messages' JPEG payloads decoded to BGR pictures (the caller disposes them).</summary>
+    public static List<Mat> Pictures(IEnumerable<ConsumeResult<string, byte[]>> messages) =>
+        [.. messages.Select(message => Cv2.ImDecode(message.Message.Value, ImreadModes.Color))];
+
+    /// <summary>
+    /// The first <paramref name="count"/> frames a producer of its own, with <paramref name="settings"/> on top, publishes
+    /// of one camera, decoded (on a fresh topic; the producer stops before this returns).
+    /// </summary>
+    public async Task<List<Mat>> PicturesAsync(string cameraUrl, int count, IDictionary<string, string?>? settings = null)
+    {
+        var topic = await CreateTopicAsync();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Producer:Cameras:0:Id"] = "camera",
+            ["Producer:Cameras:0:Url"] = cameraUrl,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+        await using var producer = await ProducerTestHost.StartAsync(Broker.BootstrapServers, topic, configuration);
+        using var consumer = Consumer(topic);
+        return Pictures(Consume(consumer, count, TimeSpan.FromSeconds(30)));
+    }
 }
 
 /// <summary>
