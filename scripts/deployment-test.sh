@@ -39,6 +39,23 @@ done
 
 compose() { podman-compose -p "$project" -f "$deploy/docker-compose.merged.yaml" "$@"; }
 
+# `compose up -d SERVICE...`, then every container of the project must have started: podman-compose 1.0.3 goes on
+# (and exits 0) when `podman run` fails, so a container that cannot start stops the test at once with podman's own
+# message and the Debian packages the engine lacks, instead of a long wait on a /health that can never answer.
+compose_up() {
+  local output="$work/compose-up.log" name status never=()
+  compose up -d "$@" 2>&1 | tee "$output" || true
+  while read -r name; do
+    status="$(podman inspect -f '{{.State.Status}}' "$name" 2>/dev/null || echo missing)"
+    [[ "$status" == created || "$status" == configured || "$status" == missing ]] && never+=("$name ($status)")
+  done < <(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}')
+  ((${#never[@]} == 0)) && return 0
+  log "containers that never started: ${never[*]}; podman said:"
+  grep -E '^Error' "$output" | sort -u | head -n 5
+  scripts/container-engine.sh doctor || true
+  fail "containers could not start (podman's message and any missing package above)"
+}
+
 # The container of a compose service (replica 1).
 container_of() {
   podman ps -a --filter "label=io.podman.compose.project=$project" --filter "label=com.docker.compose.service=$1" \
@@ -46,10 +63,12 @@ container_of() {
 }
 
 address_of() {
-  local name
+  local name address
   name="$(container_of "$1")"
   [[ -n "$name" ]] || { echo "no container for service '$1'"; return 1; }
-  podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name"
+  address="$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")"
+  [[ -n "$address" ]] || { echo "$1 has no address: $name is $(podman inspect -f '{{.State.Status}}' "$name")"; return 1; }
+  printf '%s\n' "$address"
 }
 
 cleanup() {
@@ -214,10 +233,10 @@ phase=$SECONDS
 # deployment (the topics exist before a consumer subscribes) is had here by starting the producer first: it is healthy
 # once Kafka has acknowledged its frames, so the frames topic exists. Then everything else starts.
 log "starting kafka, camera and producer (project $project)"
-compose up -d producer
+compose_up producer
 wait_until 300 "producer /health is Healthy (camera read with ffmpeg, frames acknowledged by Kafka)" healthy producer
 log "starting the consumers and the dashboard"
-compose up -d
+compose_up
 for service in consumer consumer2 people; do
   wait_until 240 "$service /health is Healthy" healthy "$service"
 done

@@ -9,8 +9,11 @@
 # A package missing from scripts/prerequisites.sh makes one of these fail, with the message the component prints
 # (which names the package). Exit code 0 when everything ran.
 #
-# Usage: scripts/fresh-machine-check.sh [--no-build]
-#   --no-build   use the existing Debug build of Broker, Producer and Consumer (test.sh has just built them)
+# Usage: scripts/fresh-machine-check.sh [--from-nothing] [--no-build]
+#   --from-nothing  the container's image is made anew for this run (debootstrap into an empty temporary cache,
+#                   imported under a temporary name, removed afterwards), so the container engine's first-run path is
+#                   exercised whatever this machine has cached; CI runs this (about a minute more)
+#   --no-build      use the existing Debug build of Broker, Producer and Consumer (test.sh has just built them)
 # Environment: FRESH_CHECK_FRAMES (frames each stage must reach, default 20), FRESH_CHECK_KEEP=1 keeps the staging
 # folder. The container uses the host's network (to reach Debian's mirror) and only ports the kernel picks.
 set -euo pipefail
@@ -136,6 +139,15 @@ if [[ "${1:-}" == "--inside" ]]; then
   exit 0
 fi
 
+from_nothing=false build=true
+for argument in "$@"; do
+  case "$argument" in
+    --from-nothing) from_nothing=true ;;
+    --no-build) build=false ;;
+    *) fail "unknown argument '$argument' (use --from-nothing, --no-build)" ;;
+  esac
+done
+
 # ---------------------------------------------------------------------------------------------------------------------
 # On the host: the container engine, a build, a copy of the repository, the container.
 # ---------------------------------------------------------------------------------------------------------------------
@@ -143,21 +155,27 @@ cd "$repo_root"
 command -v dotnet >/dev/null || fail "the .NET SDK is missing (see README, Prerequisites)"
 bash scripts/container-engine.sh setup
 eval "$(bash scripts/container-engine.sh env)"
+image=docker.io/library/debian:bookworm-slim
+$from_nothing && image="localhost/aspirepipeline-fresh-check:$$"
+stage="$(mktemp -d /tmp/aspirepipeline-fresh-XXXXXX)"
+container="aspirepipeline-fresh-$$"
+cleanup() {
+  podman rm -f "$container" >/dev/null 2>&1 || true
+  if $from_nothing; then podman rmi -f "$image" >/dev/null 2>&1 || true; fi
+  [[ "${FRESH_CHECK_KEEP:-0}" == 1 ]] || rm -rf "$stage"
+}
+trap cleanup EXIT
 
-if [[ "${1:-}" != "--no-build" ]]; then
+if $from_nothing; then
+  bash scripts/container-engine.sh from-nothing "$image"
+fi
+
+if $build; then
   log "Building Broker, Producer and Consumer"
   for project in Broker Producer Consumer; do
     dotnet build "$project" --nologo -v quiet -clp:NoSummary
   done
 fi
-
-stage="$(mktemp -d /tmp/aspirepipeline-fresh-XXXXXX)"
-container="aspirepipeline-fresh-$$"
-cleanup() {
-  podman rm -f "$container" >/dev/null 2>&1 || true
-  [[ "${FRESH_CHECK_KEEP:-0}" == 1 ]] || rm -rf "$stage"
-}
-trap cleanup EXIT
 
 # The repository as a clone would have it (tracked files and new ones not ignored, as they are in the working tree, so
 # an uncommitted change to the install script is what gets checked), plus the three build outputs.
@@ -172,12 +190,12 @@ for project in Broker Producer Consumer; do
 done
 
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
-log "Running the check in a clean debian:bookworm-slim container (.NET from $dotnet_root)"
+log "Running the check in a clean Debian bookworm container ($image, .NET from $dotnet_root)"
 # The host's network: apt inside reaches the mirror however podman's bridge is set up on this machine.
 podman run --rm --name "$container" --network host \
   -v "$stage/repo:$inside_root" \
   -v "$dotnet_root:/usr/share/dotnet:ro" \
   -e DOTNET_ROOT=/usr/share/dotnet -e PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   -e DOTNET_CLI_TELEMETRY_OPTOUT=1 -e DOTNET_NOLOGO=1 -e FRESH_CHECK_FRAMES="$frames" \
-  docker.io/library/debian:bookworm-slim \
+  "$image" \
   bash "$inside_root/scripts/fresh-machine-check.sh" --inside
