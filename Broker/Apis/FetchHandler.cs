@@ -23,6 +23,9 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
         public int MaxBytes;
         public Partition? Partition;
         public short Error;
+
+        /// <summary>The log end offset at the last readiness check: the wait is for the log to grow past it.</summary>
+        public long ObservedEnd;
     }
 
     private sealed record TopicFetch(string Name, PartitionFetch[] Partitions);
@@ -159,6 +162,7 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
 
                 var log = fetch.Partition.Log;
                 var end = log.LogEndOffset;
+                fetch.ObservedEnd = end;
                 if (fetch.FetchOffset < log.LogStartOffset || fetch.FetchOffset > end)
                 {
                     fetch.Error = ErrorCode.OffsetOutOfRange;
@@ -196,8 +200,9 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
             {
                 if (fetch.Partition is not null)
                 {
-                    var log = fetch.Partition.Log;
-                    waits[i++] = log.WaitForDataAsync(Math.Max(fetch.FetchOffset, log.LogEndOffset), timeout.Token);
+                    // Past what the check saw, not past the log's end now: an append that landed since the check
+                    // completes the wait at once instead of waiting for the next append or the deadline.
+                    waits[i++] = fetch.Partition.Log.WaitForDataAsync(Math.Max(fetch.FetchOffset, fetch.ObservedEnd), timeout.Token);
                 }
             }
         }
@@ -226,11 +231,13 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
             foreach (var fetch in topicFetch.Partitions)
             {
                 var log = fetch.Partition?.Log;
-                var end = log?.LogEndOffset ?? -1;
                 response.WriteInt32(fetch.Index);
                 response.WriteInt16(fetch.Error);
-                response.WriteInt64(end);
-                response.WriteInt64(end);
+                // The high watermark and last stable offset are patched in after the records are read: appends go on
+                // meanwhile, and a watermark read before the records could be below the last record sent (negative lag).
+                var watermarksAt = response.Length;
+                response.WriteInt64(-1);
+                response.WriteInt64(-1);
                 if (version >= 5)
                 {
                     response.WriteInt64(log?.LogStartOffset ?? -1);
@@ -244,12 +251,15 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
 
                 var lengthAt = response.ReserveInt32();
                 var written = 0;
-                if (log is not null && fetch.Error == ErrorCode.None && fetch.FetchOffset < end)
+                if (log is not null && fetch.Error == ErrorCode.None && fetch.FetchOffset < fetch.ObservedEnd)
                 {
                     written = ReadPartition(response, log, fetch, maxBytes, total);
                 }
 
                 response.PatchInt32(lengthAt, written);
+                var end = log?.LogEndOffset ?? -1;
+                response.PatchInt64(watermarksAt, end);
+                response.PatchInt64(watermarksAt + 8, end);
                 total += written;
             }
         }

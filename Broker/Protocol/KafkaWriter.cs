@@ -92,6 +92,9 @@ public sealed class KafkaWriter : IDisposable, IBufferWriter<byte>
 
     public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
 
+    /// <summary>Overwrites 8 bytes written earlier at <paramref name="position"/>.</summary>
+    public void PatchInt64(int position, long value) => BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(position, 8), value);
+
     public void WriteArray<T>(IReadOnlyCollection<T> items, Action<KafkaWriter, T> writeElement)
     {
         WriteInt32(items.Count);
