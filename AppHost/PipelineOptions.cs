@@ -153,6 +153,13 @@ internal sealed class ConsumerGroupOptions
     public List<string> Cameras { get; set; } = [];
 
     /// <summary>
+    /// At most this many analysed frames a second per camera, evenly spaced (<c>FrameProcessing:Fps</c>); the rest are
+    /// passed over undecoded and counted as sampled out. Unset or 0: every frame.
+    /// </summary>
+    [Range(0, 1000)]
+    public double Fps { get; set; }
+
+    /// <summary>
     /// Further settings for the group's service, by configuration key (<c>PeopleDetection:WorkingWidth</c>), so an
     /// analysis's options are part of its one configuration entry.
     /// </summary>

@@ -34,6 +34,10 @@ internal static class PipelineResourceExtensions
         {
             consumer.WithEnvironment($"FrameProcessing__Cameras__{index}", group.Cameras[index]);
         }
+        if (group.Fps > 0)
+        {
+            consumer.WithEnvironment("FrameProcessing__Fps", group.Fps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         if (!string.IsNullOrWhiteSpace(group.StartAt))
         {
             consumer.WithEnvironment("FrameProcessing__StartAt", group.StartAt);

@@ -67,6 +67,14 @@ public sealed class FrameProcessingOptions
     public int SkipToNewestWhenLagExceeds { get; set; }
 
     /// <summary>
+    /// At most this many frames a second of each camera are analysed, evenly spaced by capture time; the others are
+    /// passed over before they are decoded (their offsets stored in order) and counted as sampled out, not as skipped
+    /// or missing. 0 analyses every frame. Frigate's "detect" rate is the same idea (5 is its recommendation).
+    /// </summary>
+    [Range(0, 1000)]
+    public double Fps { get; set; }
+
+    /// <summary>
     /// Where a group with no committed offsets starts: a duration back (<c>-1h</c>) or a timestamp, found with Kafka's
     /// ListOffsets by timestamp; results of frames written before this consumer started are marked as replayed.
     /// Empty: the consumer's <c>AutoOffsetReset</c> (earliest). See <see cref="Pipeline.ReplayStart"/>.

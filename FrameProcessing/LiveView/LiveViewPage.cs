@@ -32,7 +32,8 @@ internal static class LiveViewPage
               <tr><th>Frames processed</th><td id="frames">-</td></tr>
               <tr><th>Last frame</th><td id="last">-</td></tr>
               <tr><th>Last value</th><td id="value">-</td></tr>
-              <tr><th>Poison / skipped</th><td id="rejected">-</td></tr>
+              <tr><th>Sampled out / skipped</th><td id="passed-over">-</td></tr>
+              <tr><th>Poison</th><td id="rejected">-</td></tr>
               <tr><th>Missing / repeated</th><td id="sequence">-</td></tr>
               <tr><th>Partitions</th><td id="partitions">-</td></tr>
               <tr><th id="cpu-stages">CPU per frame (ms)</th><td id="cpu">-</td></tr>
@@ -56,7 +57,8 @@ internal static class LiveViewPage
                 show('frames', t.framesProcessed);
                 show('last', t.lastCamera ? `${t.lastCamera} #${t.lastSequence ?? '-'}` : '-');
                 show('value', number(t.lastValue, 3));
-                show('rejected', `${t.poisonMessages} / ${t.skippedFrames}`);
+                show('passed-over', `${t.sampledOutFrames} / ${t.skippedFrames}`);
+                show('rejected', t.poisonMessages);
                 show('sequence', `${t.missingFrames} / ${t.repeatedFrames}`);
                 show('partitions', t.assignedPartitions.join(', ') || 'none');
                 show('cpu-stages', `CPU per frame (ms): ${s.stages.map(stage => stage.name).join(' / ')}`);

@@ -39,6 +39,9 @@ internal sealed partial class FrameProcessor(
     private readonly FrameProcessingOptions _options = options.Value;
     private readonly HeaderlessFrameOptions _headerless = headerlessOptions.Value;
     private readonly SequenceTracker _sequences = new();
+    private readonly FrameRateSampler _sampler = new(options.Value.Fps);
+    // The offset each partition's next message has if none was passed by unseen (skip-to-newest, another member).
+    private readonly Dictionary<int, long> _nextOffsets = [];
     private readonly HashSet<string>? _cameras = options.Value.Cameras is { Count: > 0 } cameras ? [.. cameras] : null;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
     {
@@ -52,11 +55,17 @@ internal sealed partial class FrameProcessor(
     {
         var started = timeProvider.GetTimestamp();
         var message = result.Message;
+        FollowOffsets(result);
         if (_cameras is not null && !_cameras.Contains(CameraOf(result)))
         {
             // Stored in order with the frames around it, so a commit never passes a frame still being analysed.
             statistics.RecordOtherCamera();
             StoreOffset(result);
+            return;
+        }
+
+        if (_sampler.Enabled && SampledOut(result))
+        {
             return;
         }
 
@@ -149,9 +158,60 @@ internal sealed partial class FrameProcessor(
         section.End();
     }
 
+    /// <summary>
+    /// A partition whose offsets jumped forward had frames this process never received (skip-to-newest passed them
+    /// over, or another member of the group processed them): the sequence gaps that leaves are not missing frames.
+    /// </summary>
+    private void FollowOffsets(ConsumeResult<byte[], byte[]> result)
+    {
+        var partition = result.Partition.Value;
+        var offset = result.Offset.Value;
+        if (_nextOffsets.TryGetValue(partition, out var expected) && offset > expected)
+        {
+            _sequences.ForgetPartition(partition);
+        }
+        _nextOffsets[partition] = offset + 1;
+    }
+
+    /// <summary>
+    /// <see cref="FrameProcessingOptions.Fps"/>: true when the frame is left out by the group's rate. It is passed over
+    /// undecoded, its sequence followed (a gap before it is still counted as missing) and its offset stored in order.
+    /// </summary>
+    private bool SampledOut(ConsumeResult<byte[], byte[]> result)
+    {
+        FrameMetadata? metadata;
+        try
+        {
+            metadata = FrameMetadata.ReadHeaders(result.Message.Headers.AsLookup());
+        }
+        catch (FrameFormatException)
+        {
+            // Bad headers: analysed as usual, which dead-letters the message with its reason.
+            return false;
+        }
+
+        var cameraId = CameraOf(result);
+        var timestamp = result.Message.Timestamp;
+        var capturedAt = metadata?.CaptureTime
+            ?? (timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(timestamp.UtcDateTime));
+        if (capturedAt is not { } at || _sampler.Take(cameraId, at))
+        {
+            return false;
+        }
+
+        if (metadata?.Sequence is { } sequence)
+        {
+            TrackSequence(cameraId, sequence, result);
+        }
+        statistics.RecordSampledOut();
+        telemetry.RecordSampledOut();
+        StoreOffset(result);
+        return true;
+    }
+
     private void TrackSequence(string cameraId, long sequence, ConsumeResult<byte[], byte[]> result)
     {
-        var step = _sequences.Observe(cameraId, sequence);
+        var step = _sequences.Observe(cameraId, sequence, result.Partition.Value);
         switch (step.Kind)
         {
             case SequenceStepKind.Gap:

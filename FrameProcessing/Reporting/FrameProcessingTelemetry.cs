@@ -17,6 +17,7 @@ public sealed class FrameProcessingTelemetry
     public const string CaptureToProcessedLatency = "consumer.frames.latency";
     public const string PoisonMessages = "consumer.poison_messages";
     public const string FramesSkipped = "consumer.frames.skipped";
+    public const string FramesSampledOut = "consumer.frames.sampled_out";
     public const string SequenceGaps = "consumer.frames.sequence_gaps";
     public const string FramesRepeated = "consumer.frames.repeated";
     public const string AnalysisValue = "consumer.analysis.value";
@@ -49,6 +50,7 @@ public sealed class FrameProcessingTelemetry
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _poison;
     private readonly Counter<long> _skipped;
+    private readonly Counter<long> _sampledOut;
     private readonly Counter<long> _gaps;
     private readonly Counter<long> _repeated;
     private readonly Counter<long> _events;
@@ -73,9 +75,11 @@ public sealed class FrameProcessingTelemetry
             "Messages that were not valid frames, sent to the dead-letter topic.");
         _skipped = meter.CreateCounter<long>(FramesSkipped, "{frame}",
             "Frames passed over by skipping to the newest frame when lagging.");
+        _sampledOut = meter.CreateCounter<long>(FramesSampledOut, "{frame}",
+            "Frames left out, undecoded, by the group's analysis rate (FrameProcessing:Fps).");
 
         _gaps = meter.CreateCounter<long>(SequenceGaps, "{frame}",
-            "Frames missing between consecutive sequence numbers of a camera as this process saw them.");
+            "Frames missing between consecutive sequence numbers of a camera as this process saw them, not counting those the group's rate, skip-to-newest or another member explains.");
         _repeated = meter.CreateCounter<long>(FramesRepeated, "{frame}",
             "Frames whose sequence number this process had already passed (redelivery or a restarted producer).");
 
@@ -122,6 +126,8 @@ public sealed class FrameProcessingTelemetry
     public void RecordPoison(string reason) => _poison.Add(1, _group, new(ReasonTag, reason));
 
     public void RecordSkipped(long frames) => _skipped.Add(frames, _group);
+
+    public void RecordSampledOut() => _sampledOut.Add(1, _group);
 
     public void RecordSequenceGap(long frames) => _gaps.Add(frames, _group);
 

@@ -22,6 +22,7 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     private long _missingFrames;
     private long _repeatedFrames;
     private long _otherCameraFrames;
+    private long _sampledOutFrames;
     private int[] _assignedPartitions = [];
     private LastFrame? _lastFrame;
     private StatisticsSnapshot _snapshot = StatisticsSnapshot.Empty;
@@ -30,9 +31,13 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
 
     public long FramesProcessed => Interlocked.Read(ref _framesProcessed);
     public long PoisonMessages => Interlocked.Read(ref _poisonMessages);
+    /// <summary>Frames passed over by skip-to-newest (<c>FrameProcessing:SkipToNewestWhenLagExceeds</c>).</summary>
     public long SkippedFrames => Interlocked.Read(ref _skippedFrames);
 
-    /// <summary>Frames missing from the sequence of a camera as seen by this process.</summary>
+    /// <summary>
+    /// Frames missing from the sequence of a camera as seen by this process: gaps that neither sampling nor
+    /// skip-to-newest nor another member of the group explains (frames that never reached Kafka).
+    /// </summary>
     public long MissingFrames => Interlocked.Read(ref _missingFrames);
 
     /// <summary>Frames whose sequence number this process had already passed.</summary>
@@ -40,6 +45,9 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
 
     /// <summary>Frames of cameras this group does not analyse (<c>FrameProcessing:Cameras</c>), passed over undecoded.</summary>
     public long OtherCameraFrames => Interlocked.Read(ref _otherCameraFrames);
+
+    /// <summary>Frames left out by the group's rate (<c>FrameProcessing:Fps</c>), passed over undecoded.</summary>
+    public long SampledOutFrames => Interlocked.Read(ref _sampledOutFrames);
 
     /// <summary>Set once the group coordinator has answered with an assignment (possibly empty).</summary>
     public bool HasJoinedGroup => Volatile.Read(ref _hasJoinedGroup);
@@ -78,6 +86,8 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
     public void RecordRepeated() => Interlocked.Increment(ref _repeatedFrames);
 
     public void RecordOtherCamera() => Interlocked.Increment(ref _otherCameraFrames);
+
+    public void RecordSampledOut() => Interlocked.Increment(ref _sampledOutFrames);
 
     public void SetLag(int partition, long lag) => _lags[partition] = Math.Max(0, lag);
 
@@ -134,6 +144,7 @@ public sealed class ProcessingStatistics(TimeProvider timeProvider)
             MissingFrames: MissingFrames,
             RepeatedFrames: RepeatedFrames,
             OtherCameraFrames: OtherCameraFrames,
+            SampledOutFrames: SampledOutFrames,
             LastCamera: last?.CameraId,
             LastSequence: last?.Sequence,
             LastValue: last?.Value,
@@ -164,10 +175,11 @@ public sealed record StatisticsSnapshot(
     long MissingFrames,
     long RepeatedFrames,
     long OtherCameraFrames,
+    long SampledOutFrames,
     string? LastCamera,
     long? LastSequence,
     double? LastValue,
     IReadOnlyList<int> AssignedPartitions)
 {
-    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, null, null, null, []);
+    public static StatisticsSnapshot Empty { get; } = new(0, 0, null, null, null, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, []);
 }

@@ -25,7 +25,7 @@ internal sealed partial class SummaryReporter(
                 {
                     LogSummary(identity.GroupId, snapshot.FramesInWindow, snapshot.FramesPerSecond, identity.Analyzer,
                         snapshot.MeanValue ?? 0, snapshot.LatencyP50Ms ?? 0, snapshot.LatencyMaxMs ?? 0, snapshot.Lag,
-                        snapshot.FramesProcessed, snapshot.SkippedFrames);
+                        snapshot.FramesProcessed, snapshot.SampledOutFrames, snapshot.SkippedFrames, snapshot.MissingFrames);
                     wasIdle = false;
                 }
                 else if (!wasIdle)
@@ -42,9 +42,10 @@ internal sealed partial class SummaryReporter(
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
-        Message = "{GroupId}: {Frames} frames ({Fps:F1} fps), mean {Analyzer} {MeanValue:F3}, latency p50 {LatencyP50Ms:F0} ms max {LatencyMaxMs:F0} ms, lag {Lag}, total {FramesProcessed}, skipped {SkippedFrames}")]
+        Message = "{GroupId}: {Frames} frames ({Fps:F1} fps), mean {Analyzer} {MeanValue:F3}, latency p50 {LatencyP50Ms:F0} ms max {LatencyMaxMs:F0} ms, lag {Lag}, total {FramesProcessed}, sampled out {SampledOutFrames}, skipped {SkippedFrames}, missing {MissingFrames}")]
     private partial void LogSummary(string groupId, long frames, double fps, string analyzer, double meanValue,
-        double latencyP50Ms, double latencyMaxMs, long lag, long framesProcessed, long skippedFrames);
+        double latencyP50Ms, double latencyMaxMs, long lag, long framesProcessed, long sampledOutFrames, long skippedFrames,
+        long missingFrames);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information,
         Message = "{GroupId}: no frames in the last interval, lag {Lag}, total {FramesProcessed}")]

@@ -228,6 +228,76 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Frames_skip_to_newest_passes_over_while_running_are_counted_as_skipped_not_missing()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        await using var host = await ConsumerTestHost.StartAsync<GatedAnalyzer>(Bootstrap, topics,
+            $"group-{Guid.NewGuid():N}", new Dictionary<string, string?> { ["FrameProcessing:SkipToNewestWhenLagExceeds"] = "5" });
+        await frames.ProduceAsync("cam-g", 0, 5);
+        results.ReadUntil(5, Deadline);
+
+        // The analysis stalls on frame 5 while 44 more arrive: a backlog forms while the consumer runs, as it does when
+        // a detector is slower than its camera.
+        GatedAnalyzer.Gate.Reset();
+        try
+        {
+            await frames.ProduceAsync("cam-g", 5, 45);
+        }
+        finally
+        {
+            GatedAnalyzer.Gate.Set();
+        }
+
+        await Poll.UntilAsync(() => results.ReadToEnd(Deadline).Count > 0 && results.Records()[^1].Sequence == 49, Deadline,
+            () => $"{results.Messages.Count} results, the newest of frame {results.Records().LastOrDefault()?.Sequence}, not 49");
+        Assert.True(host.Statistics.SkippedFrames > 0, "nothing was skipped: the backlog did not form");
+        Assert.Equal(50, host.Statistics.FramesProcessed + host.Statistics.SkippedFrames);
+        Assert.Equal(0, host.Statistics.MissingFrames);
+    }
+
+    [Fact]
+    public async Task A_group_at_five_fps_analyses_five_frames_a_second_per_camera_and_counts_the_rest_as_sampled_out()
+    {
+        var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 1);
+        var group = $"group-{Guid.NewGuid():N}";
+        using var frames = new FrameSource(Bootstrap, topics.Frames);
+        using var results = new TopicReader(Bootstrap, topics.Results);
+        // Two 30 fps cameras, 3 s of each, interleaved on one partition as they arrive from a producer.
+        const int Seconds = 3, CameraFps = 30, Frames = Seconds * CameraFps;
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        DateTimeOffset Captured(long sequence) => start.AddTicks(sequence * TimeSpan.TicksPerSecond / CameraFps);
+        for (var sequence = 0; sequence < Frames; sequence++)
+        {
+            await frames.ProduceAsync("gate", sequence, 1, capturedAt: Captured);
+            await frames.ProduceAsync("dock", sequence, 1, capturedAt: s => Captured(s).AddMilliseconds(11));
+        }
+
+        var settings = new Dictionary<string, string?>(NoTimedCommits) { ["FrameProcessing:Fps"] = "5" };
+        await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, settings))
+        {
+            await Poll.UntilAsync(() => host.Statistics.FramesProcessed + host.Statistics.SampledOutFrames == 2 * Frames, Deadline,
+                () => $"{host.Statistics.FramesProcessed} analysed + {host.Statistics.SampledOutFrames} sampled out of {2 * Frames}");
+            Assert.Equal(0, host.Statistics.MissingFrames);
+            Assert.Equal(0, host.Statistics.SkippedFrames);
+            results.ReadUntil((int)host.Statistics.FramesProcessed, Deadline);
+        }
+
+        var records = results.ReadToEnd(Deadline).Count > 0 ? results.Records() : [];
+        foreach (var camera in new[] { "gate", "dock" })
+        {
+            var analysed = records.Where(record => record.Camera == camera).ToList();
+            Assert.InRange(analysed.Count, (5 - 1) * Seconds, (5 + 1) * Seconds);
+            // Evenly spaced: 200 ms apart, give or take one frame of the camera.
+            var gaps = analysed.Zip(analysed.Skip(1), (a, b) => (b.CaptureTimestamp!.Value - a.CaptureTimestamp!.Value).TotalMilliseconds);
+            Assert.All(gaps, gap => Assert.InRange(gap, 200 - 34, 200 + 34));
+        }
+        // Every offset committed, the sampled-out frames' too: a restart does not read them again.
+        Assert.Equal([2L * Frames], Committed(group, topics.Frames, partitions: 1));
+    }
+
+    [Fact]
     public async Task A_rebalance_commits_what_was_processed_so_the_new_member_does_not_repeat_it()
     {
         var topics = await TestTopics.CreateAsync(Bootstrap, framePartitions: 2);

@@ -110,6 +110,27 @@ internal sealed class ConsumerTestHost : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// The mean-intensity analysis behind a gate a test closes to stall the consumer while frames keep arriving, and opens
+/// again (within 30 s at the most, so a failed test cannot hang the consumer).
+/// </summary>
+internal sealed class GatedAnalyzer : IFrameAnalyzer
+{
+    private readonly MeanIntensityAnalyzer _inner = new();
+
+    public static ManualResetEventSlim Gate { get; } = new(initialState: true);
+
+    public string Name => _inner.Name;
+
+    public DecodeTarget DecodeTarget => _inner.DecodeTarget;
+
+    public FrameAnalysis Analyze(string cameraId, Mat image)
+    {
+        Gate.Wait(TimeSpan.FromSeconds(30));
+        return _inner.Analyze(cameraId, image);
+    }
+}
+
 /// <summary>Synthetic frames encoded with the Frames library and produced with a plain Confluent.Kafka producer.</summary>
 internal sealed class FrameSource : IDisposable
 {

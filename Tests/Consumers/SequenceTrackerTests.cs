@@ -32,4 +32,17 @@ public sealed class SequenceTrackerTests
 
         Assert.Equal(SequenceStepKind.First, tracker.Observe("a", 2).Kind);
     }
+
+    [Fact]
+    public void Cameras_of_a_partition_whose_offsets_jumped_start_afresh_the_others_keep_their_gaps()
+    {
+        var tracker = new SequenceTracker();
+        tracker.Observe("a", 1, partition: 0);
+        tracker.Observe("b", 1, partition: 1);
+
+        tracker.ForgetPartition(0);
+
+        Assert.Equal(SequenceStepKind.First, tracker.Observe("a", 50, partition: 0).Kind);
+        Assert.Equal(new SequenceStep(SequenceStepKind.Gap, 48), tracker.Observe("b", 50, partition: 1));
+    }
 }

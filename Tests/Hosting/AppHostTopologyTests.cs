@@ -51,7 +51,8 @@ public sealed class AppHostTopologyTests
         Assert.Equal("people", environment["FrameProcessing__Analyzer"]);
         Assert.Equal("footage", environment["FrameProcessing__Cameras__0"]);
         Assert.Equal(FrameTopics.Events, environment["FrameProcessing__EventsTopic"]);
-        // Its own pace: it skips to the newest frame when behind (a setting of its configuration entry).
+        // Its own rate (3 analysed frames a second), and it skips to the newest frame when behind anyway.
+        Assert.Equal("3", environment["FrameProcessing__Fps"]);
         Assert.Equal("2", environment["FrameProcessing__SkipToNewestWhenLagExceeds"]);
         Assert.Contains(FrameTopics.Events, app.Resources.OfType<IKafkaResource>().Single().Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Name));
     }
@@ -96,6 +97,16 @@ public sealed class AppHostTopologyTests
         var topology = PipelineTopology.Of(app.Resources);
         Assert.Equal(["camera"], topology.Cameras);
         Assert.Equal(["consumer", "consumer2"], topology.Groups.Select(group => group.Resource));
+    }
+
+    [Fact]
+    public async Task A_group_with_Fps_analyses_at_that_rate_and_the_others_every_frame()
+    {
+        await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process",
+            "--Pipeline:Groups:consumer2:Fps=5");
+
+        Assert.Equal("5", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))["FrameProcessing__Fps"]);
+        Assert.DoesNotContain("FrameProcessing__Fps", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
     }
 
     [Fact]
