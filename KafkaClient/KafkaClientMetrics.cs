@@ -71,6 +71,15 @@ public sealed class KafkaClientMetrics
         _receiveMessages.Add(1, tags);
     }
 
+    /// <summary>
+    /// The fetch state of this process's consumer from its latest statistics (null before the first, or without a
+    /// consumer): where its partitions' messages are, how many fetches it sent, the brokers' round trip.
+    /// </summary>
+    public ConsumerFetchState? LatestConsumerFetchState() =>
+        _latest.Values.FirstOrDefault(statistics => statistics.IsConsumer) is { } consumer
+            ? new ConsumerFetchState(consumer.FetchRequests, consumer.RttAverageMicros / 1000.0, consumer.Partitions)
+            : null;
+
     /// <summary>Latest statistics of a client by librdkafka name; used by tests and health reporting.</summary>
     internal KafkaStatistics? Latest(string clientName) => _latest.GetValueOrDefault(clientName);
 

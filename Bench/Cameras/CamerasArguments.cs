@@ -14,9 +14,15 @@ internal sealed record CamerasArguments(
     bool Floor,
     int Replicas = 1)
 {
+    /// <summary><c>--cameras-CODEC</c> steps that replace <see cref="Steps"/> for that codec.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> StepsByCodec { get; init; } = new Dictionary<string, IReadOnlyList<int>>();
+
+    /// <summary>The fixed steps of <paramref name="codec"/>, or null to step up and bisect.</summary>
+    public IReadOnlyList<int>? StepsOf(string codec) => StepsByCodec.TryGetValue(codec, out var steps) ? steps : Steps;
+
     public const string Usage =
-        "cameras [--runs 3] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
-        + "[--fps 30] [--replicas 1] [--no-floor] [--output FILE]";
+        "cameras [--runs 5] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
+        + "[--cameras-mjpeg 20,24,28 (per codec)] [--fps 30] [--replicas 1] [--no-floor] [--output FILE]";
 
     /// <summary>H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG.</summary>
     public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg"];
@@ -38,12 +44,17 @@ internal sealed record CamerasArguments(
                 ? codec.ToLowerInvariant()
                 : throw new ArgumentException($"--codecs: unknown codec '{codec}' ({string.Join(", ", KnownCodecs)})."))
             .Distinct().ToList();
-        var steps = Value("--cameras")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        List<int>? Steps(string option) => Value(option)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(step => int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
                 ? n
-                : throw new ArgumentException($"--cameras: '{step}' is not a positive number of cameras."))
+                : throw new ArgumentException($"{option}: '{step}' is not a positive number of cameras."))
             .Distinct().Order().ToList();
-        return new CamerasArguments(Int("--runs", 3), TimeSpan.FromSeconds(Int("--seconds", 30)), TimeSpan.FromSeconds(Int("--warmup", 10)),
-            codecs, Int("--max-cameras", 32), steps, Int("--fps", 30), !args.Contains("--no-floor"), Int("--replicas", 1));
+        var byCodec = KnownCodecs.Select(codec => (codec, steps: Steps($"--cameras-{codec}")))
+            .Where(entry => entry.steps is not null).ToDictionary(entry => entry.codec, entry => (IReadOnlyList<int>)entry.steps!);
+        return new CamerasArguments(Int("--runs", 5), TimeSpan.FromSeconds(Int("--seconds", 30)), TimeSpan.FromSeconds(Int("--warmup", 10)),
+            codecs, Int("--max-cameras", 32), Steps("--cameras"), Int("--fps", 30), !args.Contains("--no-floor"), Int("--replicas", 1))
+        {
+            StepsByCodec = byCodec,
+        };
     }
 }

@@ -18,9 +18,9 @@ internal static class CamerasBenchmark
 
     private const string Heading =
         "## Cameras per box: how many 720p30 cameras one machine carries\n\n"
-        + "Reproduce: `dotnet run --project Bench -c Release -- cameras --runs 3` (the full measurement: 30 s windows, up to 32 "
+        + "Reproduce: `dotnet run --project Bench -c Release -- cameras --runs 5` (the full measurement: 30 s windows, up to 32 "
         + "cameras, on a quiet machine). A smoke run that checks the benchmark works: `dotnet run --project Bench -c Release -- "
-        + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,h264-opencv,mjpeg`, `--cameras 1,2,4` (fixed steps), "
+        + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,h264-opencv,mjpeg`, `--cameras 1,2,4` (fixed steps; `--cameras-mjpeg 20,24,28` for one codec), "
         + "`--warmup` and `--fps` narrow it down.\n\n";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
@@ -67,7 +67,7 @@ internal static class CamerasBenchmark
             return step.IsClean;
         }
 
-        if (arguments.Steps is { } fixedSteps)
+        if (arguments.StepsOf(codec) is { } fixedSteps)
         {
             foreach (var cameras in fixedSteps.Where(n => n <= arguments.MaxCameras))
             {
@@ -134,7 +134,7 @@ internal static class CamerasBenchmark
             Line($"**One run per count: a smoke test that the benchmark works, not a measurement of the machine's capacity.**");
             Line($"");
         }
-        Line($"Each camera is an RTSP stream of a recorded {CameraClip.Width}x{CameraClip.Height} clip of the camera simulator's picture, served looped and paced at {arguments.Fps} fps by the simulator's `--clip` mode without decoding or encoding (H.264 as the simulator encoded it; MJPEG transcoded from it once, at ffmpeg's `-q:v 4`); each camera is its own mount of that server, started when its reader connects, so the cameras' frames are not in step. One producer process reads all cameras (one ffmpeg child each), publishes JPEG to our broker (3 partitions, data on disk), and both consumer groups (Consumer, Consumer2) read every frame{(arguments.Replicas > 1 ? Invariant($", each as {arguments.Replicas} replicas (processes) that split the partitions") : "")}. A run warms up until every camera is connected and both groups have processed frames for {arguments.Warmup.TotalSeconds:0} s, measures a {arguments.Window.TotalSeconds:0} s window, then stops the cameras and waits until both groups have caught up. A count of cameras is carried when every one of its runs (up to {arguments.Runs}) published at least 95 % of the cameras' frames, dropped none, left none missing or skipped in either group, kept p99 capture-to-processed under {CamerasRunResult.MaxP99Ms:0} ms and ended with lag 0. Counts go 1, 2, 4, ... up to {arguments.MaxCameras}, then bisect between the last carried and the first not carried. CPU is per process from /proc: the producer's own and its ffmpeg children's (living and reaped) per published frame, the broker's per published frame, each consumer's per frame it processed; the camera server's is reported apart and not counted. Figures are medians over the runs of a count.");
+        Line($"Each camera is an RTSP stream of a recorded {CameraClip.Width}x{CameraClip.Height} clip of the camera simulator's picture, served looped and paced at {arguments.Fps} fps by the simulator's `--clip` mode without decoding or encoding (H.264 as the simulator encoded it; MJPEG transcoded from it once, at ffmpeg's `-q:v 4`); each camera is its own mount of that server, started when its reader connects, so the cameras' frames are not in step. One producer process reads all cameras (one ffmpeg child each), publishes JPEG to our broker (3 partitions, data on disk), and both consumer groups (Consumer, Consumer2) read every frame{(arguments.Replicas > 1 ? Invariant($", each as {arguments.Replicas} replicas (processes) that split the partitions") : "")}. A run warms up until every camera is connected and both groups have processed frames for {arguments.Warmup.TotalSeconds:0} s, then until both groups have caught up (lag at most a tenth of a second of the cameras' frames, within {CamerasRunResult.WarmupDeadlineSeconds:0} s: the drain time is reported), measures a {arguments.Window.TotalSeconds:0} s window, then stops the cameras and waits until both groups have caught up. A count of cameras is carried when every one of its {arguments.Runs} runs caught up after the warm-up, published at least 95 % of the cameras' frames, dropped none, left none missing or skipped in either group, kept p99 capture-to-processed under {CamerasRunResult.MaxP99Ms:0} ms and ended with lag 0. Counts go 1, 2, 4, ... up to {arguments.MaxCameras}, then bisect between the last carried and the first not carried. CPU is per process from /proc: the producer's own and its ffmpeg children's (living and reaped) per published frame, the broker's per published frame, each consumer's per frame it processed; the camera server's is reported apart and not counted. Figures are medians over the runs of a count.");
         Line($"");
         Line($"### Cameras carried");
         Line($"");
@@ -176,8 +176,27 @@ internal static class CamerasBenchmark
                 ? Format(step.MedianGroup(groupNames[index], value)) : "–";
             Line($"| {Name(step.Codec)} | {step.Cameras} | {step.Runs.Count} | {(step.IsClean ? "yes" : "no")} | {step.Median(r => r.PublishedFps):F1} | {Group(0, g => g.LatencyP99Ms)} / {Group(1, g => g.LatencyP99Ms)} | {step.Median(r => r.ProducerMsPerFrame):F2} | {step.Median(r => r.FfmpegMsPerFrame):F2} | {step.Median(r => r.BrokerMsPerFrame):F2} | {Group(0, g => g.CpuMsPerFrame)} | {Group(1, g => g.CpuMsPerFrame)} | {step.Median(r => r.TotalMsPerFrame):F2} | {step.Median(r => r.Cores):F2} | {step.Median(r => r.ServerCores):F2} | {step.Runs.Sum(r => r.PassedThrough)} / {step.Runs.Sum(r => r.EncodedByFfmpeg)} / {step.Runs.Sum(r => r.Encoded)} | {string.Join("; ", step.Runs.SelectMany(r => r.Problems).Distinct())} |");
         }
+        Line($"");
+        Line($"### Where the time goes (medians of the runs of each count)");
+        Line($"");
+        Line($"Machine cores busy is every process's CPU (/proc/stat) in the window; other processes' cores is what is left after the pipeline, the camera server and this benchmark (its own polling and results reading, shown apart): a machine shared with other work shows here. Run-queue wait is the time a process's threads were runnable with no core free (/proc/PID/task/*/schedstat), in ms per second of the window: 1000 would be one thread waiting all the time. In the broker / prefetched is each group's lag at the window's end split by librdkafka's statistics: frames not fetched yet (high watermark − next fetch offset) and frames fetched and queued in the client (next fetch offset − application offset).");
+        Line($"");
+        Line($"| codec | cameras | warm-up drain s | lag at window end (C1 / C2) | machine cores busy | other processes' cores | benchmark's cores | run-queue wait ms/s: producer+ffmpeg / broker / C1 / C2 | in the broker / prefetched at window end: C1; C2 | fetches/s (C1 / C2) | fetch RTT ms (C1 / C2) |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var step in steps)
+        {
+            var groupNames = step.Runs.SelectMany(r => r.Groups.Select(g => g.Group)).Distinct().Order().ToList();
+            string Both(Func<CameraGroupResult, double?> value, string digits = "F0") => string.Join(" / ", groupNames.Select(name =>
+                step.MedianGroup(name, value) is { } v ? v.ToString(digits, CultureInfo.InvariantCulture) : "–"));
+            var drains = step.Runs.Select(r => r.WarmupDrainSeconds).ToList();
+            var drain = drains.Any(d => d is null) ? $"not caught up in {drains.Count(d => d is null)} of {drains.Count}"
+                : Statistics.Median(drains.Select(d => d!.Value)).ToString("F1", CultureInfo.InvariantCulture);
+            Line($"| {Name(step.Codec)} | {step.Cameras} | {drain} | {Both(g => g.LagAtWindowEnd)} | {step.Median(r => r.MachineCores):F2} | {step.Median(r => r.OtherCores):F2} | {step.Median(r => r.BenchCores):F2} | {step.Median(r => r.ProducerRunQueueMsPerSecond):F0} / {step.Median(r => r.BrokerRunQueueMsPerSecond):F0} / {Both(g => g.RunQueueWaitMsPerSecond)} | {string.Join("; ", groupNames.Select(name => $"{Format0(step.MedianGroup(name, g => g.FetchAtWindowEnd.InBroker))} / {Format0(step.MedianGroup(name, g => g.FetchAtWindowEnd.Prefetched))}"))} | {Both(g => g.FetchesPerSecond)} | {Both(g => g.FetchAtWindowEnd.RttMs, "F1")} |");
+        }
         return text.ToString();
     }
+
+    private static string Format0(double? value) => value is { } v ? v.ToString("F0", CultureInfo.InvariantCulture) : "–";
 
     private static double? FloorMs(string codec, FloorResult? floor) => floor is null ? null
         : codec == "mjpeg" ? 2 * floor.JpegDecodeMs : floor.FloorMs(2);

@@ -17,7 +17,7 @@ namespace AspirePipeline.Bench.Cameras;
 /// </summary>
 internal static class CamerasRun
 {
-    private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(CamerasRunResult.WarmupDeadlineSeconds);
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
 
     /// <param name="repoRoot">The repository.</param>
@@ -74,7 +74,7 @@ internal static class CamerasRun
                 }
                 await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer", producerConfiguration);
 
-                await WarmUpAsync(producer, consumers, cameras, warmup, progress);
+                var warmupDrain = await WarmUpAsync(producer, consumers, cameras, fps, warmup, progress);
                 var start = await SnapshotAsync(producer, broker.Pid, server.Pid, consumers);
                 var watch = Stopwatch.StartNew();
                 while (watch.Elapsed < window)
@@ -100,7 +100,7 @@ internal static class CamerasRun
                     }
                     await Task.Delay(TimeSpan.FromMilliseconds(250));
                 }
-                return CamerasRunResult.From(codec, cameras, fps, start, end, final, drain.Elapsed,
+                return CamerasRunResult.From(codec, cameras, fps, start, end, final, drain.Elapsed, warmupDrain,
                     collector.Between(start.WallClock, end.WallClock));
             }
             finally
@@ -121,12 +121,24 @@ internal static class CamerasRun
         }
     }
 
-    /// <summary>Until every camera is connected and every group has processed frames for <paramref name="warmup"/>.</summary>
-    private static async Task WarmUpAsync(ServiceProcess producer, List<ServiceProcess> consumers, int cameras, TimeSpan warmup,
-        Action<string> progress)
+    /// <summary>
+    /// Lag that counts as caught up: a tenth of a second of the cameras' frames, at least one per camera. A second's
+    /// worth (tried first) let a 24-camera run start its window on a backlog that then showed as 997 late frames, all
+    /// captured within 0.8 s of the window's start.
+    /// </summary>
+    public static int CaughtUpLag(int cameras, int fps) => Math.Max(cameras, cameras * fps / 10);
+
+    /// <summary>
+    /// Until every camera is connected and every group has processed frames for <paramref name="warmup"/>, then until
+    /// every group has caught up (<see cref="CaughtUpLag"/>), so the window does not start on a backlog the start-up
+    /// left. Returns how long the catching up took, or null when the deadline passed first (the run then reports the
+    /// lag it had).
+    /// </summary>
+    private static async Task<TimeSpan?> WarmUpAsync(ServiceProcess producer, List<ServiceProcess> consumers, int cameras, int fps,
+        TimeSpan warmup, Action<string> progress)
     {
         var deadline = Stopwatch.StartNew();
-        Stopwatch? flowing = null;
+        Stopwatch? flowing = null, catchingUp = null;
         while (true)
         {
             var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
@@ -137,7 +149,17 @@ internal static class CamerasRun
                 flowing ??= Stopwatch.StartNew();
                 if (flowing.Elapsed >= warmup)
                 {
-                    return;
+                    catchingUp ??= Stopwatch.StartNew();
+                    var groupLags = stats.GroupBy(s => s.Group).Select(g => g.Sum(s => s.Lag)).ToList();
+                    if (groupLags.All(lag => lag <= CaughtUpLag(cameras, fps)))
+                    {
+                        return catchingUp.Elapsed;
+                    }
+                    if (deadline.Elapsed > WarmupDeadline)
+                    {
+                        progress(Invariant($"      not caught up after the warm-up: lag {string.Join(", ", groupLags)} after {catchingUp.Elapsed.TotalSeconds:0} s"));
+                        return null;
+                    }
                 }
             }
             if (deadline.Elapsed > WarmupDeadline)
@@ -161,16 +183,37 @@ internal static class CamerasRun
         }
         var consumerStats = replicaStats.GroupBy(stats => stats.Group).Select(group => ConsumerStats.Sum([.. group])).ToList();
         var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
+        // Run-queue wait: time each process was runnable with no core free, the sign of a machine short of CPU.
+        var waits = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            [ProducerProcess] = ProcFs.RunQueueWaitSeconds(producer.Pid)
+                + ProcFs.Children(producer.Pid).Sum(child => ProcFs.RunQueueWaitSeconds(child.Pid)),
+            [BrokerProcess] = ProcFs.RunQueueWaitSeconds(brokerPid),
+        };
+        foreach (var consumer in consumers)
+        {
+            var group = replicaStats[consumers.IndexOf(consumer)].Group;
+            waits[group] = waits.GetValueOrDefault(group) + ProcFs.RunQueueWaitSeconds(consumer.Pid);
+        }
+        var (machineBusy, _) = ProcFs.MachineCpuSeconds();
         return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), ProcessTreeCpu.ProducerSide(producer.Pid), Cpu(brokerPid),
-            serverPid is { } pid ? ProcessTreeCpu.WithChildren(pid) : 0, consumerCpu, producerStats, consumerStats);
+            serverPid is { } pid ? ProcessTreeCpu.WithChildren(pid) : 0, consumerCpu, producerStats, consumerStats)
+        {
+            RunQueueWait = waits,
+            MachineBusySeconds = machineBusy,
+            BenchCpuSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+        };
     }
+
+    /// <summary>Keys of <see cref="Snapshot.RunQueueWait"/> beside the groups' names.</summary>
+    public const string ProducerProcess = "producer", BrokerProcess = "broker";
 
     private static double Cpu(int pid) => ProcFs.ProcessCpuSeconds(pid) ?? throw new InvalidOperationException($"process {pid} is gone");
 
     private static async Task CreateTopicsAsync(string bootstrap)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter }
+        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.Events, FrameTopics.DeadLetter }
             .Select(name => new TopicSpecification { Name = name, NumPartitions = 3, ReplicationFactor = 1 }));
     }
 
@@ -184,7 +227,17 @@ internal static class CamerasRun
         double ServerCpu,
         IReadOnlyDictionary<string, double> ConsumerCpu,
         ProducerFigures ProducerStats,
-        IReadOnlyList<ConsumerStats> Consumers);
+        IReadOnlyList<ConsumerStats> Consumers)
+    {
+        /// <summary>Run-queue wait seconds so far: the producer with its ffmpeg children, the broker, each group's processes.</summary>
+        public IReadOnlyDictionary<string, double> RunQueueWait { get; init; } = new Dictionary<string, double>();
+
+        /// <summary>The machine's busy CPU seconds so far, every process's (<c>/proc/stat</c>).</summary>
+        public double MachineBusySeconds { get; init; }
+
+        /// <summary>This benchmark's own CPU seconds so far (it polls the services and reads the results topic).</summary>
+        public double BenchCpuSeconds { get; init; }
+    }
 }
 
 /// <summary>What the producer's <c>/stats</c> says, summed over its cameras.</summary>

@@ -7,7 +7,17 @@ namespace AspirePipeline.Bench.Cameras;
 
 /// <summary>One group's figures in a cameras run.</summary>
 internal sealed record CameraGroupResult(string Group, double Fps, double? LatencyP50Ms, double? LatencyP99Ms, long Missing,
-    long Skipped, long LagAtWindowEnd, long LagAfterDrain, double CpuMsPerFrame, LateFrames? Late = null);
+    long Skipped, long LagAtWindowEnd, long LagAfterDrain, double CpuMsPerFrame, LateFrames? Late = null)
+{
+    /// <summary>Milliseconds per second the group's processes waited on the run queue in the window.</summary>
+    public double RunQueueWaitMsPerSecond { get; init; }
+
+    /// <summary>Where the group's lag was at the window's end (librdkafka's statistics, up to a second old).</summary>
+    public FetchFigures FetchAtWindowEnd { get; init; }
+
+    /// <summary>Fetch requests a second the group sent in the window.</summary>
+    public double FetchesPerSecond { get; init; }
+}
 
 /// <summary>
 /// The frames of one group that took <see cref="CamerasRunResult.MaxP99Ms"/> or longer: when they were captured
@@ -49,6 +59,27 @@ internal sealed record CamerasRunResult(
     double ServerCores,
     double DrainSeconds)
 {
+    /// <summary>How long the groups took to catch up after the warm-up (null: not within its deadline).</summary>
+    public double? WarmupDrainSeconds { get; init; }
+
+    /// <summary>Cores the whole machine was busy in the window (every process's, from /proc/stat).</summary>
+    public double MachineCores { get; init; }
+
+    /// <summary>Cores of processes that are neither the pipeline, the camera server nor this benchmark.</summary>
+    public double OtherCores { get; init; }
+
+    /// <summary>Cores this benchmark used itself (polling the services, reading every result).</summary>
+    public double BenchCores { get; init; }
+
+    /// <summary>Run-queue wait in the window, ms a second: the producer with its ffmpeg children, and the broker.</summary>
+    public double ProducerRunQueueMsPerSecond { get; init; }
+
+    /// <summary>The broker's run-queue wait in the window, ms a second.</summary>
+    public double BrokerRunQueueMsPerSecond { get; init; }
+
+    /// <summary>How long a run's warm-up (flowing, then caught up) may take at the most.</summary>
+    public const double WarmupDeadlineSeconds = 120;
+
     /// <summary>Capture to processed, per frame, that a clean run must stay under in every group.</summary>
     public const double MaxP99Ms = 100;
 
@@ -61,6 +92,10 @@ internal sealed record CamerasRunResult(
         get
         {
             var problems = new List<string>();
+            if (WarmupDrainSeconds is null)
+            {
+                problems.Add("the groups had not caught up when the warm-up's deadline passed");
+            }
             if (PublishedFps < MinRateShare * Cameras * Fps)
             {
                 problems.Add(Invariant($"published {PublishedFps:F1} fps of {Cameras * Fps}"));
@@ -91,7 +126,7 @@ internal sealed record CamerasRunResult(
     public bool IsClean => Problems.Count == 0;
 
     public static CamerasRunResult From(string codec, int cameras, int fps, CamerasRun.Snapshot start, CamerasRun.Snapshot end,
-        CamerasRun.Snapshot final, TimeSpan drain, IReadOnlyList<AnalysisRecord> frames)
+        CamerasRun.Snapshot final, TimeSpan drain, TimeSpan? warmupDrain, IReadOnlyList<AnalysisRecord> frames)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
         var published = end.ProducerStats.Published - start.ProducerStats.Published;
@@ -101,8 +136,11 @@ internal sealed record CamerasRunResult(
         var total = (producer.OwnSeconds + producer.FfmpegSeconds + broker) * perPublishedMs;
         var cpuSeconds = producer.OwnSeconds + producer.FfmpegSeconds + broker;
 
-        // The window's frames all count from the first one captured in it.
-        var windowStart = frames.Where(f => f.CaptureTimestamp is not null).Select(f => f.CaptureTimestamp!.Value).DefaultIfEmpty().Min();
+        // Late frames are placed in time from the window's start, not from the earliest frame processed in it: a
+        // backlog left from before the window shows as frames captured before it (negative seconds).
+        var windowStart = start.WallClock;
+        double WaitMsPerSecond(string process) =>
+            (end.RunQueueWait.GetValueOrDefault(process) - start.RunQueueWait.GetValueOrDefault(process)) * 1000 / seconds;
         var groups = new List<CameraGroupResult>();
         foreach (var atEnd in end.Consumers)
         {
@@ -116,16 +154,32 @@ internal sealed record CamerasRunResult(
             var latencies = frames.Where(f => f.Group == atEnd.Group && f.LatencyMs is not null).Select(f => f.LatencyMs!.Value).Order().ToList();
             groups.Add(new CameraGroupResult(atEnd.Group, processed / seconds, Statistics.Percentile(latencies, 0.50),
                 Statistics.Percentile(latencies, 0.99), afterDrain.Missing - atStart.Missing, afterDrain.Skipped - atStart.Skipped,
-                atEnd.Lag, afterDrain.Lag, msPerFrame, LateFrames.Of(frames.Where(f => f.Group == atEnd.Group), windowStart)));
+                atEnd.Lag, afterDrain.Lag, msPerFrame, LateFrames.Of(frames.Where(f => f.Group == atEnd.Group), windowStart))
+            {
+                RunQueueWaitMsPerSecond = WaitMsPerSecond(atEnd.Group),
+                FetchAtWindowEnd = atEnd.Fetch,
+                FetchesPerSecond = (atEnd.Fetch.FetchRequests - atStart.Fetch.FetchRequests) / seconds,
+            });
         }
 
+        var serverCores = (end.ServerCpu - start.ServerCpu) / seconds;
+        var machineCores = (end.MachineBusySeconds - start.MachineBusySeconds) / seconds;
+        var benchCores = (end.BenchCpuSeconds - start.BenchCpuSeconds) / seconds;
         return new CamerasRunResult(codec, cameras, fps, seconds, published / seconds,
             final.ProducerStats.Dropped - start.ProducerStats.Dropped,
             end.ProducerStats.PassedThrough - start.ProducerStats.PassedThrough,
             end.ProducerStats.Encoded - start.ProducerStats.Encoded,
             end.ProducerStats.EncodedByFfmpeg - start.ProducerStats.EncodedByFfmpeg,
             groups, producer.OwnSeconds * perPublishedMs, producer.FfmpegSeconds * perPublishedMs, broker * perPublishedMs, total,
-            cpuSeconds / seconds, (end.ServerCpu - start.ServerCpu) / seconds, drain.TotalSeconds);
+            cpuSeconds / seconds, serverCores, drain.TotalSeconds)
+        {
+            WarmupDrainSeconds = warmupDrain?.TotalSeconds,
+            MachineCores = machineCores,
+            OtherCores = Math.Max(0, machineCores - cpuSeconds / seconds - serverCores - benchCores),
+            BenchCores = benchCores,
+            ProducerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.ProducerProcess),
+            BrokerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.BrokerProcess),
+        };
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

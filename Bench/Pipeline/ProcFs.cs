@@ -59,6 +59,47 @@ internal static class ProcFs
         return children;
     }
 
+    /// <summary>
+    /// Seconds the living threads of a process have spent runnable but waiting for a CPU (the second field of each
+    /// <c>/proc/PID/task/TID/schedstat</c>, nanoseconds): time a process wanted to run and the machine had no core for it.
+    /// </summary>
+    public static double RunQueueWaitSeconds(int pid)
+    {
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+        long nanoseconds = 0;
+        foreach (var task in tasks)
+        {
+            var fields = ReadTrimmed(Path.Combine(task, "schedstat"))?.Split(' ');
+            if (fields is { Length: >= 2 } && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
+            {
+                nanoseconds += waited;
+            }
+        }
+        return nanoseconds / 1e9;
+    }
+
+    /// <summary>
+    /// The whole machine's CPU seconds from <c>/proc/stat</c>, summed over cores: busy (user, nice, system, irq,
+    /// softirq, steal) and in all (busy plus idle and iowait).
+    /// </summary>
+    public static (double Busy, double Total) MachineCpuSeconds()
+    {
+        var fields = File.ReadLines("/proc/stat").First(line => line.StartsWith("cpu ", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(field => long.Parse(field, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal (guest time is already inside user).
+        var busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7];
+        return (busy / TicksPerSecond, (busy + fields[3] + fields[4]) / TicksPerSecond);
+    }
+
     /// <summary>Peak resident set size (VmHWM) in bytes, or null when the process is gone.</summary>
     public static long? PeakResidentBytes(int pid)
     {

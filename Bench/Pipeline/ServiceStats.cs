@@ -26,8 +26,48 @@ internal sealed record ProducerStats(long Captured, long Published, long Dropped
     }
 }
 
+/// <summary>
+/// Where a consumer's frames are, from its librdkafka statistics: not fetched yet (<see cref="InBroker"/>: high
+/// watermark − next fetch offset), fetched and queued in the client (<see cref="Prefetched"/>: next fetch offset −
+/// application offset), summed over its partitions; its Fetch requests so far and the brokers' round trip.
+/// </summary>
+internal readonly record struct FetchFigures(long InBroker, long Prefetched, long PrefetchedBytes, long FetchRequests, double RttMs)
+{
+    public static FetchFigures Parse(JsonElement json)
+    {
+        if (!json.TryGetProperty("kafka", out var kafka) || kafka.ValueKind != JsonValueKind.Object)
+        {
+            return default;
+        }
+        long inBroker = 0, prefetched = 0, prefetchedBytes = 0;
+        foreach (var partition in kafka.GetProperty("partitions").EnumerateArray())
+        {
+            var high = partition.GetProperty("highWatermark").GetInt64();
+            var next = partition.GetProperty("nextOffset").GetInt64();
+            var application = partition.GetProperty("appOffset").GetInt64();
+            // -1 until the partition has fetched (or the application consumed) anything.
+            if (high >= 0 && next >= 0)
+            {
+                inBroker += Math.Max(0, high - next);
+            }
+            if (next >= 0 && application >= 0)
+            {
+                prefetched += Math.Max(0, next - application);
+            }
+            prefetchedBytes += partition.GetProperty("fetchQueueBytes").GetInt64();
+        }
+        return new FetchFigures(inBroker, prefetched, prefetchedBytes, kafka.GetProperty("fetchRequests").GetInt64(),
+            kafka.GetProperty("rttAverageMs").GetDouble());
+    }
+
+    public static FetchFigures Sum(IEnumerable<FetchFigures> replicas) => replicas.Aggregate(default(FetchFigures), (sum, r) =>
+        new(sum.InBroker + r.InBroker, sum.Prefetched + r.Prefetched, sum.PrefetchedBytes + r.PrefetchedBytes,
+            sum.FetchRequests + r.FetchRequests, Math.Max(sum.RttMs, r.RttMs)));
+}
+
 /// <summary>The parts of a consumer's <c>/stats</c> the benchmark reads.</summary>
-internal sealed record ConsumerStats(string Group, long Lag, long Missing, long Skipped, IReadOnlyDictionary<string, StageTotal> Stages)
+internal sealed record ConsumerStats(string Group, long Lag, long Missing, long Skipped, IReadOnlyDictionary<string, StageTotal> Stages,
+    long SampledOut = 0, FetchFigures Fetch = default)
 {
     public long Processed => Stages.TryGetValue(StageNames.Decode, out var decode) ? decode.Frames : 0;
 
@@ -35,13 +75,15 @@ internal sealed record ConsumerStats(string Group, long Lag, long Missing, long 
     public static ConsumerStats Sum(IReadOnlyList<ConsumerStats> replicas) => new(replicas[0].Group, replicas.Sum(r => r.Lag),
         replicas.Sum(r => r.Missing), replicas.Sum(r => r.Skipped),
         replicas.SelectMany(r => r.Stages).GroupBy(stage => stage.Key)
-            .ToDictionary(stage => stage.Key, stage => stage.Select(s => s.Value).Aggregate((a, b) => a + b)));
+            .ToDictionary(stage => stage.Key, stage => stage.Select(s => s.Value).Aggregate((a, b) => a + b)),
+        replicas.Sum(r => r.SampledOut), FetchFigures.Sum(replicas.Select(r => r.Fetch)));
 
     public static ConsumerStats Parse(JsonElement json)
     {
         var stats = json.GetProperty("stats");
         return new ConsumerStats(json.GetProperty("group").GetString() ?? "?", stats.GetProperty("lag").GetInt64(),
-            stats.GetProperty("missingFrames").GetInt64(), stats.GetProperty("skippedFrames").GetInt64(), StageParser.Parse(json));
+            stats.GetProperty("missingFrames").GetInt64(), stats.GetProperty("skippedFrames").GetInt64(), StageParser.Parse(json),
+            stats.TryGetProperty("sampledOutFrames", out var sampledOut) ? sampledOut.GetInt64() : 0, FetchFigures.Parse(json));
     }
 }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames.Diagnostics;
+using AspirePipeline.KafkaClient;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -19,9 +20,10 @@ internal static class LiveViewEndpoints
     public static IEndpointRouteBuilder MapLiveView(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/", () => Results.Content(LiveViewPage.Html, "text/html; charset=utf-8"));
-        endpoints.MapGet("/stats", (ConsumerIdentity identity, ProcessingStatistics statistics, FrameProcessingTelemetry telemetry) =>
+        endpoints.MapGet("/stats", (ConsumerIdentity identity, ProcessingStatistics statistics, FrameProcessingTelemetry telemetry,
+                KafkaClientMetrics kafka) =>
             Results.Json(new LiveStats(identity.GroupId, identity.Analyzer, identity.InstanceId, identity.Topic,
-                statistics.Latest, telemetry.Stages.Snapshot(), ThreadCpuClock.ClockName),
+                statistics.Latest, telemetry.Stages.Snapshot(), ThreadCpuClock.ClockName) { Kafka = kafka.LatestConsumerFetchState() },
                 FrameProcessingJsonContext.Default.LiveStats));
         endpoints.MapGet("/video.mjpeg", StreamAsync);
         return endpoints;

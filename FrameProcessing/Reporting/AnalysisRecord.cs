@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.Frames.Diagnostics;
+using AspirePipeline.KafkaClient;
 
 namespace AspirePipeline.FrameProcessing.Reporting;
 
@@ -61,4 +62,8 @@ internal sealed partial class FrameProcessingJsonContext : JsonSerializerContext
 /// report) the cumulative frames and CPU milliseconds (<see cref="CpuClock"/> says whether that is thread CPU time).
 /// </summary>
 public sealed record LiveStats(string Group, string Analyzer, string Instance, string Topic, StatisticsSnapshot Stats,
-    IReadOnlyList<StageCpu> Stages, string CpuClock);
+    IReadOnlyList<StageCpu> Stages, string CpuClock)
+{
+    /// <summary>The Kafka consumer's fetching from its latest librdkafka statistics (null before the first).</summary>
+    public ConsumerFetchState? Kafka { get; init; }
+}

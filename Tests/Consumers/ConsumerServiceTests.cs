@@ -199,6 +199,16 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         Assert.Equal(2, window.GetProperty("lastSequence").GetInt64());
         Assert.Equal([0], window.GetProperty("assignedPartitions").EnumerateArray().Select(p => p.GetInt32()));
         AssertStagesOf(stats.RootElement, host.Statistics.FramesProcessed);
+        // Where the consumer's frames are, from librdkafka's statistics (every second): all three handed over.
+        await Poll.UntilAsync(async () =>
+        {
+            using var latest = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+            return latest.RootElement.TryGetProperty("kafka", out var kafka) && kafka.ValueKind == JsonValueKind.Object
+                && kafka.GetProperty("fetchRequests").GetInt64() > 0
+                && kafka.GetProperty("partitions").EnumerateArray().Any(p =>
+                    p.GetProperty("topic").GetString() == topics.Frames && p.GetProperty("appOffset").GetInt64() == 3
+                    && p.GetProperty("highWatermark").GetInt64() == 3);
+        }, Deadline, () => "/stats has no kafka fetch state with the three frames handed to the application");
 
         var health = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -35,6 +35,25 @@ public sealed class KafkaStatisticsTests
     }
 
     [Fact]
+    public void Where_a_consumers_frames_are_is_read_per_partition_with_its_fetches_and_round_trip()
+    {
+        var statistics = KafkaStatistics.Parse("""
+            {"name":"rdkafka#consumer-2","type":"consumer",
+             "brokers":{"GroupCoordinator":{"nodeid":-1,"state":"UP","req":{"Fetch":0},"rtt":{"avg":0}},
+                        "127.0.0.1:9092/bootstrap":{"nodeid":-1,"state":"INIT","req":{"Fetch":3},"rtt":{"avg":900000}},
+                        "127.0.0.1:9092/1":{"nodeid":1,"state":"UP","req":{"Fetch":412,"Produce":0},"rtt":{"avg":2500,"p99":9000}}},
+             "topics":{"frames":{"partitions":{
+                "0":{"partition":0,"consumer_lag":900,"hi_offset":5000,"next_offset":4600,"app_offset":4100,"fetchq_cnt":500,"fetchq_size":21000000},
+                "-1":{"partition":-1,"consumer_lag":-1,"hi_offset":-1,"next_offset":-1,"app_offset":-1}}}}}
+            """, "consumerGroup_1");
+
+        // 400 frames not fetched yet (5000 - 4600), 500 fetched and queued for the application (4600 - 4100).
+        Assert.Equal([new PartitionFetchState("frames", 0, 5000, 4600, 4100, 500, 21_000_000)], statistics.Partitions);
+        Assert.Equal(412, statistics.FetchRequests);
+        Assert.Equal(2500, statistics.RttAverageMicros);
+    }
+
+    [Fact]
     public void Broker_never_up_is_reported_as_not_connected()
     {
         var statistics = KafkaStatistics.Parse(
