@@ -54,6 +54,10 @@ public static class FrameProcessingExtensions
             // Close() blocks up to the session timeout when the broker is gone, and a crashed member holds its
             // partitions that long: Kafka's former 10 s default suits a 30 fps stream better than today's 45 s.
             settings.Config.SessionTimeoutMs ??= 10_000;
+            // Once the prefetch queue (QueuedMaxMessagesKbytes, 64 MB) is full, librdkafka postpones a partition's next
+            // fetch by this much: at its 1 s default a group that fell behind fetched in 1 s steps and stayed seconds
+            // late with the CPU idle (docs/benchmarks.md, "Why frames fell behind"); 20 ms resumes as soon as there is room.
+            settings.Config.FetchQueueBackoffMs ??= 20;
             groupId = settings.Config.GroupId;
         }, rebalanceHandlers.Configure);
         builder.AddKafkaProducer<byte[], byte[]>(KafkaConnectionName);
