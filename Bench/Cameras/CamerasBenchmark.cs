@@ -142,7 +142,10 @@ internal static class CamerasBenchmark
         Line($"|---|---:|---:|---:|---:|---:|---:|");
         foreach (var codec in steps.Select(s => s.Codec).Distinct())
         {
-            var best = steps.Where(s => s.Codec == codec && s.IsClean).MaxBy(s => s.Cameras);
+            // The count carried is the largest that was carried with every smaller count tried carried too: a count
+            // above a failed one that happened to pass is not capacity the machine has (it is shown in the next table).
+            var ceiling = steps.Where(s => s.Codec == codec && !s.IsClean).Select(s => (int?)s.Cameras).Min();
+            var best = steps.Where(s => s.Codec == codec && s.IsClean && (ceiling is null || s.Cameras < ceiling)).MaxBy(s => s.Cameras);
             var floorMs = FloorMs(codec, floor);
             if (best is null)
             {
@@ -150,7 +153,6 @@ internal static class CamerasBenchmark
                 continue;
             }
             var total = best.Median(r => r.TotalMsPerFrame);
-            var ceiling = steps.Where(s => s.Codec == codec && !s.IsClean).Select(s => (int?)s.Cameras).Min();
             var carried = ceiling is null && best.Cameras >= arguments.MaxCameras ? $"≥ {best.Cameras} (the most tried)"
                 : ceiling is null ? $"≥ {best.Cameras} (no count failed)" : $"{best.Cameras}";
             Line($"| {Name(codec)} | {carried} | {(double)best.Cameras / Environment.ProcessorCount:F1} | {best.Median(r => r.Cores):F2} | {total:F2} | {Format(floorMs)} | {(floorMs is { } f ? (total / f).ToString("F2", CultureInfo.InvariantCulture) : "–")} |");
