@@ -43,7 +43,7 @@ public sealed class ConsumerCrashTests
         });
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
 
-        var first = ServiceProcess.Start("Consumer", Environment(broker.BootstrapServers, topics, group, "first"));
+        var first = ServiceProcess.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("first"));
         await using (first)
         {
             await Poll.UntilAsync(() => Records(results, group).Count > 0 && Committed(broker.BootstrapServers, group, topics.Frames) > 0,
@@ -54,7 +54,7 @@ public sealed class ConsumerCrashTests
         var committedAtCrash = Committed(broker.BootstrapServers, group, topics.Frames);
         var processedBeforeCrash = Records(results, group).Select(record => record.Sequence!.Value).Distinct().Count();
 
-        await using var second = ServiceProcess.Start("Consumer", Environment(broker.BootstrapServers, topics, group, "second"));
+        await using var second = ServiceProcess.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("second"));
         var resumed = await Poll.UntilAsync(() => Records(results, group).Any(record => record.Instance == "second"), Deadline,
             () => $"the restarted consumer produced no result.\n{second.Output}");
         var recovery = crashed.Elapsed;
@@ -88,15 +88,7 @@ public sealed class ConsumerCrashTests
         report.Write();
     }
 
-    private static Dictionary<string, string> Environment(string bootstrap, TestTopics topics, string group, string instance) => new()
-    {
-        ["ConnectionStrings__kafka"] = bootstrap,
-        ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = group,
-        ["FrameProcessing__Topic"] = topics.Frames,
-        ["FrameProcessing__ResultsTopic"] = topics.Results,
-        ["FrameProcessing__DeadLetterTopic"] = topics.DeadLetter,
-        ["FrameProcessing__InstanceId"] = instance,
-    };
+    private static Dictionary<string, string> Instance(string instance) => new() { ["FrameProcessing__InstanceId"] = instance };
 
     private static List<AnalysisRecord> Records(TopicReader results, string group) =>
         results.ReadToEnd(Deadline)

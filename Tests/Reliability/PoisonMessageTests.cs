@@ -68,14 +68,7 @@ public sealed class PoisonMessageTests
         await frames.ProduceAsync("cam-p", 1, 9);
 
         var groups = new[] { ("Consumer", $"mean-{Guid.NewGuid():N}"[..13]), ("Consumer2", $"motion-{Guid.NewGuid():N}"[..15]) };
-        var services = groups.Select(pair => ServiceProcess.Start(pair.Item1, new Dictionary<string, string>
-        {
-            ["ConnectionStrings__kafka"] = broker.BootstrapServers,
-            ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = pair.Item2,
-            ["FrameProcessing__Topic"] = topics.Frames,
-            ["FrameProcessing__ResultsTopic"] = topics.Results,
-            ["FrameProcessing__DeadLetterTopic"] = topics.DeadLetter,
-        })).ToList();
+        var services = groups.Select(pair => ServiceProcess.StartGroup(pair.Item1, broker.BootstrapServers, topics, pair.Item2)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {

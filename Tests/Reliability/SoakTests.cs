@@ -45,26 +45,9 @@ public sealed class SoakTests
         {
             foreach (var (project, group) in groups)
             {
-                services.Add(ServiceProcess.Start(project, new Dictionary<string, string>
-                {
-                    ["ConnectionStrings__kafka"] = broker.BootstrapServers,
-                    ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = group,
-                    ["FrameProcessing__Topic"] = topics.Frames,
-                    ["FrameProcessing__ResultsTopic"] = topics.Results,
-                    ["FrameProcessing__DeadLetterTopic"] = topics.DeadLetter,
-                }));
+                services.Add(ServiceProcess.StartGroup(project, broker.BootstrapServers, topics, group));
             }
-            var producerSettings = new Dictionary<string, string>
-            {
-                ["ConnectionStrings__kafka"] = broker.BootstrapServers,
-                ["Producer__Topic"] = topics.Frames,
-            };
-            for (var camera = 0; camera < Cameras; camera++)
-            {
-                producerSettings[$"Producer__Cameras__{camera}__Id"] = $"cam-{camera}";
-                producerSettings[$"Producer__Cameras__{camera}__Url"] = $"synthetic://?width=1280&height=720&fps={Fps}";
-            }
-            var producer = ServiceProcess.Start("Producer", producerSettings);
+            var producer = ServiceProcess.StartSyntheticProducer(broker.BootstrapServers, topics.Frames, Cameras, Fps);
             services.Add(producer);
             foreach (var service in services)
             {
