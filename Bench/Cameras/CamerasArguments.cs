@@ -14,6 +14,15 @@ internal sealed record CamerasArguments(
     bool Floor,
     int Replicas = 1)
 {
+    /// <summary><c>--group-fps</c>: each group analyses at most this many frames a second per camera (0: every frame).</summary>
+    public int GroupFps { get; init; }
+
+    /// <summary><c>--stress-cpu-load</c>: a background process (stress-ng) loads one core to this percentage during the runs.</summary>
+    public int StressCpuLoad { get; init; }
+
+    /// <summary><c>--section</c>: the docs section the report replaces (<c>cameras</c>; another name for a variant).</summary>
+    public string Section { get; init; } = "cameras";
+
     /// <summary><c>--cameras-CODEC</c> steps that replace <see cref="Steps"/> for that codec.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<int>> StepsByCodec { get; init; } = new Dictionary<string, IReadOnlyList<int>>();
 
@@ -22,7 +31,8 @@ internal sealed record CamerasArguments(
 
     public const string Usage =
         "cameras [--runs 5] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
-        + "[--cameras-mjpeg 20,24,28 (per codec)] [--fps 30] [--replicas 1] [--no-floor] [--output FILE]";
+        + "[--cameras-mjpeg 20,24,28 (per codec)] [--fps 30] [--replicas 1] [--group-fps 5] [--stress-cpu-load 50] [--section NAME] "
+        + "[--no-floor] [--output FILE]";
 
     /// <summary>H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG.</summary>
     public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg"];
@@ -55,6 +65,12 @@ internal sealed record CamerasArguments(
             codecs, Int("--max-cameras", 32), Steps("--cameras"), Int("--fps", 30), !args.Contains("--no-floor"), Int("--replicas", 1))
         {
             StepsByCodec = byCodec,
+            GroupFps = Value("--group-fps") is null ? 0 : Int("--group-fps", 0),
+            StressCpuLoad = Value("--stress-cpu-load") is null ? 0 : Int("--stress-cpu-load", 0) is var load && load <= 100
+                ? load : throw new ArgumentException("--stress-cpu-load is a percentage of one core, 1 to 100."),
+            Section = Value("--section") is { } section
+                ? section.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? section : throw new ArgumentException("--section: letters, digits and '-' only.")
+                : "cameras",
         };
     }
 }

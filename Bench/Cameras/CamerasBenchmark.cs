@@ -39,21 +39,34 @@ internal static class CamerasBenchmark
         }
 
         var steps = new List<StepResult>();
-        foreach (var codec in arguments.Codecs)
+        // A shared machine, made on purpose: a CPU hog beside the pipeline for every run (killed at the end).
+        await using (var stress = arguments.StressCpuLoad > 0 ? StartStress(arguments.StressCpuLoad) : null)
         {
-            var clip = await CameraClip.GetAsync(repoRoot, CamerasArguments.ClipCodec(codec), arguments.Fps, Progress);
-            steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments));
+            foreach (var codec in arguments.Codecs)
+            {
+                var clip = await CameraClip.GetAsync(repoRoot, CamerasArguments.ClipCodec(codec), arguments.Fps, Progress);
+                steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments));
+            }
         }
 
         var markdown = Render(arguments, args, machine, floor, steps);
         Console.WriteLine(markdown);
         if (output is not null)
         {
-            MarkdownSection.AddIfMissing(output, Section, Heading);
-            MarkdownSection.Replace(output, Section, markdown);
+            MarkdownSection.AddIfMissing(output, arguments.Section, arguments.Section == Section ? Heading
+                : $"### Cameras per box, `{arguments.Section}`\n\nReproduce: the command in the section's first line.\n");
+            MarkdownSection.Replace(output, arguments.Section, markdown);
             Progress($"written to {output}");
         }
         return 0;
+    }
+
+    private static ChildProcess StartStress(int load)
+    {
+        var stressNg = new[] { "/usr/bin/stress-ng", "/usr/local/bin/stress-ng" }.FirstOrDefault(File.Exists)
+            ?? throw new ArgumentException("--stress-cpu-load needs stress-ng: install the Debian package stress-ng (apt-get install --no-install-recommends stress-ng).");
+        Progress(Invariant($"background load: stress-ng --cpu 1 --cpu-load {load} for the whole benchmark"));
+        return ChildProcess.Start("stress-ng", stressNg, ["--cpu", "1", "--cpu-load", load.ToString(CultureInfo.InvariantCulture)]);
     }
 
     /// <summary>Doubling from one camera until a count is not carried, then bisecting; or the fixed <c>--cameras</c> steps.</summary>
@@ -108,7 +121,8 @@ internal static class CamerasBenchmark
         for (var run = 1; run <= arguments.Runs; run++)
         {
             Progress(Invariant($"{codec}, {cameras} camera(s): run {run}/{arguments.Runs}"));
-            var result = await CamerasRun.RunAsync(repoRoot, clip, codec, cameras, arguments.Fps, arguments.Window, arguments.Warmup, arguments.Replicas, Progress);
+            var result = await CamerasRun.RunAsync(repoRoot, clip, codec, cameras, arguments.Fps, arguments.Window, arguments.Warmup,
+                arguments.Replicas, Progress, arguments.GroupFps);
             runs.Add(result);
             Progress(Invariant(
                 $"  published {result.PublishedFps:F1} fps, {result.TotalMsPerFrame:F2} CPU ms/frame (producer {result.ProducerMsPerFrame:F2} + ffmpeg {result.FfmpegMsPerFrame:F2}, broker {result.BrokerMsPerFrame:F2}, {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.CpuMsPerFrame:F2}"))}), {result.Cores:F2} cores, p99 {string.Join("/", result.Groups.Select(g => $"{g.LatencyP99Ms:F0}"))} ms, passed through {result.PassedThrough}, encoded by ffmpeg {result.EncodedByFfmpeg}, by the producer {result.Encoded}: {(result.IsClean ? "carried" : "NOT carried: " + string.Join("; ", result.Problems))}"));
@@ -129,6 +143,16 @@ internal static class CamerasBenchmark
         Line($"");
         Line($"Machine: {machine}.");
         Line($"");
+        if (arguments.StressCpuLoad > 0)
+        {
+            Line($"**A shared machine on purpose:** `stress-ng --cpu 1 --cpu-load {arguments.StressCpuLoad}` ran beside the pipeline for every run (it shows in *other processes' cores*).");
+            Line($"");
+        }
+        if (arguments.GroupFps > 0)
+        {
+            Line($"**Each group analyses at most {arguments.GroupFps} frames a second per camera** (`FrameProcessing:Fps={arguments.GroupFps}`); the other frames are passed over undecoded. Latency and CPU per frame are of the analysed frames.");
+            Line($"");
+        }
         if (arguments.Runs == 1)
         {
             Line($"**One run per count: a smoke test that the benchmark works, not a measurement of the machine's capacity.**");

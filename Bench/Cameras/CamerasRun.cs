@@ -29,8 +29,9 @@ internal static class CamerasRun
     /// <param name="warmup">How long every group must have processed frames before the window.</param>
     /// <param name="replicas">Consumer processes per group, splitting its partitions (the AppHost's <c>Replicas</c>).</param>
     /// <param name="progress">Progress lines.</param>
+    /// <param name="groupFps">Each group's <c>FrameProcessing:Fps</c> (0: every frame).</param>
     public static async Task<CamerasRunResult> RunAsync(string repoRoot, string clip, string codec, int cameras, int fps,
-        TimeSpan window, TimeSpan warmup, int replicas, Action<string> progress)
+        TimeSpan window, TimeSpan warmup, int replicas, Action<string> progress, int groupFps = 0)
     {
         var dataDir = Path.Combine(repoRoot, ".data", "bench", $"cameras-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDir);
@@ -58,7 +59,9 @@ internal static class CamerasRun
                     for (var replica = 0; replica < replicas; replica++)
                     {
                         consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
-                            new Dictionary<string, string>(kafka.Concat(group.Environment))));
+                            new Dictionary<string, string>(kafka.Concat(group.Environment).Concat(groupFps > 0
+                                ? [new KeyValuePair<string, string>("FrameProcessing__Fps", groupFps.ToString(CultureInfo.InvariantCulture))]
+                                : []))));
                     }
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
