@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using AspirePipeline.Bench.Infrastructure;
 using AspirePipeline.Bench.Pipeline;
+using AspirePipeline.FrameProcessing;
 using AspirePipeline.Frames;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
@@ -60,7 +61,8 @@ internal static class CamerasRun
                     {
                         consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
                             new Dictionary<string, string>(kafka.Concat(group.Environment).Concat(groupFps > 0
-                                ? [new KeyValuePair<string, string>("FrameProcessing__Fps", groupFps.ToString(CultureInfo.InvariantCulture))]
+                                ? [new KeyValuePair<string, string>($"{FrameProcessingOptions.SectionName}__{nameof(FrameProcessingOptions.Fps)}",
+                                    groupFps.ToString(CultureInfo.InvariantCulture))]
                                 : []))));
                     }
                 }
