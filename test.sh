@@ -53,6 +53,12 @@ case "$deployment" in
   failed) failed=$(( ${failed:-0} + 1 )); total=$(( ${total:-0} + 1 )) ;;
 esac
 
+# Name what failed last, beside the count, so the end of a long CI log says which tests to look at.
+if [[ -n "$trx" ]]; then
+  grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Timeout\|Aborted\|NotExecuted\)"[^>]*>' "$trx" \
+    | sed -n 's/.* testName="\([^"]*\)".*outcome="\([^"]*\)".*/  \2: \1/p' || true
+fi
+[[ "$deployment" == failed ]] && echo "  Failed: deployment test (scripts/deployment-test.sh)"
 echo "Tests: ${passed:-0} passed, ${failed:-0} failed"
 if (( test_exit != 0 || ${failed:-0} > 0 || ${total:-0} == 0 )); then
   exit 1
