@@ -189,16 +189,17 @@ internal static class CamerasRun
         var consumerStats = replicaStats.GroupBy(stats => stats.Group).Select(group => ConsumerStats.Sum([.. group])).ToList();
         var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
         // Run-queue wait: time each process was runnable with no core free, the sign of a machine short of CPU.
-        var waits = new Dictionary<string, double>(StringComparer.Ordinal)
+        // Thread ids are unique machine-wide, so a key's threads from several processes share one dictionary.
+        static IReadOnlyDictionary<int, long> Threads(IEnumerable<int> pids) =>
+            pids.SelectMany(ProcFs.RunQueueWaitByThread).DistinctBy(thread => thread.Key).ToDictionary(thread => thread.Key, thread => thread.Value);
+        var waits = new Dictionary<string, IReadOnlyDictionary<int, long>>(StringComparer.Ordinal)
         {
-            [ProducerProcess] = ProcFs.RunQueueWaitSeconds(producer.Pid)
-                + ProcFs.Children(producer.Pid).Sum(child => ProcFs.RunQueueWaitSeconds(child.Pid)),
-            [BrokerProcess] = ProcFs.RunQueueWaitSeconds(brokerPid),
+            [ProducerProcess] = Threads(ProcFs.Children(producer.Pid).Select(child => child.Pid).Prepend(producer.Pid)),
+            [BrokerProcess] = Threads([brokerPid]),
         };
-        foreach (var consumer in consumers)
+        foreach (var group in replicaStats.Select(stats => stats.Group).Distinct())
         {
-            var group = replicaStats[consumers.IndexOf(consumer)].Group;
-            waits[group] = waits.GetValueOrDefault(group) + ProcFs.RunQueueWaitSeconds(consumer.Pid);
+            waits[group] = Threads(consumers.Where((_, index) => replicaStats[index].Group == group).Select(consumer => consumer.Pid));
         }
         var (machineBusy, _) = ProcFs.MachineCpuSeconds();
         return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), ProcessTreeCpu.ProducerSide(producer.Pid), Cpu(brokerPid),
@@ -234,8 +235,9 @@ internal static class CamerasRun
         ProducerFigures ProducerStats,
         IReadOnlyList<ConsumerStats> Consumers)
     {
-        /// <summary>Run-queue wait seconds so far: the producer with its ffmpeg children, the broker, each group's processes.</summary>
-        public IReadOnlyDictionary<string, double> RunQueueWait { get; init; } = new Dictionary<string, double>();
+        /// <summary>Run-queue wait so far, nanoseconds by thread: the producer with its ffmpeg children, the broker, each group's processes.</summary>
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>> RunQueueWait { get; init; } =
+            new Dictionary<string, IReadOnlyDictionary<int, long>>();
 
         /// <summary>The machine's busy CPU seconds so far, every process's (<c>/proc/stat</c>).</summary>
         public double MachineBusySeconds { get; init; }

@@ -140,7 +140,8 @@ internal sealed record CamerasRunResult(
         // backlog left from before the window shows as frames captured before it (negative seconds).
         var windowStart = start.WallClock;
         double WaitMsPerSecond(string process) =>
-            (end.RunQueueWait.GetValueOrDefault(process) - start.RunQueueWait.GetValueOrDefault(process)) * 1000 / seconds;
+            ProcFs.RunQueueWaitSecondsBetween(start.RunQueueWait.GetValueOrDefault(process) ?? new Dictionary<int, long>(),
+                end.RunQueueWait.GetValueOrDefault(process) ?? new Dictionary<int, long>()) * 1000 / seconds;
         var groups = new List<CameraGroupResult>();
         foreach (var atEnd in end.Consumers)
         {

@@ -60,11 +60,14 @@ internal static class ProcFs
     }
 
     /// <summary>
-    /// Seconds the living threads of a process have spent runnable but waiting for a CPU (the second field of each
-    /// <c>/proc/PID/task/TID/schedstat</c>, nanoseconds): time a process wanted to run and the machine had no core for it.
+    /// Nanoseconds each living thread of a process has spent runnable but waiting for a CPU, by thread id (the second
+    /// field of each <c>/proc/PID/task/TID/schedstat</c>): time a process wanted to run and the machine had no core for
+    /// it. Kept per thread because a thread that exits takes its figure with it: a sum over the living threads can
+    /// fall between two readings, a difference per thread cannot.
     /// </summary>
-    public static double RunQueueWaitSeconds(int pid)
+    public static IReadOnlyDictionary<int, long> RunQueueWaitByThread(int pid)
     {
+        var waits = new Dictionary<int, long>();
         string[] tasks;
         try
         {
@@ -72,19 +75,27 @@ internal static class ProcFs
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return 0;
+            return waits;
         }
-        long nanoseconds = 0;
         foreach (var task in tasks)
         {
             var fields = ReadTrimmed(Path.Combine(task, "schedstat"))?.Split(' ');
-            if (fields is { Length: >= 2 } && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var waited))
+            if (fields is { Length: >= 2 } && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var waited)
+                && int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid))
             {
-                nanoseconds += waited;
+                waits[tid] = waited;
             }
         }
-        return nanoseconds / 1e9;
+        return waits;
     }
+
+    /// <summary>
+    /// Seconds of run-queue wait between two <see cref="RunQueueWaitByThread"/> readings: each thread living at the
+    /// second, less what it had at the first (nothing for a thread started since). A thread that exited in between
+    /// is left out, so the figure may be short by its wait but is never negative.
+    /// </summary>
+    public static double RunQueueWaitSecondsBetween(IReadOnlyDictionary<int, long> first, IReadOnlyDictionary<int, long> second) =>
+        second.Sum(thread => Math.Max(0, thread.Value - first.GetValueOrDefault(thread.Key))) / 1e9;
 
     /// <summary>
     /// The whole machine's CPU seconds from <c>/proc/stat</c>, summed over cores: busy (user, nice, system, irq,
