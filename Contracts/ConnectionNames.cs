@@ -1,4 +1,4 @@
-namespace AspirePipeline.Frames;
+namespace AspirePipeline.Contracts;
 
 /// <summary>Resource and connection-string names the AppHost declares and the services look up.</summary>
 public static class ConnectionNames

@@ -1,4 +1,4 @@
-namespace AspirePipeline.Frames;
+namespace AspirePipeline.Contracts;
 
 /// <summary>Size limits of the frame contract, shared by the AppHost's topics, the producer and the broker.</summary>
 public static class FrameLimits

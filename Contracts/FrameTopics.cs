@@ -1,4 +1,4 @@
-namespace AspirePipeline.Frames;
+namespace AspirePipeline.Contracts;
 
 /// <summary>Kafka topic names of the pipeline, shared so producer, consumers and the AppHost cannot drift apart.</summary>
 public static class FrameTopics

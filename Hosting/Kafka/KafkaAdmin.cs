@@ -1,3 +1,4 @@
+using AspirePipeline.Contracts;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
@@ -51,11 +52,10 @@ internal sealed partial class KafkaAdmin(string resourceName, bool ownsTopics, I
     /// </summary>
     public async Task<string?> StorageProblemAsync(int brokerId)
     {
-        const string StorageErrorConfig = "aspirepipeline.storage.error";
         var results = await Client().DescribeConfigsAsync(
             [new ConfigResource { Type = ResourceType.Broker, Name = brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture) }],
             new DescribeConfigsOptions { RequestTimeout = RequestTimeout }).ConfigureAwait(false);
-        return results.Count > 0 && results[0].Entries.TryGetValue(StorageErrorConfig, out var entry) ? entry.Value : null;
+        return results.Count > 0 && results[0].Entries.TryGetValue(BrokerContract.StorageErrorConfig, out var entry) ? entry.Value : null;
     }
 
     /// <summary>Creates the missing topics; existing ones (also from a previous run's data) are left as they are.</summary>
