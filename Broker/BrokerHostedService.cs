@@ -1,3 +1,4 @@
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Hosting;
 
 namespace AspirePipeline.Broker;
@@ -10,7 +11,7 @@ internal sealed class BrokerHostedService(KafkaBroker broker) : IHostedService
         broker.Start();
         var bound = broker.LocalEndPoint;
         // Logs go to stderr, so this is the only line on stdout: launchers (tests, the AppHost) parse it for the port.
-        Console.Out.WriteLine($"listening on {bound.Address}:{bound.Port}");
+        Console.Out.WriteLine(BrokerContract.ListeningLine(bound.Address.ToString(), bound.Port));
         Console.Out.Flush();
         return Task.CompletedTask;
     }

@@ -7,7 +7,7 @@ namespace AspirePipeline.Broker;
 /// The broker's settings, bound from the <c>Broker</c> configuration section (CLI switches such as <c>--port</c> map onto
 /// it, so <c>Broker__Port</c> environment variables work too).
 /// </summary>
-public sealed class BrokerOptions : IValidatableObject
+internal sealed class BrokerOptions : IValidatableObject
 {
     public const string SectionName = "Broker";
 

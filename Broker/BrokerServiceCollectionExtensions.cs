@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using AspirePipeline.Broker.Apis;
 using AspirePipeline.Broker.Groups;
 using AspirePipeline.Broker.Protocol;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace AspirePipeline.Broker;
 
-public static class BrokerServiceCollectionExtensions
+internal static class BrokerServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the broker (storage, topics, every API handler including the group coordinator's, the TCP server,
@@ -32,7 +33,12 @@ public static class BrokerServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IOffsetStore>(static sp => sp.GetRequiredService<ILogStore>().Offsets);
         services.TryAddSingleton<TopicRegistry>();
-        services.TryAddSingleton<BrokerMetrics>();
+        services.TryAddSingleton(static sp =>
+        {
+            var metrics = new BrokerMetrics(sp.GetRequiredService<IMeterFactory>());
+            TopicGauges.Register(metrics, sp.GetRequiredService<TopicRegistry>());
+            return metrics;
+        });
         services.TryAddSingleton<StorageHealth>();
         services.TryAddEnumerable(
         [

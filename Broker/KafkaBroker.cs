@@ -12,7 +12,7 @@ namespace AspirePipeline.Broker;
 /// A running broker. In-process use: <c>await using var broker = await KafkaBroker.StartAsync(options, loggerFactory, ct)</c>
 /// then point clients at <see cref="BootstrapServers"/>. The executable runs the same class under the Generic Host.
 /// </summary>
-public sealed class KafkaBroker(
+internal sealed class KafkaBroker(
     KafkaServer server,
     TopicRegistry topics,
     RetentionRunner retention,

@@ -1,13 +1,12 @@
-using AspirePipeline.Broker.Apis;
 using AspirePipeline.Broker.Protocol;
 
-namespace AspirePipeline.Broker.Server;
+namespace AspirePipeline.Broker.Apis;
 
 /// <summary>
 /// Every <see cref="IApiHandler"/> registered in DI, indexed by API key; ApiVersions advertises exactly these (so the
 /// group coordinator's handlers appear as soon as they are registered).
 /// </summary>
-public sealed class ApiRegistry
+internal sealed class ApiRegistry
 {
     private const int KeySpace = 128;
     private static readonly string[] Names = BuildNames();

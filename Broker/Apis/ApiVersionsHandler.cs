@@ -1,5 +1,4 @@
 using AspirePipeline.Broker.Protocol;
-using AspirePipeline.Broker.Server;
 
 namespace AspirePipeline.Broker.Apis;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using AspirePipeline.Broker.Groups;
 using AspirePipeline.Broker.Protocol;
-using AspirePipeline.Broker.Server;
 using AspirePipeline.Broker.Storage;
 using AspirePipeline.Broker.Topics;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,7 @@ namespace AspirePipeline.Broker.Apis;
 /// </summary>
 internal sealed class DescribeConfigsHandler(
     TopicRegistry topics,
-    BrokerIdentity identity,
+    IBrokerIdentity identity,
     StorageHealth storage,
     IOptions<BrokerOptions> options) : IApiHandler
 {

@@ -1,5 +1,5 @@
+using AspirePipeline.Broker.Groups;
 using AspirePipeline.Broker.Protocol;
-using AspirePipeline.Broker.Server;
 using AspirePipeline.Broker.Topics;
 
 namespace AspirePipeline.Broker.Apis;
@@ -10,7 +10,7 @@ namespace AspirePipeline.Broker.Apis;
 /// Kafka's clients never need it: kafka-python 2.0.2 sends a v0 request while probing the broker's version and gives
 /// up when the connection closes.
 /// </summary>
-internal sealed class MetadataHandler(TopicRegistry topics, BrokerIdentity identity) : IApiHandler
+internal sealed class MetadataHandler(TopicRegistry topics, IBrokerIdentity identity) : IApiHandler
 {
     public ApiKey Key => ApiKey.Metadata;
 

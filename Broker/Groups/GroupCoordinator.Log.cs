@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace AspirePipeline.Broker.Groups;
 
 // EventIds 3000-3099 belong to the group coordinator.
-public sealed partial class GroupCoordinator
+internal sealed partial class GroupCoordinator
 {
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information,
         Message = "Group {GroupId} preparing rebalance after generation {GenerationId}: {Reason}")]

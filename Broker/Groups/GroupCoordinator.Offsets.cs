@@ -4,7 +4,7 @@ using AspirePipeline.Broker.Storage;
 
 namespace AspirePipeline.Broker.Groups;
 
-public sealed partial class GroupCoordinator
+internal sealed partial class GroupCoordinator
 {
     // ---------------------------------------------------------------- OffsetCommit, OffsetFetch
 

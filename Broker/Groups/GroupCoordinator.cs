@@ -15,7 +15,7 @@ namespace AspirePipeline.Broker.Groups;
 /// assigns) are TaskCompletionSources completed under the lock with asynchronous continuations, so no caller's code
 /// ever runs inside it.
 /// </summary>
-public sealed partial class GroupCoordinator : IDisposable
+internal sealed partial class GroupCoordinator : IDisposable
 {
     /// <summary>Shared with the broker core: one Meter per component (IMeterFactory hands both the same instance).</summary>
     public const string MeterName = "AspirePipeline.Broker";

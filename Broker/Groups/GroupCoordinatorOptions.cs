@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace AspirePipeline.Broker.Groups;
 
 /// <summary>Consumer group coordinator settings (configuration section <c>Broker:Groups</c>).</summary>
-public sealed class GroupCoordinatorOptions
+internal sealed class GroupCoordinatorOptions
 {
     public const string SectionName = "Broker:Groups";
 

@@ -1,7 +1,7 @@
 namespace AspirePipeline.Broker.Groups;
 
 /// <summary>Classic group protocol states, named as Kafka reports them in DescribeGroups/ListGroups.</summary>
-public enum GroupState
+internal enum GroupState
 {
     Empty,
     PreparingRebalance,
@@ -11,10 +11,10 @@ public enum GroupState
 }
 
 /// <summary>One protocol a member offers (e.g. "range" with its subscription metadata).</summary>
-public sealed record GroupProtocol(string Name, byte[] Metadata);
+internal sealed record GroupProtocol(string Name, byte[] Metadata);
 
 /// <summary>A JoinGroup request, decoded; <see cref="RequireKnownMemberId"/> is true from JoinGroup v4.</summary>
-public sealed record JoinGroupRequestData(
+internal sealed record JoinGroupRequestData(
     string GroupId,
     int SessionTimeoutMs,
     int RebalanceTimeoutMs,
@@ -26,10 +26,10 @@ public sealed record JoinGroupRequestData(
     string ClientId,
     string ClientHost);
 
-public sealed record JoinedMember(string MemberId, string? GroupInstanceId, byte[] Metadata);
+internal sealed record JoinedMember(string MemberId, string? GroupInstanceId, byte[] Metadata);
 
 /// <summary>The JoinGroup answer: the leader's copy lists every member with its metadata, followers' copies list none.</summary>
-public sealed record JoinGroupResult(
+internal sealed record JoinGroupResult(
     short ErrorCode,
     int GenerationId,
     string? ProtocolName,
@@ -40,45 +40,45 @@ public sealed record JoinGroupResult(
     public static JoinGroupResult Error(short errorCode, string memberId) => new(errorCode, -1, null, "", memberId, []);
 }
 
-public sealed record SyncGroupRequestData(
+internal sealed record SyncGroupRequestData(
     string GroupId,
     int GenerationId,
     string MemberId,
     string? GroupInstanceId,
     IReadOnlyList<(string MemberId, byte[] Assignment)> Assignments);
 
-public sealed record SyncGroupResult(short ErrorCode, byte[] Assignment);
+internal sealed record SyncGroupResult(short ErrorCode, byte[] Assignment);
 
-public sealed record MemberIdentity(string MemberId, string? GroupInstanceId);
+internal sealed record MemberIdentity(string MemberId, string? GroupInstanceId);
 
-public sealed record LeaveMemberResult(string MemberId, string? GroupInstanceId, short ErrorCode);
+internal sealed record LeaveMemberResult(string MemberId, string? GroupInstanceId, short ErrorCode);
 
-public sealed record LeaveGroupResult(short ErrorCode, IReadOnlyList<LeaveMemberResult> Members);
+internal sealed record LeaveGroupResult(short ErrorCode, IReadOnlyList<LeaveMemberResult> Members);
 
-public sealed record OffsetCommitPartition(int Partition, long Offset, int LeaderEpoch, string? Metadata);
+internal sealed record OffsetCommitPartition(int Partition, long Offset, int LeaderEpoch, string? Metadata);
 
-public sealed record OffsetCommitTopic(string Name, IReadOnlyList<OffsetCommitPartition> Partitions);
+internal sealed record OffsetCommitTopic(string Name, IReadOnlyList<OffsetCommitPartition> Partitions);
 
-public sealed record OffsetCommitRequestData(
+internal sealed record OffsetCommitRequestData(
     string GroupId,
     int GenerationId,
     string MemberId,
     string? GroupInstanceId,
     IReadOnlyList<OffsetCommitTopic> Topics);
 
-public sealed record PartitionError(int Partition, short ErrorCode);
+internal sealed record PartitionError(int Partition, short ErrorCode);
 
-public sealed record TopicPartitionErrors(string Name, IReadOnlyList<PartitionError> Partitions);
+internal sealed record TopicPartitionErrors(string Name, IReadOnlyList<PartitionError> Partitions);
 
-public sealed record OffsetFetchTopic(string Name, IReadOnlyList<int> Partitions);
+internal sealed record OffsetFetchTopic(string Name, IReadOnlyList<int> Partitions);
 
-public sealed record FetchedOffset(int Partition, long Offset, int LeaderEpoch, string? Metadata, short ErrorCode);
+internal sealed record FetchedOffset(int Partition, long Offset, int LeaderEpoch, string? Metadata, short ErrorCode);
 
-public sealed record FetchedTopic(string Name, IReadOnlyList<FetchedOffset> Partitions);
+internal sealed record FetchedTopic(string Name, IReadOnlyList<FetchedOffset> Partitions);
 
-public sealed record ListedGroup(string GroupId, string ProtocolType, GroupState State);
+internal sealed record ListedGroup(string GroupId, string ProtocolType, GroupState State);
 
-public sealed record DescribedMember(
+internal sealed record DescribedMember(
     string MemberId,
     string? GroupInstanceId,
     string ClientId,
@@ -86,7 +86,7 @@ public sealed record DescribedMember(
     byte[] Metadata,
     byte[] Assignment);
 
-public sealed record GroupDescription(
+internal sealed record GroupDescription(
     short ErrorCode,
     string GroupId,
     GroupState State,
@@ -94,4 +94,4 @@ public sealed record GroupDescription(
     string ProtocolName,
     IReadOnlyList<DescribedMember> Members);
 
-public sealed record DeleteGroupResult(string GroupId, short ErrorCode);
+internal sealed record DeleteGroupResult(string GroupId, short ErrorCode);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AspirePipeline.Broker.Groups;
 
-public static class GroupsServiceCollectionExtensions
+internal static class GroupsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the consumer group coordinator and its ten API handlers (as <see cref="IApiHandler"/>), bound to the
@@ -40,7 +40,7 @@ public static class GroupsServiceCollectionExtensions
 }
 
 /// <summary>The group APIs without dependency injection (in-process brokers, tests).</summary>
-public static class GroupApiHandlers
+internal static class GroupApiHandlers
 {
     public static IReadOnlyList<IApiHandler> Create(GroupCoordinator coordinator, IBrokerIdentity identity) =>
     [

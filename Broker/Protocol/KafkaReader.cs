@@ -8,7 +8,7 @@ namespace AspirePipeline.Broker.Protocol;
 /// from one request body. Every read is bounds-checked and throws <see cref="MalformedRequestException"/>, so a truncated
 /// or lying request can only cost its own connection.
 /// </summary>
-public sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
+internal sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
 {
     private readonly ReadOnlyMemory<byte> _buffer = buffer;
 
@@ -95,4 +95,4 @@ public sealed class KafkaReader(ReadOnlyMemory<byte> buffer)
 }
 
 /// <summary>A request that does not parse: the connection that sent it is closed, nothing else is affected.</summary>
-public sealed class MalformedRequestException(string message) : Exception(message);
+internal sealed class MalformedRequestException(string message) : Exception(message);

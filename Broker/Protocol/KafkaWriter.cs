@@ -8,7 +8,7 @@ namespace AspirePipeline.Broker.Protocol;
 /// Writes Kafka's non-flexible wire encoding into a growable pooled buffer. Also an <see cref="IBufferWriter{T}"/>, so
 /// partition logs copy record batches straight into a response.
 /// </summary>
-public sealed class KafkaWriter : IDisposable, IBufferWriter<byte>
+internal sealed class KafkaWriter : IDisposable, IBufferWriter<byte>
 {
     private byte[] _buffer;
 

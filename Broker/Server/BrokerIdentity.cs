@@ -4,7 +4,7 @@ namespace AspirePipeline.Broker.Server;
 /// Who this node is, as clients must reach it: Metadata and FindCoordinator answer with these. The port is known only
 /// once the listener is bound (port 0 picks one), so it is filled in then.
 /// </summary>
-public sealed class BrokerIdentity(Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : Groups.IBrokerIdentity
+internal sealed class BrokerIdentity(Microsoft.Extensions.Options.IOptions<BrokerOptions> options) : Groups.IBrokerIdentity
 {
     private int _port = options.Value.Port;
 
@@ -17,7 +17,4 @@ public sealed class BrokerIdentity(Microsoft.Extensions.Options.IOptions<BrokerO
         get => Volatile.Read(ref _port);
         internal set => Volatile.Write(ref _port, value);
     }
-
-    /// <summary>Kafka clients log and compare this; any stable non-empty string works for a single node.</summary>
-    public string ClusterId => "aspirepipeline-broker";
 }

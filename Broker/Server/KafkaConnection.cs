@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AspirePipeline.Broker.Apis;
 using AspirePipeline.Broker.Protocol;
 using AspirePipeline.Broker.Telemetry;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using AspirePipeline.Broker.Apis;
 using AspirePipeline.Broker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace AspirePipeline.Broker.Server;
 
 /// <summary>The TCP listener: accepts connections and runs each on its own task until the broker stops.</summary>
-public sealed partial class KafkaServer(
+internal sealed partial class KafkaServer(
     IOptions<BrokerOptions> options,
     ApiRegistry registry,
     BrokerMetrics metrics,

@@ -12,7 +12,7 @@ namespace AspirePipeline.Broker.Storage;
 /// Retention is applied by whoever owns the store calling <see cref="IPartitionLog.ApplyRetention"/> on each open
 /// partition periodically (e.g. every 30 s); see <see cref="ApplyRetention"/> for all of them at once.
 /// </summary>
-public sealed partial class FileLogStore : ILogStore
+internal sealed partial class FileLogStore : ILogStore
 {
     private readonly FileLogStoreOptions _options;
     private readonly ILoggerFactory _loggerFactory;

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace AspirePipeline.Broker.Storage;
 
 /// <summary>Settings of the file-backed log store (<see cref="FileLogStore"/>).</summary>
-public sealed class FileLogStoreOptions
+internal sealed class FileLogStoreOptions
 {
     public const string SectionName = "Broker:Storage";
 

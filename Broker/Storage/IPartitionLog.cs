@@ -5,7 +5,7 @@ namespace AspirePipeline.Broker.Storage;
 /// base offset the log assigns. Single node, so the high watermark is the log end offset.
 /// Implementations are thread-safe: appends are serialised internally, reads run concurrently with appends.
 /// </summary>
-public interface IPartitionLog : IDisposable
+internal interface IPartitionLog : IDisposable
 {
     /// <summary>First offset still readable (grows with retention).</summary>
     long LogStartOffset { get; }
@@ -57,7 +57,7 @@ public interface IPartitionLog : IDisposable
 }
 
 /// <summary>Creates and opens partition logs; the broker asks it for every partition it owns.</summary>
-public interface ILogStore : IDisposable
+internal interface ILogStore : IDisposable
 {
     /// <summary>Topic name → partition count of the topics found at start (empty for a fresh or in-memory store).</summary>
     IReadOnlyDictionary<string, int> ExistingTopics { get; }
@@ -84,9 +84,9 @@ public interface ILogStore : IDisposable
 }
 
 /// <summary>One committed offset of a consumer group.</summary>
-public readonly record struct CommittedOffset(long Offset, int LeaderEpoch, string? Metadata, long CommitTimestamp);
+internal readonly record struct CommittedOffset(long Offset, int LeaderEpoch, string? Metadata, long CommitTimestamp);
 
-public interface IOffsetStore
+internal interface IOffsetStore
 {
     void Commit(string group, string topic, int partition, CommittedOffset offset);
 

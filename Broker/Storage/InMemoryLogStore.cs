@@ -5,7 +5,7 @@ using System.Collections.Concurrent;
 namespace AspirePipeline.Broker.Storage;
 
 /// <summary>Keeps every partition log and committed offset in memory (<c>--in-memory</c>, tests).</summary>
-public sealed class InMemoryLogStore : ILogStore
+internal sealed class InMemoryLogStore : ILogStore
 {
     private readonly ConcurrentDictionary<(string Topic, int Partition), InMemoryPartitionLog> _logs = new();
     private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _topicConfigs = new(StringComparer.Ordinal);
@@ -52,7 +52,7 @@ public sealed class InMemoryLogStore : ILogStore
 }
 
 /// <summary>One partition's batches as byte arrays, searched by base offset.</summary>
-public sealed class InMemoryPartitionLog : IPartitionLog
+internal sealed class InMemoryPartitionLog : IPartitionLog
 {
     private readonly Lock _lock = new();
     private readonly List<StoredBatch> _batches = [];
@@ -229,7 +229,7 @@ public sealed class InMemoryPartitionLog : IPartitionLog
     }
 }
 
-public sealed class InMemoryOffsetStore : IOffsetStore
+internal sealed class InMemoryOffsetStore : IOffsetStore
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Topic, int Partition), CommittedOffset>> _groups = new();
 

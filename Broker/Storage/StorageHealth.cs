@@ -1,4 +1,5 @@
 using AspirePipeline.Broker.Telemetry;
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Broker.Storage;
@@ -9,10 +10,10 @@ namespace AspirePipeline.Broker.Storage;
 /// <see cref="RecoveredFreeBytes"/> free turns it healthy again and logs that once. Produce answers KAFKA_STORAGE_ERROR meanwhile; DescribeConfigs reports the state to the
 /// AppHost's health check (broker config <see cref="ConfigName"/>).
 /// </summary>
-public sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics, ILogger<StorageHealth> logger)
+internal sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics, ILogger<StorageHealth> logger)
 {
     /// <summary>Read-only broker config carrying the problem while there is one (null when the storage is fine).</summary>
-    public const string ConfigName = "aspirepipeline.storage.error";
+    public const string ConfigName = BrokerContract.StorageErrorConfig;
 
     /// <summary>Free space that counts as recovered: a few of the largest batches the default limits allow.</summary>
     public const long RecoveredFreeBytes = 4L << 20;

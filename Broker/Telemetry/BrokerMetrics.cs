@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using AspirePipeline.Broker.Topics;
 
 namespace AspirePipeline.Broker.Telemetry;
 
-/// <summary>The broker's meter and activity source (both named <see cref="Name"/>).</summary>
-public sealed class BrokerMetrics
+/// <summary>
+/// The broker's meter and activity source (both named <see cref="Name"/>). The lowest layer: storage and topics report
+/// to it, and the topics' gauges are observed on its meter by <c>Topics.TopicGauges</c>, so it depends on neither.
+/// </summary>
+internal sealed class BrokerMetrics
 {
     public const string Name = "AspirePipeline.Broker";
 
@@ -19,19 +21,13 @@ public sealed class BrokerMetrics
     private readonly Counter<long> _segmentsDeleted;
     private readonly Counter<long> _bytesDeleted;
 
-    public BrokerMetrics(IMeterFactory meterFactory, TopicRegistry topics)
+    public BrokerMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(Name);
         _requests = meter.CreateCounter<long>("broker.requests", "{request}", "Requests handled, by API.");
         _bytesIn = meter.CreateCounter<long>("broker.bytes.in", "By", "Request bytes read from clients.");
         _bytesOut = meter.CreateCounter<long>("broker.bytes.out", "By", "Response bytes written to clients.");
         _connections = meter.CreateUpDownCounter<long>("broker.connections", "{connection}", "Open client connections.");
-        meter.CreateObservableGauge(
-            "broker.partitions", () => CountPartitions(topics), "{partition}", "Partitions this node leads.");
-        meter.CreateObservableGauge(
-            "broker.log.end_offset", () => EndOffsets(topics), "{offset}", "Log end offset per topic partition.");
-        meter.CreateObservableGauge(
-            "broker.log.size", () => TopicSizes(topics), "By", "Bytes held per topic (all partitions).");
         _storageErrors = meter.CreateCounter<long>(
             "broker.storage.errors", "{error}", "Writes to the data directory that failed (a full disk, an I/O error).");
         _segmentsDeleted = meter.CreateCounter<long>(
@@ -59,44 +55,5 @@ public sealed class BrokerMetrics
         var tag = new KeyValuePair<string, object?>("topic", topic);
         _segmentsDeleted.Add(segments, tag);
         _bytesDeleted.Add(bytes, tag);
-    }
-
-    private static IEnumerable<Measurement<long>> TopicSizes(TopicRegistry topics)
-    {
-        foreach (var topic in topics.Snapshot())
-        {
-            long size = 0;
-            foreach (var partition in topic.Partitions)
-            {
-                size += partition.Log.SizeInBytes;
-            }
-
-            yield return new Measurement<long>(size, new KeyValuePair<string, object?>("topic", topic.Name));
-        }
-    }
-
-    private static int CountPartitions(TopicRegistry topics)
-    {
-        var count = 0;
-        foreach (var topic in topics.Snapshot())
-        {
-            count += topic.Partitions.Length;
-        }
-
-        return count;
-    }
-
-    private static IEnumerable<Measurement<long>> EndOffsets(TopicRegistry topics)
-    {
-        foreach (var topic in topics.Snapshot())
-        {
-            foreach (var partition in topic.Partitions)
-            {
-                yield return new Measurement<long>(
-                    partition.Log.LogEndOffset,
-                    new KeyValuePair<string, object?>("topic", topic.Name),
-                    new KeyValuePair<string, object?>("partition", partition.Index));
-            }
-        }
     }
 }

@@ -5,7 +5,7 @@ using AspirePipeline.Broker.Storage;
 namespace AspirePipeline.Broker.Topics;
 
 /// <summary>One partition led by this node: its log plus the idempotent-producer state guarding appends.</summary>
-public sealed class Partition(string topic, int index, IPartitionLog log)
+internal sealed class Partition(string topic, int index, IPartitionLog log)
 {
     private readonly Lock _appendLock = new();
     private readonly ProducerSequences _producers = new();

@@ -9,7 +9,7 @@ namespace AspirePipeline.Broker.Topics;
 /// each partition drops its whole closed segments older than the topic's retention.ms (by the segment's largest
 /// timestamp) or beyond its retention.bytes (oldest first), which moves the log start offset.
 /// </summary>
-public sealed partial class RetentionRunner(
+internal sealed partial class RetentionRunner(
     TopicRegistry topics,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,

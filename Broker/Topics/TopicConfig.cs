@@ -8,7 +8,7 @@ namespace AspirePipeline.Broker.Topics;
 /// IncrementalAlterConfigs, persisted with the topic). Immutable: a change replaces the whole object, so the append
 /// and retention paths read one consistent set without locks. Values missing here fall back to the broker's.
 /// </summary>
-public sealed class TopicConfig
+internal sealed class TopicConfig
 {
     public const string CleanupPolicy = "cleanup.policy";
     public const string CompressionType = "compression.type";

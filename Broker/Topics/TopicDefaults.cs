@@ -4,7 +4,7 @@ namespace AspirePipeline.Broker.Topics;
 /// The broker-wide values a topic uses for every config it does not set (Kafka's log.retention.ms, log.segment.bytes,
 /// message.max.bytes, ...), and whether each came from the broker's own settings or is the built-in default.
 /// </summary>
-public sealed record TopicDefaults(
+internal sealed record TopicDefaults(
     long? BrokerRetentionMs,
     long? BrokerRetentionBytes,
     int SegmentBytes,

@@ -10,7 +10,7 @@ namespace AspirePipeline.Broker.Topics;
 /// The topics this single node leads (every partition: leader = this node, leader epoch 0), over an <see cref="ILogStore"/>.
 /// Topics found in the store at start are recreated with their partition counts.
 /// </summary>
-public sealed partial class TopicRegistry : IDisposable
+internal sealed partial class TopicRegistry : IDisposable
 {
     /// <summary>Kafka's limit (249) keeps partition directory names under common file-name limits.</summary>
     public const int MaxTopicNameLength = 249;
@@ -269,7 +269,7 @@ public sealed partial class TopicRegistry : IDisposable
     private partial void LogStoredConfigIgnored(string topic, string? reason);
 }
 
-public sealed class Topic(string name, Partition[] partitions)
+internal sealed class Topic(string name, Partition[] partitions)
 {
     private volatile TopicConfig _config = TopicConfig.Empty;
 
