@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using AspirePipeline.Bench.Infrastructure;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 
@@ -99,7 +100,7 @@ internal static class BrokerBenchmark
         var dataDir = Path.Combine(dataRoot, $"broker-{Guid.NewGuid():N}");
         try
         {
-            await using var broker = await BrokerProcess.StartAsync(repoRoot, dataDir);
+            await using var broker = await BenchBroker.StartAsync(dataDir);
             if (warmupBytes > 0)
             {
                 // The broker JIT-compiles and re-tiers its hot paths during its first seconds; a measured run of a few

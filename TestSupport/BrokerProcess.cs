@@ -1,6 +1,7 @@
-using System.Text.RegularExpressions;
+using System.Globalization;
+using AspirePipeline.Contracts;
 
-namespace AspirePipeline.Tests.Infrastructure;
+namespace AspirePipeline.TestSupport;
 
 /// <summary>How to start a <see cref="BrokerProcess"/>.</summary>
 public sealed record BrokerProcessOptions
@@ -20,15 +21,23 @@ public sealed record BrokerProcessOptions
     /// <summary>Extra environment variables (e.g. <c>Broker__DefaultPartitions</c>).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The broker's working directory, its host's content root; null = this process's. The benchmarks give it the
+    /// DLL's folder, as the AppHost does: a content root that holds the data directory wakes the host's configuration
+    /// watcher on every write.
+    /// </summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>How long the broker may take to print its start-up line.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
 /// The real broker executable (AspirePipeline.Broker.dll run with <c>dotnet</c>) as a child process: started on port 0,
-/// ready once it printed <c>listening on host:port</c>, killed on dispose. Also SIGKILL (<see cref="Kill"/>), SIGTERM
+/// ready once it printed <see cref="BrokerContract.ListeningLine"/>, killed on dispose. Also SIGKILL (<see cref="Kill"/>), SIGTERM
 /// (<see cref="StopAsync"/>) and <see cref="RestartAsync"/> on the same port and data dir, for durability tests.
 /// </summary>
-public sealed partial class BrokerProcess : IAsyncDisposable
+public sealed class BrokerProcess : IAsyncDisposable
 {
     private const int MaxLogLines = 2000;
     private readonly BrokerProcessOptions _options;
@@ -100,7 +109,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        List<string> arguments = [BrokerDllPath, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        List<string> arguments = [BrokerDllPath, "--port", Port.ToString(CultureInfo.InvariantCulture)];
         if (DataDir is null)
         {
             arguments.Add("--in-memory");
@@ -112,13 +121,14 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         arguments.AddRange(_options.ExtraArgs);
 
         // The broker exports telemetry when this is set; a test broker must not talk to whatever the runner has.
-        _process = ChildProcess.Start("The broker", "dotnet", arguments, _options.Environment,
+        _process = ChildProcess.Start("The broker", "dotnet", arguments, _options.Environment, _options.WorkingDirectory,
             unsetEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT"], outputLinesKept: MaxLogLines);
         try
         {
-            var line = await _process.WaitForLineAsync(line => ListeningLine().IsMatch(line), _options.StartTimeout, "'listening on'")
-                .WaitAsync(cancellationToken);
-            Port = int.Parse(ListeningLine().Match(line).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var line = await _process.WaitForLineAsync(line => BrokerContract.TryParseListeningLine(line, out _, out _),
+                _options.StartTimeout, $"'{BrokerContract.ListeningPrefix.Trim()}'").WaitAsync(cancellationToken);
+            BrokerContract.TryParseListeningLine(line, out _, out var port);
+            Port = port;
         }
         catch (TimeoutException)
         {
@@ -167,7 +177,4 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             Directory.Delete(DataDir, recursive: true);
         }
     }
-
-    [GeneratedRegex(@"^listening on .+:(\d+)$")]
-    private static partial Regex ListeningLine();
 }

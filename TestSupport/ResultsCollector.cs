@@ -1,6 +1,6 @@
 using System.Text.Json;
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
-using AspirePipeline.Frames;
 using Confluent.Kafka;
 
 namespace AspirePipeline.TestSupport;

@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using AspirePipeline.Bench.Infrastructure;
 using AspirePipeline.Bench.Pipeline;
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing;
-using AspirePipeline.Frames;
-using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace AspirePipeline.Bench.Cameras;
 
@@ -19,6 +17,9 @@ namespace AspirePipeline.Bench.Cameras;
 internal static class CamerasRun
 {
     private static readonly TimeSpan WarmupDeadline = TimeSpan.FromSeconds(CamerasRunResult.WarmupDeadlineSeconds);
+    // Every topic's partitions, as in the AppHost's default topology.
+    private const int Partitions = 3;
+
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
 
     /// <param name="repoRoot">The repository.</param>
@@ -38,15 +39,9 @@ internal static class CamerasRun
         Directory.CreateDirectory(dataDir);
         try
         {
-            var brokerDll = RepoLayout.ProjectDll(repoRoot, "Broker");
-            // Its own folder as content root, as the pipeline benchmark starts it (no config watcher on .data writes).
-            await using var broker = ChildProcess.Start("broker", "dotnet",
-                [brokerDll, "--port", "0", "--data-dir", dataDir, "--partitions", "3"],
-                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, Path.GetDirectoryName(brokerDll));
-            var listening = await broker.WaitForLineAsync(l => l.Contains("listening on ", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(30), "'listening on'");
-            var bootstrap = listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim();
-            await CreateTopicsAsync(bootstrap);
+            await using var broker = await BenchBroker.StartAsync(dataDir, extraArgs: ["--partitions", Invariant($"{Partitions}")]);
+            var bootstrap = broker.BootstrapServers;
+            await FrameTopicsAdmin.CreateAllAsync(bootstrap, Partitions);
 
             var server = await ClipCameraServer.StartAsync(repoRoot, clip, fps, cameras);
             var serverStopped = false;
@@ -59,7 +54,7 @@ internal static class CamerasRun
                 {
                     for (var replica = 0; replica < replicas; replica++)
                     {
-                        consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
+                        consumers.Add(await ServiceProcess.StartListeningAsync(group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
                             new Dictionary<string, string>(kafka.Concat(group.Environment).Concat(groupFps > 0
                                 ? [new KeyValuePair<string, string>($"{FrameProcessingOptions.SectionName}__{nameof(FrameProcessingOptions.Fps)}",
                                     groupFps.ToString(CultureInfo.InvariantCulture))]
@@ -77,10 +72,10 @@ internal static class CamerasRun
                     producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = Invariant($"camera-{index + 1}");
                     producerConfiguration[Invariant($"Producer__Cameras__{index}__Url")] = server.Urls[index];
                 }
-                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer", producerConfiguration);
+                await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", producerConfiguration);
 
                 var warmupDrain = await WarmUpAsync(producer, consumers, cameras, fps, warmup, progress);
-                var start = await SnapshotAsync(producer, broker.Pid, server.Pid, consumers);
+                var start = await SnapshotAsync(producer, broker.ProcessId, server.Pid, consumers);
                 var watch = Stopwatch.StartNew();
                 while (watch.Elapsed < window)
                 {
@@ -89,7 +84,7 @@ internal static class CamerasRun
                     var processed = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync()).Processed));
                     progress(Invariant($"      {watch.Elapsed.TotalSeconds,4:0} s: processed {string.Join(", ", processed)}"));
                 }
-                var end = await SnapshotAsync(producer, broker.Pid, server.Pid, consumers);
+                var end = await SnapshotAsync(producer, broker.ProcessId, server.Pid, consumers);
 
                 // The cameras stop; every frame published must then be processed by every group.
                 await server.DisposeAsync();
@@ -98,7 +93,7 @@ internal static class CamerasRun
                 Snapshot final;
                 while (true)
                 {
-                    final = await SnapshotAsync(producer, broker.Pid, serverPid: null, consumers);
+                    final = await SnapshotAsync(producer, broker.ProcessId, serverPid: null, consumers);
                     if (final.Consumers.All(c => c.Lag == 0) || drain.Elapsed > DrainDeadline)
                     {
                         break;
@@ -170,7 +165,7 @@ internal static class CamerasRun
             if (deadline.Elapsed > WarmupDeadline)
             {
                 throw new InvalidOperationException(Invariant(
-                    $"{cameras} camera(s): {producerStats.Connected} connected and groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))} after {WarmupDeadline.TotalSeconds:0} s. Producer output:\n{producer.OutputTail}"));
+                    $"{cameras} camera(s): {producerStats.Connected} connected and groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))} after {WarmupDeadline.TotalSeconds:0} s. Producer output:\n{producer.Output}"));
             }
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
@@ -194,8 +189,8 @@ internal static class CamerasRun
             pids.SelectMany(ProcFs.RunQueueWaitByThread).DistinctBy(thread => thread.Key).ToDictionary(thread => thread.Key, thread => thread.Value);
         var waits = new Dictionary<string, IReadOnlyDictionary<int, long>>(StringComparer.Ordinal)
         {
-            [ProducerProcess] = Threads(ProcFs.Children(producer.Pid).Select(child => child.Pid).Prepend(producer.Pid)),
-            [BrokerProcess] = Threads([brokerPid]),
+            [ProducerKey] = Threads(ProcFs.Children(producer.Pid).Select(child => child.Pid).Prepend(producer.Pid)),
+            [BrokerKey] = Threads([brokerPid]),
         };
         foreach (var group in replicaStats.Select(stats => stats.Group).Distinct())
         {
@@ -212,16 +207,9 @@ internal static class CamerasRun
     }
 
     /// <summary>Keys of <see cref="Snapshot.RunQueueWait"/> beside the groups' names.</summary>
-    public const string ProducerProcess = "producer", BrokerProcess = "broker";
+    public const string ProducerKey = "producer", BrokerKey = "broker";
 
     private static double Cpu(int pid) => ProcFs.ProcessCpuSeconds(pid) ?? throw new InvalidOperationException($"process {pid} is gone");
-
-    private static async Task CreateTopicsAsync(string bootstrap)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.Events, FrameTopics.DeadLetter }
-            .Select(name => new TopicSpecification { Name = name, NumPartitions = 3, ReplicationFactor = 1 }));
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -178,8 +178,8 @@ internal sealed record CamerasRunResult(
             MachineCores = machineCores,
             OtherCores = Math.Max(0, machineCores - cpuSeconds / seconds - serverCores - benchCores),
             BenchCores = benchCores,
-            ProducerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.ProducerProcess),
-            BrokerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.BrokerProcess),
+            ProducerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.ProducerKey),
+            BrokerRunQueueMsPerSecond = WaitMsPerSecond(CamerasRun.BrokerKey),
         };
     }
 

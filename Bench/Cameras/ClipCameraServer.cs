@@ -1,5 +1,4 @@
 using System.Globalization;
-using AspirePipeline.Bench.Infrastructure;
 
 namespace AspirePipeline.Bench.Cameras;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using AspirePipeline.Bench.Floor;
-using AspirePipeline.Bench.Infrastructure;
 using AspirePipeline.Frames;
 
 namespace AspirePipeline.Bench.Pipeline;

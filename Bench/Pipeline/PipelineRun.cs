@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AspirePipeline.Bench.Infrastructure;
-using AspirePipeline.Frames;
-using Confluent.Kafka;
-using Confluent.Kafka.Admin;
+using AspirePipeline.Contracts;
 
 namespace AspirePipeline.Bench.Pipeline;
 
@@ -32,17 +30,9 @@ internal static class PipelineRun
         Directory.CreateDirectory(dataDir);
         try
         {
-            var brokerDll = RepoLayout.ProjectDll(repoRoot, "Broker");
-            // Started in its own folder, as the AppHost does: a host watches its content root for configuration
-            // changes, and the repository (where .data/ is written) as content root wakes that watcher on every write.
-            await using var broker = ChildProcess.Start("broker", "dotnet",
-                [brokerDll, "--port", "0", "--data-dir", dataDir, "--partitions", "3", "--message-max-bytes", Invariant(MessageMaxBytes)],
-                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" }, Path.GetDirectoryName(brokerDll));
-            var listening = await broker.WaitForLineAsync(l => l.Contains("listening on ", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(30), "'listening on'");
-            var bootstrap = listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim();
-
-            await CreateTopicsAsync(bootstrap);
+            await using var broker = await BenchBroker.StartAsync(dataDir, MessageMaxBytes, "--partitions", "3");
+            var bootstrap = broker.BootstrapServers;
+            await FrameTopicsAdmin.CreateAllAsync(bootstrap, partitions: 3, MessageMaxBytes);
 
             await using var camera = scenario.Replayed ? null : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
 
@@ -58,7 +48,7 @@ internal static class PipelineRun
             {
                 foreach (var group in configured.Take(groups))
                 {
-                    consumers.Add(await ServiceProcess.StartAsync(repoRoot, group.Project, group.Name,
+                    consumers.Add(await ServiceProcess.StartListeningAsync(group.Project, group.Name,
                         new Dictionary<string, string>(kafka.Concat(group.Environment))));
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
@@ -78,10 +68,10 @@ internal static class PipelineRun
                         producerConfiguration[prefix + "Fps"] = Invariant(scenario.Fps);
                     }
                 }
-                await using var producer = await ServiceProcess.StartAsync(repoRoot, "Producer", "producer", producerConfiguration);
+                await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", producerConfiguration);
 
                 await WarmUpAsync(producer, consumers, scenario, warmup, progress);
-                var start = await SnapshotAsync(producer, broker.Pid, consumers, dataDir);
+                var start = await SnapshotAsync(producer, broker.ProcessId, consumers, dataDir);
                 var windowWatch = Stopwatch.StartNew();
                 while (windowWatch.Elapsed < window)
                 {
@@ -90,7 +80,7 @@ internal static class PipelineRun
                     var processed = await Task.WhenAll(consumers.Select(async c => ConsumerStats.Parse(await c.GetStatsAsync()).Processed));
                     progress($"    {windowWatch.Elapsed.TotalSeconds,4:0} s: processed {string.Join(", ", processed)}");
                 }
-                var end = await SnapshotAsync(producer, broker.Pid, consumers, dataDir);
+                var end = await SnapshotAsync(producer, broker.ProcessId, consumers, dataDir);
                 // Results of frames processed just before the end snapshot may still be on their way.
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 return RunResult.From(scenario, start, end, collector.Between(start.WallClock, end.WallClock));
@@ -132,7 +122,7 @@ internal static class PipelineRun
                 throw new InvalidOperationException(
                     $"{scenario}: frames did not reach every group within {WarmupDeadline.TotalSeconds:0} s (producer published "
                     + $"{producerStats.Published}, groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))}). "
-                    + $"Producer output:\n{producer.OutputTail}");
+                    + $"Producer output:\n{producer.Output}");
             }
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
@@ -160,14 +150,6 @@ internal static class PipelineRun
         var producerStats = ProducerStats.Parse(await producer.GetStatsAsync());
         return new Snapshot(DateTimeOffset.UtcNow, Stopwatch.GetTimestamp(), processes, producerStats, consumerStats,
             FramesTopicBytes(dataDir), ffmpeg);
-    }
-
-    /// <summary>The topics, as the AppHost's Kafka health check creates them, so nobody waits on auto-creation.</summary>
-    private static async Task CreateTopicsAsync(string bootstrap)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        await admin.CreateTopicsAsync(new[] { FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter }
-            .Select(name => new TopicSpecification { Name = name, NumPartitions = 3, ReplicationFactor = 1 }));
     }
 
     private static long FramesTopicBytes(string dataDir) =>

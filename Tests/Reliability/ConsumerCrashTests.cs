@@ -43,7 +43,7 @@ public sealed class ConsumerCrashTests
         });
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
 
-        var first = ServiceProcess.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("first"));
+        var first = PipelineServices.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("first"));
         await using (first)
         {
             await Poll.UntilAsync(() => Records(results, group).Count > 0 && Committed(broker.BootstrapServers, group, topics.Frames) > 0,
@@ -54,7 +54,7 @@ public sealed class ConsumerCrashTests
         var committedAtCrash = Committed(broker.BootstrapServers, group, topics.Frames);
         var processedBeforeCrash = Records(results, group).Select(record => record.Sequence!.Value).Distinct().Count();
 
-        await using var second = ServiceProcess.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("second"));
+        await using var second = PipelineServices.StartGroup("Consumer", broker.BootstrapServers, topics, group, Instance("second"));
         var resumed = await Poll.UntilAsync(() => Records(results, group).Any(record => record.Instance == "second"), Deadline,
             () => $"the restarted consumer produced no result.\n{second.Output}");
         var recovery = crashed.Elapsed;

@@ -47,10 +47,10 @@ public sealed class OverloadRecoveryTests
         var services = new List<ServiceProcess>();
         try
         {
-            var meanService = ServiceProcess.StartGroup("Consumer", broker.BootstrapServers, topics, mean);
-            var motionService = ServiceProcess.StartGroup("Consumer2", broker.BootstrapServers, topics, motion);
+            var meanService = PipelineServices.StartGroup("Consumer", broker.BootstrapServers, topics, mean);
+            var motionService = PipelineServices.StartGroup("Consumer2", broker.BootstrapServers, topics, motion);
             services.AddRange([meanService, motionService]);
-            var producer = ServiceProcess.StartSyntheticProducer(broker.BootstrapServers, topics.Frames, Cameras, Fps);
+            var producer = PipelineServices.StartSyntheticProducer(broker.BootstrapServers, topics.Frames, Cameras, Fps);
             services.Add(producer);
             var motionAddress = (Uri?)null;
             foreach (var service in services)
@@ -66,14 +66,14 @@ public sealed class OverloadRecoveryTests
                     && new[] { mean, motion }.All(group => Records(group).Count(r => r.LatencyMs < MaxP99Ms) >= Cameras * Fps * 3),
                 Deadline, () => $"results so far: {results.Messages.Count}", interval: TimeSpan.FromMilliseconds(500));
 
-            Signal("STOP", motionService.Id);
+            Signal("STOP", motionService.Pid);
             var stoppedAt = DateTimeOffset.UtcNow;
             await Poll.SampleForAsync(Stopped, TimeSpan.FromMilliseconds(500), () =>
             {
                 results.ReadToEnd(Deadline);
                 return Task.CompletedTask;
             });
-            Signal("CONT", motionService.Id);
+            Signal("CONT", motionService.Pid);
             var resumedAt = DateTimeOffset.UtcNow;
             var resumed = Stopwatch.StartNew();
 
@@ -118,7 +118,7 @@ public sealed class OverloadRecoveryTests
             Assert.True(meanP99 < MaxP99Ms, $"{mean} p99 was {meanP99:F0} ms while the other group was stopped and catching up");
 
             // Nothing missing: stop the producer, let both groups finish, and every frame in the topic has a result.
-            Signal("TERM", producer.Id);
+            Signal("TERM", producer.Pid);
             Assert.Equal(0, await producer.WaitForExitAsync(Deadline));
             using var frames = new TopicReader(broker.BootstrapServers, topics.Frames, Cameras);
             var inTopic = frames.ReadToEnd(Deadline).Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!)
@@ -149,7 +149,7 @@ public sealed class OverloadRecoveryTests
                 if (!service.HasExited)
                 {
                     // A stopped process cannot act on SIGTERM or SIGKILL's clean-up until it runs again.
-                    Signal("CONT", service.Id);
+                    Signal("CONT", service.Pid);
                 }
                 await service.DisposeAsync();
             }

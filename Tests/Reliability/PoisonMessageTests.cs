@@ -68,7 +68,7 @@ public sealed class PoisonMessageTests
         await frames.ProduceAsync("cam-p", 1, 9);
 
         var groups = new[] { ("Consumer", $"mean-{Guid.NewGuid():N}"[..13]), ("Consumer2", $"motion-{Guid.NewGuid():N}"[..15]) };
-        var services = groups.Select(pair => ServiceProcess.StartGroup(pair.Item1, broker.BootstrapServers, topics, pair.Item2)).ToList();
+        var services = groups.Select(pair => PipelineServices.StartGroup(pair.Item1, broker.BootstrapServers, topics, pair.Item2)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {

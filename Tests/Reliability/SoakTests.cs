@@ -45,16 +45,16 @@ public sealed class SoakTests
         {
             foreach (var (project, group) in groups)
             {
-                services.Add(ServiceProcess.StartGroup(project, broker.BootstrapServers, topics, group));
+                services.Add(PipelineServices.StartGroup(project, broker.BootstrapServers, topics, group));
             }
-            var producer = ServiceProcess.StartSyntheticProducer(broker.BootstrapServers, topics.Frames, Cameras, Fps);
+            var producer = PipelineServices.StartSyntheticProducer(broker.BootstrapServers, topics.Frames, Cameras, Fps);
             services.Add(producer);
             foreach (var service in services)
             {
                 await service.ListeningAsync(Deadline);
             }
 
-            var watched = services.Select(service => (Project: service.Project, Pid: service.Id))
+            var watched = services.Select(service => (Project: service.Project, Pid: service.Pid))
                 .Append((Project: "Broker", Pid: broker.ProcessId)).ToList();
             var samples = new List<(TimeSpan At, Dictionary<string, (long Rss, int Handles)> Of)>();
             var clock = Stopwatch.StartNew();
@@ -69,7 +69,7 @@ public sealed class SoakTests
                 item => (ProcStat.ResidentBytes(item.Pid), ProcStat.OpenHandles(item.Pid)))));
 
             // SIGTERM: the producer flushes what Kafka has not acknowledged yet, then exits.
-            using (var term = Process.Start("kill", ["-TERM", producer.Id.ToString(CultureInfo.InvariantCulture)]))
+            using (var term = Process.Start("kill", ["-TERM", producer.Pid.ToString(CultureInfo.InvariantCulture)]))
             {
                 await term.WaitForExitAsync();
             }
