@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -147,9 +146,9 @@ public static class KafkaClientExtensions
     {
         // The registration's factory runs on every probe; the check (and its admin client) is a singleton behind it.
         builder.Services.AddKeyedSingleton(name, (services, _) =>
-            new KafkaHealthCheck(handle(services), services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey), timeout));
+            new KafkaClientHealthCheck(handle(services), services.GetRequiredKeyedService<KafkaClientEvents>(eventsKey), timeout));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(name,
-            services => services.GetRequiredKeyedService<KafkaHealthCheck>(name), failureStatus: default, tags: null, timeout: timeout * 2));
+            services => services.GetRequiredKeyedService<KafkaClientHealthCheck>(name), failureStatus: default, tags: null, timeout: timeout * 2));
     }
 
     private static string EventsKey<TClient>(string? serviceKey) => $"{typeof(TClient).FullName}/{serviceKey}";

@@ -9,7 +9,7 @@ namespace AspirePipeline.KafkaClient;
 /// overlapping probes share it. The client must be created before this check so DI disposes the check (and its
 /// admin client) first: a dependent admin client outliving its parent handle crashes the process.
 /// </summary>
-internal sealed class KafkaHealthCheck(Handle clientHandle, KafkaClientEvents events, TimeSpan timeout) : IHealthCheck, IDisposable
+internal sealed class KafkaClientHealthCheck(Handle clientHandle, KafkaClientEvents events, TimeSpan timeout) : IHealthCheck, IDisposable
 {
     private readonly Lock _gate = new();
     private IAdminClient? _admin;

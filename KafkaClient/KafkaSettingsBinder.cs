@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.KafkaClient;

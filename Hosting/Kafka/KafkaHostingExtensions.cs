@@ -56,7 +56,7 @@ public static partial class KafkaHostingExtensions
         builder.Services.TryAddKeyedSingleton(name, (services, _) => new KafkaAdmin(name, ownsTopics, services.GetRequiredService<ILogger<KafkaAdmin>>()));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey,
-            services => new KafkaHealthCheck(services.GetRequiredKeyedService<KafkaAdmin>(name), kafka.Resource),
+            services => new KafkaResourceHealthCheck(services.GetRequiredKeyedService<KafkaAdmin>(name), kafka.Resource),
             failureStatus: default,
             tags: default));
 
@@ -94,7 +94,7 @@ public static partial class KafkaHostingExtensions
         }
 
         builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes, retention));
-        if (builder.Resource is KafkaServerResource container)
+        if (builder.Resource is KafkaContainerResource container)
         {
             WithComposeHealthCheck(builder.ApplicationBuilder.CreateResourceBuilder(container));
         }
@@ -109,7 +109,7 @@ public static partial class KafkaHostingExtensions
     public static IResourceBuilder<IKafkaResource> WithDataVolume(this IResourceBuilder<IKafkaResource> builder, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (builder.Resource is KafkaServerResource container)
+        if (builder.Resource is KafkaContainerResource container)
         {
             var containerBuilder = builder.ApplicationBuilder.CreateResourceBuilder(container);
             containerBuilder
@@ -127,7 +127,7 @@ public static partial class KafkaHostingExtensions
     public static IResourceBuilder<IKafkaResource> WithKafkaUI(this IResourceBuilder<IKafkaResource> builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (builder.Resource is not KafkaServerResource container)
+        if (builder.Resource is not KafkaContainerResource container)
         {
             return builder;
         }
@@ -136,7 +136,7 @@ public static partial class KafkaHostingExtensions
             .WithImageRegistry("docker.io")
             .WithHttpEndpoint(targetPort: 8080, name: "http")
             .WithEnvironment("KAFKA_CLUSTERS_0_NAME", container.Name)
-            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", container.Name + ":" + KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", container.Name + ":" + KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture))
             .WithParentRelationship(container)
             .WaitFor(builder)
             .ExcludeFromManifest();
@@ -179,13 +179,13 @@ public static partial class KafkaHostingExtensions
     private static IResourceBuilder<IKafkaResource> AddContainer(IDistributedApplicationBuilder builder, string name)
     {
         var section = builder.Configuration.GetSection(SectionName);
-        var resource = new KafkaServerResource(name) { BootstrapFromInternalListener = builder.ExecutionContext.IsPublishMode };
+        var resource = new KafkaContainerResource(name) { BootstrapFromInternalListener = builder.ExecutionContext.IsPublishMode };
         var primary = resource.PrimaryEndpoint;
         var container = builder.AddResource(resource)
             .WithImage(section["Image"] ?? DefaultImage, section["Tag"] ?? DefaultTag)
             .WithImageRegistry("docker.io")
-            .WithEndpoint(targetPort: KafkaServerResource.PrimaryTargetPort, name: KafkaServerResource.PrimaryEndpointName, scheme: "tcp")
-            .WithEndpoint(targetPort: KafkaServerResource.InternalTargetPort, name: KafkaServerResource.InternalEndpointName, scheme: "tcp")
+            .WithEndpoint(targetPort: KafkaContainerResource.PrimaryTargetPort, name: KafkaContainerResource.PrimaryEndpointName, scheme: "tcp")
+            .WithEndpoint(targetPort: KafkaContainerResource.InternalTargetPort, name: KafkaContainerResource.InternalEndpointName, scheme: "tcp")
             .WithEnvironment("KAFKA_NODE_ID", "1")
             .WithEnvironment("KAFKA_PROCESS_ROLES", "broker,controller")
             .WithEnvironment("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:29093")
@@ -205,8 +205,8 @@ public static partial class KafkaHostingExtensions
                 // in a deployment both are the service name with the container ports.
                 context.EnvironmentVariables["KAFKA_ADVERTISED_LISTENERS"] = context.ExecutionContext.IsRunMode
                     ? ReferenceExpression.Create(
-                        $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{primary.Property(EndpointProperty.Port)},PLAINTEXT_INTERNAL://{name}:{KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}")
-                    : $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://{name}:{KafkaServerResource.PrimaryTargetPort},PLAINTEXT_INTERNAL://{name}:{KafkaServerResource.InternalTargetPort}";
+                        $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{primary.Property(EndpointProperty.Port)},PLAINTEXT_INTERNAL://{name}:{KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}")
+                    : $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://{name}:{KafkaContainerResource.PrimaryTargetPort},PLAINTEXT_INTERNAL://{name}:{KafkaContainerResource.InternalTargetPort}";
                 if (LargestMessage(resource) is { } max)
                 {
                     context.EnvironmentVariables["KAFKA_MESSAGE_MAX_BYTES"] = max.ToString(CultureInfo.InvariantCulture);
@@ -297,9 +297,9 @@ public static partial class KafkaHostingExtensions
     /// would only notice it on its next metadata refresh (librdkafka: up to 5 minutes), and auto-creation would use the
     /// broker's default partition count.
     /// </summary>
-    private static void WithComposeHealthCheck(IResourceBuilder<KafkaServerResource> container)
+    private static void WithComposeHealthCheck(IResourceBuilder<KafkaContainerResource> container)
     {
-        var bootstrap = $"localhost:{KafkaServerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}";
+        var bootstrap = $"localhost:{KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}";
         var topicsTool = $"{ContainerToolsPath}/kafka-topics.sh --bootstrap-server {bootstrap}";
         var script = new StringBuilder($"topics=$({topicsTool} --list) || exit 1");
         foreach (var topic in container.Resource.Annotations.OfType<KafkaTopicAnnotation>())

@@ -1,4 +1,3 @@
-using Aspire.Hosting.ApplicationModel;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -9,7 +8,7 @@ namespace AspirePipeline.Hosting.Kafka;
 /// missing ones on the first successful probe. Tying topic creation to health means <c>WaitFor(kafka)</c> releases
 /// producer and consumers only once their topics are there, with the partition count the AppHost configured.
 /// </summary>
-internal sealed class KafkaHealthCheck(KafkaAdmin admin, IKafkaResource resource) : IHealthCheck
+internal sealed class KafkaResourceHealthCheck(KafkaAdmin admin, IKafkaResource resource) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -14,7 +14,7 @@ public interface IKafkaResource : IResourceWithConnectionString, IResourceWithWa
 }
 
 /// <summary>Apache Kafka in a container (KRaft, one node), listeners laid out like Aspire's Kafka integration.</summary>
-public sealed class KafkaServerResource(string name) : ContainerResource(name), IKafkaResource
+public sealed class KafkaContainerResource(string name) : ContainerResource(name), IKafkaResource
 {
     /// <summary>Listener for processes on the host (target 9092).</summary>
     public const string PrimaryEndpointName = "tcp";

@@ -25,13 +25,13 @@ internal sealed class DockerComposeComposer(
     private const int DashboardOtlpGrpcPort = 18889;
     private const int DashboardOtlpHttpPort = 18890;
 
-    // Deep enough for connection strings built from expressions of expressions, shallow enough to stop a cycle.
-    private const int MaxExpressionDepth = 16;
-
     private readonly Dictionary<IResource, ComposeService> _services = [];
     private readonly Dictionary<IResource, string> _leftOut = [];
-    private readonly Dictionary<string, ParameterResource> _parameters = new(StringComparer.Ordinal);
     private readonly List<string> _errors = [];
+    private ComposeValueResolver? _resolver;
+
+    // Reads the composer's services and resources left out (filled in as services are added) and adds to its errors.
+    private ComposeValueResolver Values => _resolver ??= new ComposeValueResolver(_services, _leftOut, _errors);
 
     public async Task<ComposeDocument> ComposeAsync(DistributedApplicationModel model, CancellationToken cancellationToken)
     {
@@ -129,7 +129,7 @@ internal sealed class DockerComposeComposer(
 
         if (resource is ContainerResource { Entrypoint: { Length: > 0 } entrypoint })
         {
-            service.Entrypoint = [Escape(entrypoint)];
+            service.Entrypoint = [ComposeValueResolver.Escape(entrypoint)];
         }
 
         _services[resource] = service;
@@ -149,12 +149,12 @@ internal sealed class DockerComposeComposer(
         }
 
         var build = new ComposeBuild(
-            Escape(Path.GetRelativePath(outputDirectory, dockerfile.ContextPath)),
-            Escape(Path.GetRelativePath(dockerfile.ContextPath, dockerfile.DockerfilePath)),
-            dockerfile.Stage is { Length: > 0 } stage ? Escape(stage) : null);
+            ComposeValueResolver.Escape(Path.GetRelativePath(outputDirectory, dockerfile.ContextPath)),
+            ComposeValueResolver.Escape(Path.GetRelativePath(dockerfile.ContextPath, dockerfile.DockerfilePath)),
+            dockerfile.Stage is { Length: > 0 } stage ? ComposeValueResolver.Escape(stage) : null);
         foreach (var (name, value) in dockerfile.BuildArguments)
         {
-            if (TryResolve(value, service, $"build argument '{name}'") is { } resolved)
+            if (Values.TryResolve(value, service, $"build argument '{name}'") is { } resolved)
             {
                 build.Args.Add(new(name, resolved.Text));
             }
@@ -276,22 +276,22 @@ internal sealed class DockerComposeComposer(
             switch (mount.Type)
             {
                 case ContainerMountType.Volume when string.IsNullOrEmpty(mount.Source):
-                    service.Volumes.Add(Escape(mount.Target));
+                    service.Volumes.Add(ComposeValueResolver.Escape(mount.Target));
                     break;
                 case ContainerMountType.Volume:
                     document.NamedVolumes.Add(mount.Source!);
-                    service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));
+                    service.Volumes.Add(ComposeValueResolver.Escape($"{mount.Source}:{mount.Target}{readOnly}"));
                     break;
                 case ContainerMountType.BindMount when File.Exists(mount.Source):
                     // A single file (a camera's recorded video, say) travels with the compose file, so the output
                     // starts on a Docker host that does not have the build machine's paths.
                     var bundled = $"files/{resource.Name}/{Path.GetFileName(mount.Source)}";
                     document.BundledFiles[bundled] = mount.Source;
-                    service.Volumes.Add(Escape($"./{bundled}:{mount.Target}{readOnly}"));
+                    service.Volumes.Add(ComposeValueResolver.Escape($"./{bundled}:{mount.Target}{readOnly}"));
                     break;
                 default:
                     DockerComposeLog.BindMount(logger, resource.Name, mount.Source!);
-                    service.Volumes.Add(Escape($"{mount.Source}:{mount.Target}{readOnly}"));
+                    service.Volumes.Add(ComposeValueResolver.Escape($"{mount.Source}:{mount.Target}{readOnly}"));
                     break;
             }
         }
@@ -327,7 +327,7 @@ internal sealed class DockerComposeComposer(
 
         for (var i = 0; i < args.Count; i++)
         {
-            if (TryResolve(args[i], service, $"argument {i}") is { } value)
+            if (Values.TryResolve(args[i], service, $"argument {i}") is { } value)
             {
                 service.Command.Add(value.Text);
             }
@@ -356,7 +356,7 @@ internal sealed class DockerComposeComposer(
 
         foreach (var (name, value) in variables)
         {
-            if (TryResolve(value, service, $"environment variable '{name}'") is { } resolved)
+            if (Values.TryResolve(value, service, $"environment variable '{name}'") is { } resolved)
             {
                 service.Environment.Add(new(name, resolved.Text));
             }
@@ -369,7 +369,7 @@ internal sealed class DockerComposeComposer(
             var http = otlp.RequiredProtocol is OtlpProtocol.HttpProtobuf or OtlpProtocol.HttpJson;
             AddIfMissing(service, "OTEL_EXPORTER_OTLP_ENDPOINT", $"http://{options.DashboardServiceName}:{(http ? DashboardOtlpHttpPort : DashboardOtlpGrpcPort)}");
             AddIfMissing(service, "OTEL_EXPORTER_OTLP_PROTOCOL", http ? "http/protobuf" : "grpc");
-            AddIfMissing(service, "OTEL_SERVICE_NAME", Escape(resource.Name));
+            AddIfMissing(service, "OTEL_SERVICE_NAME", ComposeValueResolver.Escape(resource.Name));
         }
     }
 
@@ -457,7 +457,7 @@ internal sealed class DockerComposeComposer(
 
     private void AddEnvEntries(ComposeDocument document)
     {
-        foreach (var (variable, parameter) in _parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (variable, parameter) in Values.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var users = string.Join(", ", _services.Values
                 .Where(s => s.Environment.Any(e => e.Value.Contains("${" + variable + "}", StringComparison.Ordinal))
@@ -500,168 +500,6 @@ internal sealed class DockerComposeComposer(
         return configuration[key] ?? "";
     }
 
-    private ComposeValue? TryResolve(object? value, ComposeService caller, string what)
-    {
-        try
-        {
-            return Resolve(value, caller, what, 0);
-        }
-        catch (ComposeResolutionException ex)
-        {
-            _errors.Add($"Resource '{caller.ResourceName}', {what}: {ex.Message}");
-            return null;
-        }
-    }
-
-    private ComposeValue Resolve(object? value, ComposeService caller, string what, int depth)
-    {
-        if (depth > MaxExpressionDepth)
-        {
-            throw new ComposeResolutionException("the value's expressions nest too deeply (a reference cycle?).");
-        }
-
-        switch (value)
-        {
-            case null:
-                return ComposeValue.Literal("");
-            case string text:
-                return ComposeValue.Literal(Escape(text));
-            case ParameterResource parameter:
-                return ComposeValue.Variable(RegisterParameter(parameter));
-            case ConnectionStringReference reference:
-                return Resolve(reference.ConnectionStringExpression, caller, what, depth + 1);
-            case IResourceWithConnectionString resource:
-                if (_leftOut.TryGetValue(resource, out var why))
-                {
-                    throw new ComposeResolutionException($"it uses the connection string of '{resource.Name}', which is not in the compose file because {why}.");
-                }
-
-                return Resolve(resource.ConnectionStringExpression, caller, what, depth + 1);
-            case EndpointReference endpoint:
-                return ResolveEndpoint(endpoint, EndpointProperty.Url);
-            case EndpointReferenceExpression expression:
-                return ResolveEndpoint(expression.Endpoint, expression.Property);
-            case ReferenceExpression expression:
-                return ResolveExpression(expression, caller, what, depth);
-            case ContainerImageReference image:
-                return _services.TryGetValue(image.Resource, out var imageService)
-                    ? ComposeValue.Literal(Escape(imageService.Image!))
-                    : throw new ComposeResolutionException($"it uses the image of '{image.Resource.Name}', which is not a compose service.");
-            case bool flag:
-                return ComposeValue.Literal(flag ? "true" : "false");
-            case IFormattable formattable:
-                return ComposeValue.Literal(Escape(formattable.ToString(null, CultureInfo.InvariantCulture)));
-            default:
-                throw new ComposeResolutionException($"a value of type {value.GetType().Name} cannot be written to a compose file.");
-        }
-    }
-
-    private ComposeValue ResolveExpression(ReferenceExpression expression, ComposeService caller, string what, int depth)
-    {
-        if (expression.IsConditional)
-        {
-            var condition = Resolve(expression.Condition, caller, what, depth + 1);
-            if (condition.HasVariables)
-            {
-                throw new ComposeResolutionException("a conditional value depends on a parameter, which compose cannot evaluate; make the condition a constant.");
-            }
-
-            var branch = string.Equals(Unescape(condition.Text), expression.MatchValue, StringComparison.OrdinalIgnoreCase)
-                ? expression.WhenTrue!
-                : expression.WhenFalse!;
-            return Resolve(branch, caller, what, depth + 1);
-        }
-
-        var arguments = new object[expression.ValueProviders.Count];
-        var hasVariables = false;
-        for (var i = 0; i < arguments.Length; i++)
-        {
-            var part = Resolve(expression.ValueProviders[i], caller, what, depth + 1);
-            if (expression.StringFormats.Count > i && expression.StringFormats[i] is { } format)
-            {
-                if (!string.Equals(format, "uri", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new ComposeResolutionException($"the format '{format}' is not supported (only 'uri').");
-                }
-
-                if (part.HasVariables)
-                {
-                    throw new ComposeResolutionException("a parameter is URI-encoded in this value, which compose cannot do; pass the parameter already encoded.");
-                }
-
-                part = ComposeValue.Literal(Escape(Uri.EscapeDataString(Unescape(part.Text))));
-            }
-
-            hasVariables |= part.HasVariables;
-            arguments[i] = part.Text;
-        }
-
-        // '$' in the literal parts is escaped before formatting; the arguments are escaped already.
-        var text = string.Format(CultureInfo.InvariantCulture, Escape(expression.Format), arguments);
-        return new ComposeValue(text, hasVariables);
-    }
-
-    private ComposeValue ResolveEndpoint(EndpointReference endpoint, EndpointProperty property)
-    {
-        var owner = endpoint.Resource;
-        if (!_services.TryGetValue(owner, out var service))
-        {
-            var reason = _leftOut.TryGetValue(owner, out var why) ? why : "it is not a container, project or executable with an image";
-            throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which is not in the compose file because {reason}.");
-        }
-
-        if (!endpoint.Exists)
-        {
-            throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which has no such endpoint.");
-        }
-
-        var annotation = endpoint.EndpointAnnotation;
-        var port = (annotation.TargetPort ?? (owner is ProjectResource ? (annotation.UriScheme == "https" ? 8443 : 8080) : null))
-            ?? throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which has no target port.");
-        var portText = port.ToString(CultureInfo.InvariantCulture);
-
-        // Inside the compose network a service is reached by its name on the port it listens on.
-        var text = property switch
-        {
-            EndpointProperty.Url => $"{annotation.UriScheme}://{service.Name}:{portText}",
-            EndpointProperty.Host or EndpointProperty.IPV4Host => service.Name,
-            EndpointProperty.Port or EndpointProperty.TargetPort => portText,
-            EndpointProperty.HostAndPort => $"{service.Name}:{portText}",
-            EndpointProperty.Scheme => annotation.UriScheme,
-            EndpointProperty.TlsEnabled => annotation.TlsEnabled ? bool.TrueString : bool.FalseString,
-            _ => throw new ComposeResolutionException($"endpoint property {property} of '{owner.Name}' is not supported."),
-        };
-        return ComposeValue.Literal(Escape(text));
-    }
-
-    private string RegisterParameter(ParameterResource parameter)
-    {
-        var variable = ToVariableName(parameter.Name);
-        if (_parameters.TryGetValue(variable, out var existing) && !ReferenceEquals(existing, parameter))
-        {
-            throw new ComposeResolutionException($"parameters '{existing.Name}' and '{parameter.Name}' both become ${{{variable}}}; rename one of them.");
-        }
-
-        _parameters[variable] = parameter;
-        return variable;
-    }
-
-    private static string ToVariableName(string parameterName)
-    {
-        var builder = new StringBuilder(parameterName.Length + 1);
-        foreach (var c in parameterName)
-        {
-            builder.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
-        }
-
-        if (builder.Length == 0 || char.IsAsciiDigit(builder[0]))
-        {
-            builder.Insert(0, '_');
-        }
-
-        return builder.ToString();
-    }
-
     private static void AddIfMissing(ComposeService service, string name, string value)
     {
         if (!service.Environment.Any(e => e.Key == name))
@@ -677,18 +515,4 @@ internal sealed class DockerComposeComposer(
             list.Add(value);
         }
     }
-
-    /// <summary>Compose interpolates <c>$</c> everywhere in the file; a literal one is written <c>$$</c>.</summary>
-    private static string Escape(string text) => text.Replace("$", "$$", StringComparison.Ordinal);
-
-    private static string Unescape(string text) => text.Replace("$$", "$", StringComparison.Ordinal);
-
-    private readonly record struct ComposeValue(string Text, bool HasVariables)
-    {
-        public static ComposeValue Literal(string escapedText) => new(escapedText, false);
-
-        public static ComposeValue Variable(string name) => new("${" + name + "}", true);
-    }
-
-    private sealed class ComposeResolutionException(string message) : Exception(message);
 }

@@ -4,7 +4,6 @@ using AspirePipeline.Hosting.Kafka;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Reliability;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using static AspirePipeline.Tests.Broker.KafkaTestClients;
@@ -81,7 +80,7 @@ public sealed class FullDiskTests
 
             using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance) { BootstrapServers = broker.BootstrapServers };
             var kafka = new KafkaBrokerResource("kafka", "dotnet", mount) { DataDirectory = dataDir, Host = "127.0.0.1" };
-            var health = new KafkaHealthCheck(admin, kafka);
+            var health = new KafkaResourceHealthCheck(admin, kafka);
             var unhealthy = await health.CheckHealthAsync(new HealthCheckContext()).WaitAsync(Deadline);
             Assert.True(unhealthy.Status == HealthStatus.Unhealthy, $"health while full: {unhealthy.Status} {unhealthy.Description}");
             Assert.Contains(dataDir, unhealthy.Description, StringComparison.Ordinal);

@@ -1,6 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
-using AspirePipeline.Frames;
-using AspirePipeline.Hosting;
+using AspirePipeline.Contracts;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 using AspirePipeline.Tests.Infrastructure;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.Pipeline;
 using AspirePipeline.Tests.Infrastructure;
 

@@ -12,7 +12,7 @@ namespace AspirePipeline.Tests.Hosting;
 /// <summary>The AppHost's Kafka health check against a closed port and against the real broker process.</summary>
 [Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
-public sealed class KafkaHealthCheckTests
+public sealed class KafkaResourceHealthCheckTests
 {
     private static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(20);
 
@@ -21,7 +21,7 @@ public sealed class KafkaHealthCheckTests
     {
         var address = $"127.0.0.1:{ClosedPort()}";
         using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance);
-        var check = new KafkaHealthCheck(admin, Resource(address));
+        var check = new KafkaResourceHealthCheck(admin, Resource(address));
 
         var stopwatch = Stopwatch.StartNew();
         var result = await check.CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
@@ -44,7 +44,7 @@ public sealed class KafkaHealthCheckTests
 
         using (var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance))
         {
-            var first = await new KafkaHealthCheck(admin, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
+            var first = await new KafkaResourceHealthCheck(admin, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
             Assert.True(first.Status == HealthStatus.Healthy, $"{first.Description} {first.Exception}\n{broker.Output}");
             Assert.Contains("frames, frames.dlq", first.Description, StringComparison.Ordinal);
         }
@@ -56,7 +56,7 @@ public sealed class KafkaHealthCheckTests
 
         // A second AppHost run finds the topics from the first one (persisted data): still healthy, nothing recreated.
         using var again = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance);
-        var second = await new KafkaHealthCheck(again, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
+        var second = await new KafkaResourceHealthCheck(again, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
         Assert.True(second.Status == HealthStatus.Healthy, $"{second.Description} {second.Exception}");
         Assert.Equal(3, observer.GetMetadata("frames", TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count);
     }

@@ -1,4 +1,4 @@
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using AspirePipeline.Hosting;
@@ -87,7 +87,7 @@ public sealed class KafkaResourceTests
     {
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Container");
 
-        var kafka = app.Single<KafkaServerResource>("kafka");
+        var kafka = app.Single<KafkaContainerResource>("kafka");
         var image = Assert.Single(kafka.Annotations.OfType<ContainerImageAnnotation>());
         Assert.Equal("apache/kafka", image.Image);
 
@@ -123,7 +123,7 @@ public sealed class KafkaResourceTests
 
         var kafka = app.Single<KafkaExternalResource>("kafka");
         Assert.Equal("broker-a:9092,broker-b:9092", await kafka.ConnectionStringExpression.GetValueAsync(CancellationToken.None));
-        Assert.DoesNotContain(app.Resources, r => r is KafkaBrokerResource or KafkaServerResource || r.Name == "kafka-ui");
+        Assert.DoesNotContain(app.Resources, r => r is KafkaBrokerResource or KafkaContainerResource || r.Name == "kafka-ui");
         Assert.Contains(kafka.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "kafka_check");
     }
 
@@ -144,7 +144,7 @@ public sealed class KafkaResourceTests
     }
 
     [Theory]
-    [InlineData("true", typeof(KafkaServerResource))] // `true info` exits 0: a runtime that answers
+    [InlineData("true", typeof(KafkaContainerResource))] // `true info` exits 0: a runtime that answers
     [InlineData("false", typeof(KafkaBrokerResource))] // a runtime whose daemon is down
     [InlineData("no-such-container-runtime", typeof(KafkaBrokerResource))] // none installed
     public async Task Auto_mode_asks_the_container_runtime_and_falls_back_to_the_broker(string runtime, Type expected)
@@ -159,7 +159,7 @@ public sealed class KafkaResourceTests
     {
         await using var app = await AppModel.BuildAsync("--operation", "publish", "--step", "publish", $"--{ContainerRuntimeProbe.RuntimeKey}=false");
 
-        var kafka = Assert.IsType<KafkaServerResource>(Assert.Single(app.Resources, r => r.Name == "kafka"));
+        var kafka = Assert.IsType<KafkaContainerResource>(Assert.Single(app.Resources, r => r.Name == "kafka"));
         // Deployed services are containers beside Kafka: they bootstrap from the listener advertised to containers.
         Assert.Contains("kafka.bindings.internal.", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
     }
@@ -169,7 +169,7 @@ public sealed class KafkaResourceTests
     {
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Container");
 
-        var kafka = app.Single<KafkaServerResource>("kafka");
+        var kafka = app.Single<KafkaContainerResource>("kafka");
         Assert.Contains("kafka.bindings.tcp.", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
         Assert.DoesNotContain("internal", kafka.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
     }

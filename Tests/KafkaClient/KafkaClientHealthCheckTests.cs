@@ -9,7 +9,7 @@ using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.KafkaClient;
 
 [Trait(TestCategory.Key, TestCategory.Unit)]
-public sealed class KafkaHealthCheckTests
+public sealed class KafkaClientHealthCheckTests
 {
     [Fact]
     public async Task Unreachable_broker_reports_unhealthy_within_the_timeout()
