@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using AspirePipeline.Producer.Sources;
-using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Producer;
 

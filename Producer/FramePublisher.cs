@@ -4,7 +4,6 @@ using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer.Sources;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Producer;
 

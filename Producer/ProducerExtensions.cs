@@ -1,9 +1,7 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 using AspirePipeline.Producer;
 using Confluent.Kafka;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 
 namespace AspirePipeline.Producer;

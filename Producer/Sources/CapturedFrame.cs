@@ -67,24 +67,3 @@ internal sealed class CapturedFrame : IDisposable
         }
     }
 }
-
-/// <summary>A camera stream stalled, ended or could not be opened; the reader reopens it with backoff.</summary>
-internal sealed class CameraStreamException : Exception
-{
-    public CameraStreamException(string message)
-        : base(message)
-    {
-    }
-
-    public CameraStreamException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
-/// <summary>An open camera stream.</summary>
-internal interface IFrameSource : IAsyncDisposable
-{
-    /// <summary>The next frame; throws <see cref="CameraStreamException"/> when the stream stalls or ends.</summary>
-    ValueTask<CapturedFrame> ReadAsync(CancellationToken cancellationToken);
-}

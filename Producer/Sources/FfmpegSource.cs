@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 
 namespace AspirePipeline.Producer.Sources;
 
@@ -379,89 +378,4 @@ internal sealed partial class FfmpegSource : IFrameSource
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "ffmpeg ({Url}): {Line}")]
     private static partial void LogStderr(ILogger logger, string url, string line);
-}
-
-/// <summary>
-/// What a camera's stream was last seen to carry, kept by the camera's reader across reconnects: a Motion JPEG camera
-/// is then opened for passthrough at once, a full-range one without range conversion, and only the first connection
-/// (which assumes a TV-range H.264-like stream, as most cameras send) may cost a second one.
-/// </summary>
-internal sealed class StreamCodecHint
-{
-    public const string Mjpeg = "mjpeg";
-
-    private volatile Seen? _last;
-
-    public Seen? Last
-    {
-        get => _last;
-        set => _last = value;
-    }
-
-    /// <summary>The codec (ffmpeg's name: <c>h264</c>, <c>mjpeg</c>, ...) and whether its pixels use the full 0-255 range.</summary>
-    internal sealed record Seen(string Codec, string PixelFormat, bool FullRange)
-    {
-        public bool IsMjpeg => Codec == Mjpeg;
-
-        /// <summary>JPEG's <c>yuvj</c> formats and a <c>pc</c> colour range are full range; everything else is taken as TV range.</summary>
-        public static Seen From(string codec, string pixelFormat, string details) =>
-            new(codec, pixelFormat, pixelFormat.StartsWith("yuvj", StringComparison.Ordinal)
-                || details.Split(',', StringSplitOptions.TrimEntries).Contains("pc"));
-    }
-}
-
-/// <summary>What the producer's ffmpeg writes for one camera.</summary>
-internal enum FfmpegOutput
-{
-    /// <summary>Raw BGR frames, encoded (or not) by the producer.</summary>
-    Pixels,
-
-    /// <summary>The camera's own JPEGs, copied.</summary>
-    CameraJpeg,
-
-    /// <summary>JPEGs ffmpeg encodes from what it decoded.</summary>
-    EncodedJpeg,
-}
-
-/// <summary>How ffmpeg is run for a camera: its output, and (for <see cref="FfmpegOutput.EncodedJpeg"/>) whether the input is already full range.</summary>
-internal sealed record FfmpegPlan(FfmpegOutput Output, bool FullRange)
-{
-    public string Describe() => Output switch
-    {
-        FfmpegOutput.CameraJpeg => "passing its JPEGs through",
-        FfmpegOutput.EncodedJpeg => FullRange ? "encoding JPEG in ffmpeg" : "encoding JPEG in ffmpeg, TV range expanded",
-        _ => "decoding",
-    };
-}
-
-/// <summary>What the configuration allows for a camera read through ffmpeg.</summary>
-/// <param name="MayPassThrough">A Motion JPEG camera's JPEGs may be published as they are (<see cref="CameraOptions.CanPassThrough"/>).</param>
-/// <param name="EncodeJpeg">ffmpeg may encode the JPEGs (<c>Producer:Encoding=Jpeg</c> and <c>Producer:JpegEncoder=Ffmpeg</c>).</param>
-/// <param name="JpegQuality">The quality ffmpeg encodes at (<c>Producer:JpegQuality</c>).</param>
-internal sealed record FfmpegChoices(bool MayPassThrough, bool EncodeJpeg, int JpegQuality)
-{
-    public static readonly FfmpegChoices PixelsOnly = new(false, false, Frames.FrameEncoder.DefaultJpegQuality);
-
-    /// <summary>The plan for a stream as last seen (or, never seen, as most cameras send: TV-range video that is not Motion JPEG).</summary>
-    public FfmpegPlan PlanFor(StreamCodecHint.Seen? seen) =>
-        seen is { IsMjpeg: true } && MayPassThrough ? new FfmpegPlan(FfmpegOutput.CameraJpeg, FullRange: true)
-        : EncodeJpeg ? new FfmpegPlan(FfmpegOutput.EncodedJpeg, seen?.FullRange ?? false)
-        : new FfmpegPlan(FfmpegOutput.Pixels, FullRange: false);
-}
-
-/// <summary>The stream calls for another way of reading it; the reader reopens it at once (not a failure).</summary>
-internal sealed class StreamCodecChangedException : Exception
-{
-    public StreamCodecChangedException(StreamCodecHint.Seen seen, FfmpegPlan plan, Exception? innerException = null)
-        : base($"the stream is {seen.Codec} ({seen.PixelFormat}{(seen.FullRange ? ", full range" : "")}): reopening it {plan.Describe()}",
-            innerException)
-    {
-        Seen = seen;
-        Plan = plan;
-    }
-
-    public StreamCodecHint.Seen Seen { get; }
-
-    /// <summary>How the stream is to be reopened.</summary>
-    public FfmpegPlan Plan { get; }
 }
