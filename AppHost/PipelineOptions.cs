@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 using AspirePipeline.Hosting.Kafka;
 using Microsoft.Extensions.Configuration;
 

@@ -1,5 +1,5 @@
 using AspirePipeline.AppHost;
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 

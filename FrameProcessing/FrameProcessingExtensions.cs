@@ -1,5 +1,5 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing;
-using AspirePipeline.Frames;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Health;
 using AspirePipeline.FrameProcessing.LiveView;
@@ -10,8 +10,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 

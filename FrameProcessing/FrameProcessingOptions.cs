@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 
 namespace AspirePipeline.FrameProcessing;
 

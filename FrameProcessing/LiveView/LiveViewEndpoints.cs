@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames.Diagnostics;
 using AspirePipeline.KafkaClient;
@@ -7,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace AspirePipeline.FrameProcessing.LiveView;

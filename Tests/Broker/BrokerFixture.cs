@@ -1,4 +1,3 @@
-using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
 
 namespace AspirePipeline.Tests.Broker;

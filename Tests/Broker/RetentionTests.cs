@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AspirePipeline.Tests.Infrastructure;
-using AspirePipeline.Tests.Reliability;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using static AspirePipeline.Tests.Broker.KafkaTestClients;

@@ -114,7 +114,8 @@ public sealed class TopicConfigUnitTests : IDisposable
         using var store = OpenStore();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var topics = new TopicRegistry(store, Options.Create(new BrokerOptions { DataDir = _dir.Path }), NullLogger<TopicRegistry>.Instance);
-        var metrics = new BrokerMetrics(services.GetRequiredService<IMeterFactory>(), topics);
+        var metrics = new BrokerMetrics(services.GetRequiredService<IMeterFactory>());
+        TopicGauges.Register(metrics, topics);
         var health = new StorageHealth(store, metrics, _loggers.CreateLogger<StorageHealth>());
         Assert.True(health.IsHealthy);
 

@@ -3,7 +3,6 @@ using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
-using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Analysis;
-using AspirePipeline.Frames;
 using AspirePipeline.Tests.Broker.Clients;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.Producer;
-using AspirePipeline.Frames;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
 using AspirePipeline.Tests.Infrastructure;

@@ -1,8 +1,7 @@
 using System.Text;
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Pipeline;
 using AspirePipeline.FrameProcessing.Reporting;
-using AspirePipeline.Frames;
-using AspirePipeline.Tests.Pipeline;
 using Confluent.Kafka;
 using AspirePipeline.Tests.Infrastructure;
 

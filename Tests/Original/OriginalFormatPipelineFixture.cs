@@ -1,6 +1,6 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 using AspirePipeline.Tests.Infrastructure;
-using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

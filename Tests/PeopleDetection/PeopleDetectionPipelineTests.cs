@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.Tests.Consumers;
 using AspirePipeline.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Pipeline;

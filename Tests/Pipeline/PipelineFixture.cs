@@ -1,6 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
-using AspirePipeline.Frames;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Observability;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Reporting;
-using AspirePipeline.Frames;
 using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Pipeline;
 

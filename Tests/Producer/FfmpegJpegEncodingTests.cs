@@ -1,7 +1,6 @@
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
-using Confluent.Kafka;
 using OpenCvSharp;
 
 namespace AspirePipeline.Tests.Producer;

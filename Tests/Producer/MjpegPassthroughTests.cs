@@ -7,7 +7,6 @@ using AspirePipeline.Producer;
 using AspirePipeline.Producer.Sources;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenCvSharp;

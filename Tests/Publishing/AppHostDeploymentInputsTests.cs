@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using YamlDotNet.RepresentationModel;
 using AspirePipeline.Tests.Infrastructure;

@@ -1,5 +1,3 @@
-using AspirePipeline.Tests.Infrastructure;
-
 namespace AspirePipeline.Tests.Broker.Clients;
 
 /// <summary>One durable broker process (file store in a temp dir) shared by a client test class, so real clients exercise the on-disk log.</summary>
