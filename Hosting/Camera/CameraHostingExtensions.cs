@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +11,7 @@ namespace AspirePipeline.Hosting.Camera;
 
 /// <summary>
 /// Cameras as configuration: every entry <c>Cameras:{id}</c> becomes its own camera resource with its own RTSP health
-/// check. A real camera (<c>Source=Rtsp</c>) takes its URL from the secret parameter <c>{id}-url</c>; a simulator
+/// check. A real camera (<c>Source=Rtsp</c> or <c>Source=HttpMjpeg</c>) takes its URL from the secret parameter <c>{id}-url</c>; a simulator
 /// serves a moving test pattern (<c>Width</c>, <c>Height</c>, <c>Fps</c>) or a recorded <c>Video</c> looped as a live
 /// stream, as mediamtx + ffmpeg in a container where a container runtime answers, otherwise as GStreamer's RTSP server
 /// in a local process. Section <c>Camera</c> holds the defaults and the simulators' runtime (see <see cref="CameraRuntime"/>).
@@ -53,16 +54,16 @@ public static class CameraHostingExtensions
         return builder.AddCamera(CameraSettings.Read(builder.Configuration, name, builder.AppHostDirectory));
     }
 
-    /// <summary>The camera <paramref name="settings"/> describe, with its RTSP health check.</summary>
+    /// <summary>The camera <paramref name="settings"/> describe, with the health check its kind's probe calls for.</summary>
     public static IResourceBuilder<ICameraResource> AddCamera(this IDistributedApplicationBuilder builder, CameraSettings settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         var name = settings.Id;
         var mode = settings.Runtime.Mode;
-        var camera = settings.Source switch
+        var camera = settings switch
         {
-            CameraSource.Rtsp => AddExternal(builder, settings),
+            { Source: { } kind } => AddExternal(builder, settings, kind),
             _ when mode == "container" => AddContainer(builder, settings),
             _ when mode == "process" => AddProcess(builder, settings),
             _ when builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) => AddContainer(builder, settings),
@@ -71,11 +72,13 @@ public static class CameraHostingExtensions
 
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new RtspHealthCheck(camera.Resource), failureStatus: default, tags: default));
+            // Simulators are RTSP servers.
+            healthCheckKey, _ => CameraHealthChecks.For(camera.Resource, settings.Source?.Probe ?? CameraProbe.RtspDescribe),
+            failureStatus: default, tags: default));
         return camera.WithHealthCheck(healthCheckKey);
     }
 
-    private static IResourceBuilder<ICameraResource> AddExternal(IDistributedApplicationBuilder builder, CameraSettings settings)
+    private static IResourceBuilder<ICameraResource> AddExternal(IDistributedApplicationBuilder builder, CameraSettings settings, CameraSourceKind kind)
     {
         var parameterName = settings.UrlParameterName;
         IResourceBuilder<ParameterResource> url;
@@ -89,8 +92,8 @@ public static class CameraHostingExtensions
         else if (string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{parameterName}"]))
         {
             throw new InvalidOperationException(
-                $"'{CameraSettings.CamerasSectionName}:{settings.Id}:Source' is Rtsp but 'Parameters:{parameterName}' is not set: set it to the camera's RTSP URL "
-                + $"(user secrets: dotnet user-secrets set Parameters:{parameterName} rtsp://user:pass@host/stream --project AppHost, "
+                $"'{CameraSettings.CamerasSectionName}:{settings.Id}:Source' is {kind.Name} but 'Parameters:{parameterName}' is not set: set it to the camera's URL "
+                + $"(user secrets: dotnet user-secrets set Parameters:{parameterName} {kind.Example} --project AppHost, "
                 + $"or the environment variable Parameters__{parameterName}).");
         }
         else
@@ -103,11 +106,11 @@ public static class CameraHostingExtensions
             .WithReferenceRelationship(url)
             .WithInitialState(new CustomResourceSnapshot
             {
-                ResourceType = "Camera (RTSP)",
+                ResourceType = $"Camera ({kind.Name})",
                 State = KnownResourceStates.NotStarted,
                 Properties = [],
             });
-        // Nothing runs for a real camera; Running lets the RTSP health check decide when WaitFor releases.
+        // Nothing runs for a real camera; Running lets the health check decide when WaitFor releases.
         camera.OnInitializeResource(static (r, e, _) => e.Notifications.PublishUpdateAsync(r, s => s with
         {
             State = KnownResourceStates.Running,

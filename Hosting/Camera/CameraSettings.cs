@@ -1,25 +1,28 @@
 using System.Globalization;
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Hosting.Camera;
-
-/// <summary>Where a camera's pictures come from.</summary>
-public enum CameraSource
-{
-    /// <summary>The simulator: a moving test pattern at the camera's size and rate, or its <c>Video</c> file looped.</summary>
-    Simulator,
-
-    /// <summary>A real RTSP camera whose URL is the secret parameter <c>{id}-url</c>.</summary>
-    Rtsp,
-}
 
 /// <summary>
 /// One camera of the configuration section <c>Cameras:{id}</c>, with defaults from the section <c>Camera</c> (which
 /// also says how simulators run). Read once by the AppHost; every error names the configuration path to fix.
 /// </summary>
+/// <param name="Id">The camera id: its resource name and the producer's camera id.</param>
+/// <param name="Source">
+/// Null for the simulator (a moving test pattern at the camera's size and rate, or its <c>Video</c> file looped); else
+/// the kind of a site's own camera (<see cref="CameraSourceKinds.External"/>), whose URL is the secret parameter
+/// <c>{id}-url</c>.
+/// </param>
+/// <param name="Width">The simulator's frame width.</param>
+/// <param name="Height">The simulator's frame height.</param>
+/// <param name="Fps">The simulator's frame rate.</param>
+/// <param name="Video">A video file the simulator loops, or null for the test pattern.</param>
+/// <param name="Path">The simulator's stream path.</param>
+/// <param name="Runtime">How simulators run.</param>
 public sealed record CameraSettings(
     string Id,
-    CameraSource Source,
+    CameraSourceKind? Source,
     int Width,
     int Height,
     int Fps,
@@ -32,6 +35,9 @@ public sealed record CameraSettings(
 
     /// <summary>The section of defaults every camera entry inherits, and of the simulators' runtime.</summary>
     public const string DefaultsSectionName = "Camera";
+
+    /// <summary>The <c>Source</c> of a simulated camera (also the default).</summary>
+    public const string SimulatorSource = "Simulator";
 
     /// <summary>The secret parameter holding a real camera's URL (with credentials): <c>{id}-url</c>.</summary>
     public string UrlParameterName => $"{Id}-url";
@@ -71,18 +77,16 @@ public sealed record CameraSettings(
         }
 
         var sourceText = entry["Source"];
-        CameraSource source;
-        if (string.IsNullOrWhiteSpace(sourceText))
+        CameraSourceKind? source = null;
+        if (!string.IsNullOrWhiteSpace(sourceText) && !string.Equals(sourceText, SimulatorSource, StringComparison.OrdinalIgnoreCase))
         {
-            source = CameraSource.Simulator;
-        }
-        else if (!Enum.TryParse(sourceText, ignoreCase: true, out source) || !Enum.IsDefined(source))
-        {
-            throw new InvalidOperationException($"Configuration '{entry.Path}:Source' is '{sourceText}': use Simulator or Rtsp.");
+            source = CameraSourceKinds.Named(sourceText) is { ExternalCamera: true } kind ? kind
+                : throw new InvalidOperationException(
+                    $"Configuration '{entry.Path}:Source' is '{sourceText}': use {SimulatorSource}, {string.Join(" or ", CameraSourceKinds.External.Select(k => k.Name))}.");
         }
 
         var video = NullIfEmpty(entry["Video"]) is { } file ? System.IO.Path.GetFullPath(file, baseDirectory) : null;
-        if (video is not null && source == CameraSource.Simulator && !File.Exists(video))
+        if (video is not null && source is null && !File.Exists(video))
         {
             throw new InvalidOperationException(
                 $"Configuration '{entry.Path}:Video' is '{video}', which does not exist: give a video file to loop as this camera "

@@ -17,18 +17,8 @@ internal sealed class RtspHealthCheck(ICameraResource camera) : IHealthCheck
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        Uri url;
-        try
-        {
-            url = new Uri(await camera.ConnectionStringExpression.GetValueAsync(cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"'{camera.Name}' has no URL."));
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or UriFormatException)
-        {
-            return HealthCheckResult.Unhealthy($"The URL of '{camera.Name}' is not available: {exception.Message}", exception);
-        }
-
-        return await ProbeAsync(url, ProbeTimeout, cancellationToken).ConfigureAwait(false);
+        var (url, problem) = await CameraHealthChecks.UrlAsync(camera, cancellationToken).ConfigureAwait(false);
+        return url is null ? problem : await ProbeAsync(url, ProbeTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One DESCRIBE (two when the server asks for credentials) on one connection, within <paramref name="timeout"/>.</summary>

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using AspirePipeline.Contracts;
 
 namespace AspirePipeline.Producer.Sources;
 
@@ -283,7 +284,8 @@ internal sealed partial class FfmpegSource : IFrameSource
         }
     }
 
-    private static bool IsRtsp(string url) => url.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase);
+    private static bool IsRtsp(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && CameraSourceKinds.ForUri(uri) == CameraSourceKinds.Rtsp;
 
     private async Task PumpStderrAsync()
     {

@@ -1,48 +1,49 @@
+using AspirePipeline.Contracts;
+
 namespace AspirePipeline.Producer.Sources;
 
-/// <summary>Picks the source kind from a camera URL's scheme.</summary>
+/// <summary>Picks the source from a camera URL's scheme, by <see cref="CameraSourceKinds"/>.</summary>
 internal static class FrameSources
 {
-    public const string SyntheticScheme = "synthetic";
-
     /// <summary>Null when the URL is usable, else what is wrong with it (completes "Producer:Cameras:0:Url ...").</summary>
     public static string? Describe(string? url)
     {
         if (string.IsNullOrWhiteSpace(url))
         {
-            return "is empty; set an rtsp:// URL, synthetic://?width=1280&height=720&fps=30, a video file or /dev/videoN.";
+            return $"is empty; set a camera URL ({Examples}), a video file or /dev/videoN.";
         }
         var shown = CameraUrl.Redact(url);
         if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile)
         {
-            if (uri.Scheme is "rtsp" or "rtsps" or "http" or "https")
+            if (CameraSourceKinds.ForUri(uri) is not { } kind)
             {
-                return null;
+                return $"'{shown}' has unsupported scheme '{uri.Scheme}'; use {CameraSourceKinds.SchemeList} a file path or /dev/videoN.";
             }
-            if (uri.Scheme == SyntheticScheme)
+            if (kind == CameraSourceKinds.Synthetic)
             {
                 try
                 {
                     _ = SyntheticSettings.Parse(uri);
-                    return null;
                 }
                 catch (FormatException exception)
                 {
                     return $"'{shown}' is not a valid synthetic source: {exception.Message}";
                 }
             }
-            return $"'{shown}' has unsupported scheme '{uri.Scheme}'; use rtsp://, synthetic://, a file path or /dev/videoN.";
+            return null;
         }
         if (url.StartsWith("/dev/video", StringComparison.Ordinal) || File.Exists(url))
         {
             return null;
         }
-        return $"'{shown}' is neither an rtsp:// or synthetic:// URL nor an existing file or /dev/videoN device.";
+        return $"'{shown}' is neither a camera URL ({CameraSourceKinds.SchemeList}) nor an existing file or /dev/videoN device.";
     }
 
     /// <summary>Network streams are read through Debian's ffmpeg (see <see cref="FfmpegSource"/>).</summary>
     public static bool ReadsThroughFfmpeg(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && uri.Scheme != SyntheticScheme;
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsFile && CameraSourceKinds.ForUri(uri) is { ReadByFfmpeg: true };
+
+    private static string Examples => string.Join(", ", CameraSourceKinds.All.Select(kind => kind.Example));
 
     /// <param name="camera">The camera to open.</param>
     /// <param name="options">The producer's options (stall timeout and the like).</param>
@@ -56,7 +57,7 @@ internal static class FrameSources
                 options.Encoding == Frames.FrameEncoding.Jpeg && options.JpegEncoder == JpegEncoder.Ffmpeg, options.JpegQuality);
             return FfmpegSource.Open(camera, choices, codec, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
         }
-        if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && uri.Scheme == SyntheticScheme)
+        if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && CameraSourceKinds.ForUri(uri) == CameraSourceKinds.Synthetic)
         {
             return new SyntheticSource(camera.Id, SyntheticSettings.Parse(uri).Override(camera));
         }
