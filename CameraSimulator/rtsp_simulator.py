@@ -23,7 +23,11 @@ With --clip FILE it serves an already encoded clip (a bare H.264 or Motion JPEG 
 encoding it: the clip's frames are loaded once and sent looped, paced at --fps. A camera that costs this machine
 (almost) no CPU, for benchmarks that measure the pipeline and not the camera.
 
-Usage: rtsp_simulator.py [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
+With --serve http it is an HTTP Motion JPEG camera instead, as many IP cameras also are: GET <path> answers
+"multipart/x-mixed-replace; boundary=frame", one JPEG part per frame of the test pattern, to every client at once.
+It prints "http simulator ready http://<host>:<port><path>" once listening. (Test pattern only; no --video or --clip.)
+
+Usage: rtsp_simulator.py [--serve rtsp|http] [--port 8554] [--path /camera] [--width 1280] [--height 720] [--fps 30] [--bind 127.0.0.1]
                          [--codec h264|mjpeg] [--video FILE | --clip FILE] [--mounts N]
 With --mounts N the stream is served N times, at <path>, <path>2, ..., <path>N, each its own pipeline: N cameras whose
 frames are not in step (one shared mount hands every reader the same frame at the same instant, a burst no set of real
@@ -35,11 +39,14 @@ GObject bindings come from Debian packages, not pip.
 """
 
 import argparse
+import base64
+import http.server
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 try:
@@ -116,8 +123,16 @@ def parse_args(argv):
     parser.add_argument("--mounts", type=int, default=1,
                         help="serve N independent copies of the stream: PATH, PATH2, ..., PATHN (own pipeline each, so "
                              "their frames are not in step, as separate cameras' are not)")
+    parser.add_argument("--serve", choices=("rtsp", "http"), default="rtsp",
+                        help="rtsp: an RTSP camera; http: an HTTP Motion JPEG camera (multipart/x-mixed-replace)")
+    parser.add_argument("--credentials", metavar="USER:PASSWORD",
+                        help="--serve http: answer 401 (Basic) unless the request carries these, as a camera with a login does")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve == "http" and (args.video is not None or args.clip is not None or args.mounts != 1):
+        parser.error("--serve http sends the test pattern only: leave out --video, --clip and --mounts")
+    if args.credentials is not None and (args.serve != "http" or ":" not in args.credentials):
+        parser.error("--credentials USER:PASSWORD goes with --serve http")
     if args.video is not None and args.clip is not None:
         parser.error("--video and --clip exclude each other: --video re-encodes a file, --clip sends one as it is")
     if args.clip is not None:
@@ -153,6 +168,17 @@ def encoder_chain(args):
     bitrate = args.bitrate or max(500, args.width * args.height * args.fps // 10000)
     # Keyframes twice a second so a reader (ffmpeg) can join within half a second.
     key_interval = max(1, args.fps // 2)
+    return (
+        test_pattern(args)
+        + (mjpeg(args) if args.codec == "mjpeg" else
+           f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
+           f"! video/x-h264,profile=baseline "
+           f"! rtph264pay name=pay0 pt=96 config-interval=1")
+    )
+
+
+def test_pattern(args):
+    """The moving ball with the frame counter, running time and wall clock, as raw video."""
     font = max(12, args.height // 24)
     return (
         f"videotestsrc is-live=true pattern=ball motion=wavy animation-mode=frames "
@@ -162,10 +188,6 @@ def encoder_chain(args):
         f"! timeoverlay valignment=bottom halignment=left font-desc=\"Sans {font}\" "
         f"! clockoverlay valignment=bottom halignment=right time-format=\"%H:%M:%S\" font-desc=\"Sans {font}\" "
         f"! videoconvert "
-        + (mjpeg(args) if args.codec == "mjpeg" else
-           f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={key_interval} bitrate={bitrate} "
-           f"! video/x-h264,profile=baseline "
-           f"! rtph264pay name=pay0 pt=96 config-interval=1")
     )
 
 
@@ -504,8 +526,120 @@ def supervise(argv, args):
         time.sleep(0.2)
 
 
+class LatestJpeg:
+    """The newest JPEG of the pipeline, with its number, for every HTTP client to wait on."""
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.number = 0
+        self.jpeg = None
+        self.stopped = False
+
+    def publish(self, jpeg):
+        with self.condition:
+            self.jpeg = jpeg
+            self.number += 1
+            self.condition.notify_all()
+
+    def after(self, number, timeout):
+        """The first JPEG newer than `number`: (number, bytes), or None when stopped or none came in `timeout`."""
+        with self.condition:
+            if not self.condition.wait_for(lambda: self.stopped or self.number > number, timeout):
+                return None
+            return None if self.stopped else (self.number, self.jpeg)
+
+    def stop(self):
+        with self.condition:
+            self.stopped = True
+            self.condition.notify_all()
+
+
+def http_handler(args, latest):
+    boundary = "frame"
+    expected = None if args.credentials is None else \
+        "Basic " + base64.b64encode(args.credentials.encode("utf-8")).decode("ascii")
+
+    class MjpegHandler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def do_GET(self):
+            if self.path.split("?")[0] != args.path:
+                self.send_error(404, f"no camera at {self.path}; the camera is at {args.path}")
+                return
+            if expected is not None and self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="camera"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={boundary}")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            number = 0
+            try:
+                while True:
+                    frame = latest.after(number, timeout=5)
+                    if frame is None:
+                        return
+                    number, jpeg = frame
+                    self.wfile.write(f"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                                     .encode("ascii") + jpeg + b"\r\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the reader went away
+
+        def log_message(self, *_):
+            pass  # one line per request would flood the log of a stream that never ends
+
+    return MjpegHandler
+
+
+def serve_http(args):
+    """--serve http: the test pattern as JPEGs (jpegenc), served as Motion JPEG over HTTP to every client."""
+    Gst.init(None)
+    problem = missing_elements({e: p for e, p in ELEMENT_PACKAGES.items() if e not in ("x264enc", "rtph264pay", "fakesink")}
+                               | {"jpegenc": "gstreamer1.0-plugins-good", "appsink": "gstreamer1.0-plugins-base"})
+    if problem is not None:
+        print(f"http simulator failed: {problem}", file=sys.stderr, flush=True)
+        return 3
+    latest = LatestJpeg()
+    pipeline = Gst.parse_launch(f"{test_pattern(args)}! video/x-raw,format=I420 ! jpegenc quality={args.jpeg_quality} "
+                                "! appsink name=jpegs emit-signals=true max-buffers=2 drop=true sync=false")
+    overlay = pipeline.get_by_name("counter")
+    overlay.get_static_pad("video_sink").add_probe(Gst.PadProbeType.BUFFER, CounterProbe(overlay))
+
+    def on_sample(sink):
+        buffer = sink.emit("pull-sample").get_buffer()
+        latest.publish(buffer.extract_dup(0, buffer.get_size()))
+        return Gst.FlowReturn.OK
+
+    pipeline.get_by_name("jpegs").connect("new-sample", on_sample)
+    try:
+        server = http.server.ThreadingHTTPServer((args.bind, args.port), http_handler(args, latest))
+    except OSError as error:
+        print(f"http simulator failed: cannot listen on {args.bind}:{args.port}: {error}", file=sys.stderr, flush=True)
+        return 1
+    server.daemon_threads = True
+    pipeline.set_state(Gst.State.PLAYING)
+    loop = GLib.MainLoop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    host = args.bind if ":" not in args.bind else f"[{args.bind}]"
+    print(f"http simulator ready http://{host}:{server.server_address[1]}{args.path}", flush=True)
+    loop.run()
+    latest.stop()
+    server.shutdown()
+    pipeline.set_state(Gst.State.NULL)
+    print("http simulator stopped", flush=True)
+    return 0
+
+
 def main(argv):
     args = parse_args(argv)
+    if args.serve == "http":
+        return serve_http(args)
     if not args.worker:
         # The worker gets --port explicitly; drop the caller's so the restarted worker keeps the port first bound.
         rest = []

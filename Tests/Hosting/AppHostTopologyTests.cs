@@ -174,6 +174,8 @@ public sealed class AppHostTopologyTests
     [InlineData("--Cameras:footage:Video=/no/such/video.avi", "Cameras:footage:Video")]
     [InlineData("--Cameras:camera:Source=Webcam", "Cameras:camera:Source")]
     [InlineData("--Cameras:camera:Source=Rtsp", "Parameters:camera-url")]
+    [InlineData("--Cameras:camera:Source=HttpMjpeg", "Parameters:camera-url")]
+    [InlineData("--Cameras:camera:Source=Synthetic", "Cameras:camera:Source")]
     [InlineData("--Camera:Mode=External", "Cameras:<id>:Source=Rtsp")]
     [InlineData("--Pipeline:Partitions=0", "Pipeline:Partitions")]
     public async Task Invalid_topology_names_the_setting(string argument, string named)

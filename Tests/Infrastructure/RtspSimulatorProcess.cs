@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 namespace AspirePipeline.Tests.Infrastructure;
 
 /// <summary>
-/// The real camera simulator (<c>CameraSimulator/rtsp_simulator.py</c>, GStreamer's RTSP server) as a child process:
-/// ready once it printed its URL, killed on dispose. <see cref="KillAsync"/> and <see cref="StartAgainAsync"/> (same
+/// The real camera simulator (<c>CameraSimulator/rtsp_simulator.py</c>, GStreamer's RTSP server, or with
+/// <c>serve: "http"</c> its HTTP Motion JPEG camera) as a child process: ready once it printed its URL, killed on dispose. <see cref="KillAsync"/> and <see cref="StartAgainAsync"/> (same
 /// port) simulate a camera that drops off the network and comes back.
 /// </summary>
 public sealed partial class RtspSimulatorProcess : IAsyncDisposable
@@ -18,10 +18,14 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     private readonly string? _video;
     private readonly string? _codec;
     private readonly string? _clip;
+    private readonly string? _serve;
+    private readonly string? _credentials;
     private ChildProcess? _process;
 
-    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip)
+    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip, string? serve, string? credentials)
     {
+        _serve = serve;
+        _credentials = credentials;
         _codec = codec;
         _clip = clip;
         _width = width;
@@ -32,7 +36,7 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    /// <summary>The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c>.</summary>
+    /// <summary>The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c> (<c>http://...</c> with <c>serve: "http"</c>).</summary>
     public string Url { get; private set; } = "";
 
     public string Output => _process?.OutputTail ?? "";
@@ -52,10 +56,12 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
     /// <param name="codec"><c>--codec</c>: <c>mjpeg</c> for a Motion JPEG camera (the simulator's default is H.264).</param>
     /// <param name="clip">A bare H.264 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
+    /// <param name="serve"><c>--serve</c>: <c>http</c> for an HTTP Motion JPEG camera (the simulator's default is RTSP).</param>
+    /// <param name="credentials"><c>--credentials user:password</c> the HTTP camera asks for (Basic).</param>
     public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
-        string? video = null, string? codec = null, string? clip = null)
+        string? video = null, string? codec = null, string? clip = null, string? serve = null, string? credentials = null)
     {
-        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec, clip);
+        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec, clip, serve, credentials);
         try
         {
             await simulator.LaunchAsync(port: 0);
@@ -104,8 +110,16 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         {
             arguments.AddRange(["--clip", _clip]);
         }
+        if (_serve is not null)
+        {
+            arguments.AddRange(["--serve", _serve]);
+        }
+        if (_credentials is not null)
+        {
+            arguments.AddRange(["--credentials", _credentials]);
+        }
 
-        _process = ChildProcess.Start("The RTSP simulator", python, arguments, outputLinesKept: OutputLinesKept);
+        _process = ChildProcess.Start(_serve == "http" ? "The HTTP camera simulator" : "The RTSP simulator", python, arguments, outputLinesKept: OutputLinesKept);
         try
         {
             var ready = await _process.WaitForLineAsync(line => ReadyLine().IsMatch(line), StartTimeout, "its ready line");
@@ -127,6 +141,6 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"rtsp simulator ready (rtsp://\S+)")]
+    [GeneratedRegex(@"(?:rtsp|http) simulator ready ((?:rtsp|http)://\S+)")]
     private static partial Regex ReadyLine();
 }

@@ -21,13 +21,22 @@ namespace AspirePipeline.Tests.Producer;
 public class ProducerFixture : IAsyncLifetime
 {
     private readonly string? _cameraCodec;
+    private readonly string? _serve;
+    private readonly string? _credentials;
 
     public ProducerFixture()
     {
     }
 
     /// <param name="cameraCodec">The simulator's <c>--codec</c> (<c>mjpeg</c>); null: its H.264.</param>
-    protected ProducerFixture(string? cameraCodec) => _cameraCodec = cameraCodec;
+    /// <param name="serve">The simulator's <c>--serve</c> (<c>http</c>); null: RTSP.</param>
+    /// <param name="credentials">The simulator's <c>--credentials user:password</c> (HTTP only).</param>
+    protected ProducerFixture(string? cameraCodec, string? serve = null, string? credentials = null)
+    {
+        _cameraCodec = cameraCodec;
+        _serve = serve;
+        _credentials = credentials;
+    }
 
     public BrokerProcess Broker { get; private set; } = null!;
 
@@ -36,7 +45,7 @@ public class ProducerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Broker = await BrokerProcess.StartAsync();
-        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec);
+        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec, serve: _serve, credentials: _credentials);
     }
 
     public async Task DisposeAsync()
