@@ -17,10 +17,11 @@ echo "==> Building AspirePipeline.sln"
 dotnet build AspirePipeline.sln --nologo -v quiet -clp:NoSummary
 
 echo "==> Starting the AppHost (Ctrl+C stops everything)"
-# The http launch profile serves the dashboard without TLS or a login token (see AppHost/Properties/launchSettings.json).
+# The http launch profile serves the dashboard without TLS, behind a browser token as aspire run does (see
+# AppHost/Properties/launchSettings.json); the AppHost prints the login link with the token, repeated here.
 dotnet run --project AppHost --no-build --launch-profile http -- "$@" 2>&1 | while IFS= read -r line; do
   printf '%s\n' "$line"
-  if [[ "$line" == *"Now listening on: "* ]]; then
-    printf '\n==> Dashboard: %s\n\n' "${line##*Now listening on: }"
+  if [[ "$line" == *"Login to the dashboard at "* ]]; then
+    printf '\n==> Dashboard (the link logs you in): %s\n\n' "${line##*Login to the dashboard at }"
   fi
 done

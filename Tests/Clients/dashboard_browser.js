@@ -13,6 +13,7 @@ const { chromium } = require(process.env.PLAYWRIGHT_MODULE || path.join(__dirnam
 const { values: args } = parseArgs({
   options: {
     dashboard: { type: 'string' },
+    login: { type: 'string' },
     out: { type: 'string' },
     resources: { type: 'string', default: 'kafka,camera,producer,consumer,consumer2' },
     // The consumer groups every frame's trace reaches (those that analyse every camera).
@@ -21,8 +22,8 @@ const { values: args } = parseArgs({
     chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
-if (!args.dashboard || !args.out) {
-  console.error('usage: dashboard_browser.js --dashboard <url> --out <screenshot dir> [--resources a,b] [--groups a,b] [--timeout s]');
+if (!args.dashboard || !args.login || !args.out) {
+  console.error('usage: dashboard_browser.js --dashboard <url> --login <login url with token> --out <screenshot dir> [--resources a,b] [--groups a,b] [--timeout s]');
   process.exit(2);
 }
 const timeout = Number(args.timeout) * 1000;
@@ -41,6 +42,12 @@ async function main() {
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
+
+    // Without the browser token the dashboard shows only its login page; the login URL (as aspire run prints it)
+    // sets the cookie every later page is shown with.
+    await page.goto(dashboard + '/', { waitUntil: 'networkidle' });
+    result.loginRequired = new URL(page.url()).pathname.startsWith('/login');
+    await page.goto(args.login, { waitUntil: 'networkidle' });
 
     // Resources: each named row (replicas are shown as name-suffix) and its state.
     await page.goto(dashboard + '/', { waitUntil: 'networkidle' });

@@ -28,7 +28,7 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
         var everyFrameGroups = topology.Groups.Where(group => group.Cameras.Count == 0).Select(group => group.Resource).ToList();
         var screenshots = Path.Combine(RepositoryPaths.Root, "TestResults", "screenshots");
         var run = await ClientProcess.RunAsync("node",
-            [Path.Combine(RepositoryPaths.Clients, "dashboard_browser.js"), "--dashboard", pipeline.DashboardUrl, "--out", screenshots,
+            [Path.Combine(RepositoryPaths.Clients, "dashboard_browser.js"), "--dashboard", pipeline.DashboardUrl, "--login", pipeline.DashboardLoginUrl, "--out", screenshots,
                 "--resources", string.Join(',', resources), "--groups", string.Join(',', everyFrameGroups), "--timeout", "60"],
             ScriptTimeout);
         output.WriteLine($"Screenshots: {screenshots}");
@@ -47,6 +47,9 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
 
         // No "No trusted development certificate" notification over the first page: nothing in the http profile uses TLS.
         Assert.DoesNotContain("development certificate", root.GetProperty("pageText").GetString(), StringComparison.OrdinalIgnoreCase);
+        // Secured as Aspire secures it: the browser logged in with the token, and no "Endpoint is unsecured" banner.
+        Assert.True(root.GetProperty("loginRequired").GetBoolean(), "the dashboard showed its pages without the browser token");
+        Assert.DoesNotContain("unsecured", root.GetProperty("pageText").GetString(), StringComparison.OrdinalIgnoreCase);
 
         // Live views: a link on every consumer replica (replicas share their project's proxied URL), one page per
         // group, each with moving video.

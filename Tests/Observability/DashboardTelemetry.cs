@@ -14,12 +14,28 @@ public sealed record DashboardSpan(
 }
 
 /// <summary>
-/// Reads what the Aspire dashboard received over OTLP through its telemetry HTTP API (<c>/api/telemetry/...</c>,
-/// open without a key when the dashboard runs unsecured as in the http launch profile).
+/// Reads what the Aspire dashboard received over OTLP through its telemetry HTTP API (<c>/api/telemetry/...</c>),
+/// with the API key the test AppHost was given (<see cref="TelemetryCapture.DashboardApiKey"/>); null sends none.
 /// </summary>
-public sealed class DashboardTelemetry(string dashboardUrl) : IDisposable
+public sealed class DashboardTelemetry : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(dashboardUrl), Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient _http;
+
+    public DashboardTelemetry(string dashboardUrl, string? apiKey = null)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(dashboardUrl), Timeout = TimeSpan.FromSeconds(20) };
+        if (apiKey is not null)
+        {
+            _http.DefaultRequestHeaders.Add(TelemetryCapture.ApiKeyHeader, apiKey);
+        }
+    }
+
+    /// <summary>The status the telemetry API answers <c>GET /api/telemetry/resources</c> with.</summary>
+    public async Task<int> ResourcesStatusAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync("api/telemetry/resources", cancellationToken);
+        return (int)response.StatusCode;
+    }
 
     /// <summary>Resource names the dashboard has telemetry from.</summary>
     public async Task<IReadOnlyList<string>> ResourcesAsync(CancellationToken cancellationToken)

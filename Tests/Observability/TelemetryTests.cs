@@ -21,7 +21,7 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
     [Fact]
     public async Task The_dashboard_receives_a_trace_from_the_publish_span_into_a_process_span_of_each_group()
     {
-        using var dashboard = new DashboardTelemetry(pipeline.DashboardUrl);
+        using var dashboard = new DashboardTelemetry(pipeline.DashboardUrl, TelemetryCapture.DashboardApiKey);
         using var timeout = new CancellationTokenSource(Deadline);
         IReadOnlyList<DashboardSpan>? trace = null;
         var seen = "no producer trace yet";
@@ -189,6 +189,24 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
                 timeout.Token);
             output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
         }
+    }
+
+    [Fact]
+    public async Task The_dashboards_telemetry_api_refuses_a_caller_without_its_key_and_answers_one_with_it()
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        using var anonymous = new DashboardTelemetry(pipeline.DashboardUrl);
+        using var wrongKey = new DashboardTelemetry(pipeline.DashboardUrl, "not-the-key");
+        using var withKey = new DashboardTelemetry(pipeline.DashboardUrl, TelemetryCapture.DashboardApiKey);
+
+        Assert.Equal(401, await anonymous.ResourcesStatusAsync(timeout.Token));
+        Assert.Equal(401, await wrongKey.ResourcesStatusAsync(timeout.Token));
+        Assert.Equal(200, await withKey.ResourcesStatusAsync(timeout.Token));
+        // The pages ask for the browser token: without it the dashboard sends the browser to its login page.
+        using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        using var page = await browser.GetAsync(pipeline.DashboardUrl, timeout.Token);
+        Assert.Equal(302, (int)page.StatusCode);
+        Assert.Contains("/login", page.Headers.Location?.ToString() ?? "", StringComparison.Ordinal);
     }
 
     private IReadOnlyList<PipelineGroup> Groups => pipeline.TestPatternGroups;

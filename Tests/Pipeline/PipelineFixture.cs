@@ -61,8 +61,11 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public string BootstrapServers { get; private set; } = "";
 
-    /// <summary>The Aspire dashboard (no login, telemetry API at <c>/api/telemetry</c>).</summary>
+    /// <summary>The Aspire dashboard (telemetry API at <c>/api/telemetry</c>, with <see cref="TelemetryCapture.DashboardApiKey"/>).</summary>
     public string DashboardUrl { get; private set; } = "";
+
+    /// <summary>The dashboard's login URL with its browser token, as <c>aspire run</c> prints it.</summary>
+    public string DashboardLoginUrl { get; private set; } = "";
 
     /// <summary>Every resource's exported metrics.</summary>
     public OtlpMetricsReceiver Metrics { get; } = new();
@@ -83,9 +86,11 @@ public sealed class PipelineFixture : IAsyncLifetime
         BootstrapServers = await _appHost.ConnectionStringAsync("kafka");
         Topology = _appHost.Topology;
         CameraUrl = await _appHost.ConnectionStringAsync(Cameras[0]);
-        DashboardUrl = (await App.GetDashboardUrlAsync()).ToString();
+        var login = await App.GetDashboardUrlAsync();
+        DashboardLoginUrl = login.ToString();
+        DashboardUrl = login.GetLeftPart(UriPartial.Authority) + "/";
         Results = new ResultsCollector(BootstrapServers, FrameTopics.Analysis);
-        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl}"));
+        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl} (login: {DashboardLoginUrl})"));
     }
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>
