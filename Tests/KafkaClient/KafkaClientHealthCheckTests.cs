@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +14,7 @@ public sealed class KafkaClientHealthCheckTests
     {
         var builder = KafkaSettingsTests.Builder(new()
         {
-            ["ConnectionStrings:kafka"] = $"127.0.0.1:{UnusedPort()}",
+            ["ConnectionStrings:kafka"] = $"127.0.0.1:{Ports.Unused()}",
             ["Aspire:Confluent:Kafka:Producer:HealthCheckTimeout"] = "00:00:01",
         });
         builder.Services.AddHealthChecks();
@@ -43,7 +41,7 @@ public sealed class KafkaClientHealthCheckTests
             var logs = new CapturingLoggerProvider();
             var builder = KafkaSettingsTests.Builder(new()
             {
-                ["ConnectionStrings:kafka"] = $"127.0.0.1:{UnusedPort()}",
+                ["ConnectionStrings:kafka"] = $"127.0.0.1:{Ports.Unused()}",
                 ["Aspire:Confluent:Kafka:Consumer:Config:GroupId"] = "g",
                 ["Aspire:Confluent:Kafka:Producer:Config:ReconnectBackoffMs"] = "10",
             });
@@ -61,12 +59,5 @@ public sealed class KafkaClientHealthCheckTests
                     && entry.Message.Contains("Connection refused", StringComparison.Ordinal));
             }
         }
-    }
-
-    internal static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,3 @@
-using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Pipeline;
@@ -22,29 +21,16 @@ public sealed class ConfigurationOnlyTopologyTests
     {
         await using var appHost = await RunningAppHost.StartAsync(
             [
-                "--Camera:Mode=Process",
                 // The defaults, switched off: what remains is only what the entries below add.
-                "--Cameras:camera:Enabled=false", "--Cameras:footage:Enabled=false",
-                "--Pipeline:Groups:consumer:Enabled=false", "--Pipeline:Groups:consumer2:Enabled=false", "--Pipeline:Groups:people:Enabled=false",
+                .. OwnTopology.DefaultsOff,
                 $"--Cameras:{Camera}:Width=320", $"--Cameras:{Camera}:Height=240", $"--Cameras:{Camera}:Fps=10",
-                $"--Pipeline:Groups:{Group}:Project=Consumer2", $"--Pipeline:Groups:{Group}:GroupId={GroupId}",
-                $"--Pipeline:Groups:{Group}:Analyzer=mean-intensity",
+                .. OwnTopology.MeanIntensityGroup(Group, GroupId),
             ],
             healthy: null, Deadline);
 
         var topology = appHost.Topology;
         Assert.Equal([Camera], topology.Cameras);
         Assert.Equal([Group], topology.Groups.Select(group => group.Resource));
-
-        await using var results = new ResultsCollector(await appHost.ConnectionStringAsync(ConnectionNames.Kafka), FrameTopics.Analysis);
-        var all = await results.WaitUntilAsync(
-            seen => seen.Count(r => r.Group == GroupId && r.Camera == Camera) >= 20,
-            Deadline,
-            seen => $"{seen.Count} results ({string.Join(", ", seen.Select(r => $"{r.Group}/{r.Camera}").Distinct())})\n{appHost.RecentOutput()}");
-
-        var ours = all.Where(r => r.Group == GroupId).ToList();
-        Assert.All(ours, r => Assert.Equal((Camera, "mean-intensity", 320, 240), (r.Camera, r.Analyzer, r.Width, r.Height)));
-        var sequences = ours.Select(r => r.Sequence!.Value).Distinct().Order().ToList();
-        Assert.Equal(sequences[^1] - sequences[0] + 1, sequences.Count);
+        await OwnTopology.AssertFramesArriveAsync(appHost, GroupId, Camera, 320, 240, Deadline);
     }
 }

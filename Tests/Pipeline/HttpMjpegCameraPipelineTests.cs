@@ -24,26 +24,14 @@ public sealed class HttpMjpegCameraPipelineTests
         var url = new UriBuilder(camera.Url) { UserName = "viewer", Password = "gate-pass" }.Uri;
         await using var appHost = await RunningAppHost.StartAsync(
             [
-                "--Camera:Mode=Process",
-                "--Cameras:camera:Enabled=false", "--Cameras:footage:Enabled=false",
-                "--Pipeline:Groups:consumer:Enabled=false", "--Pipeline:Groups:consumer2:Enabled=false", "--Pipeline:Groups:people:Enabled=false",
+                .. OwnTopology.DefaultsOff,
                 $"--Cameras:{Camera}:Source={CameraSourceKinds.HttpMjpeg.Name}", $"--Parameters:{Camera}-url={url}",
-                $"--Pipeline:Groups:{Group}:Project=Consumer2", $"--Pipeline:Groups:{Group}:GroupId={GroupId}",
-                $"--Pipeline:Groups:{Group}:Analyzer=mean-intensity",
+                .. OwnTopology.MeanIntensityGroup(Group, GroupId),
             ],
             healthy: [Camera], Deadline);
 
         Assert.Equal([Camera], appHost.Topology.Cameras);
-        await using var results = new ResultsCollector(await appHost.ConnectionStringAsync(ConnectionNames.Kafka), FrameTopics.Analysis);
-        var all = await results.WaitUntilAsync(
-            seen => seen.Count(r => r.Group == GroupId && r.Camera == Camera) >= 20,
-            Deadline,
-            seen => $"{seen.Count} results ({string.Join(", ", seen.Select(r => $"{r.Group}/{r.Camera}").Distinct())})\n{appHost.RecentOutput()}");
-
-        var ours = all.Where(r => r.Group == GroupId).ToList();
-        Assert.All(ours, r => Assert.Equal((Camera, "mean-intensity", 320, 240), (r.Camera, r.Analyzer, r.Width, r.Height)));
-        var sequences = ours.Select(r => r.Sequence!.Value).Distinct().Order().ToList();
-        Assert.Equal(sequences[^1] - sequences[0] + 1, sequences.Count);
+        await OwnTopology.AssertFramesArriveAsync(appHost, GroupId, Camera, 320, 240, Deadline);
         Assert.DoesNotContain("gate-pass", appHost.RecentOutput(), StringComparison.Ordinal);
     }
 }

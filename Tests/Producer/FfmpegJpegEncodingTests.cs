@@ -1,5 +1,3 @@
-using AspirePipeline.Frames;
-using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
 using OpenCvSharp;
 
@@ -29,15 +27,7 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
 
         var messages = ProducerFixture.Consume(consumer, 20, Deadline);
 
-        for (var index = 0; index < messages.Count; index++)
-        {
-            var message = messages[index].Message;
-            Assert.Equal("h264-cam", message.Key);
-            var metadata = FrameMetadata.ReadHeaders(message.Headers.AsLookup());
-            Assert.Equal(new FrameMetadata("h264-cam", index, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
-            Assert.True(JpegHeader.TryRead(message.Value, out var info, out var problem), problem);
-            Assert.Equal(new JpegInfo(640, 360, 3), info);
-        }
+        ProducerFixture.AssertJpegFrames(messages, "h264-cam");
 
         // libjpeg's tables for quality 60, as OpenCV writes them, but for the DC step (ffmpeg's MJPEG encoder fixes it at 8).
         using var any = new Mat(16, 16, MatType.CV_8UC3, Scalar.All(128));

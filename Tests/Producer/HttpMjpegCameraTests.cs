@@ -45,15 +45,7 @@ public sealed class HttpMjpegCameraTests(HttpMjpegCameraFixture fixture) : IClas
 
         var messages = ProducerFixture.Consume(consumer, 20, Deadline);
 
-        for (var index = 0; index < messages.Count; index++)
-        {
-            var message = messages[index].Message;
-            Assert.Equal("http-cam", message.Key);
-            var metadata = FrameMetadata.ReadHeaders(message.Headers.AsLookup());
-            Assert.Equal(new FrameMetadata("http-cam", index, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
-            Assert.True(JpegHeader.TryRead(message.Value, out var info, out var problem), problem);
-            Assert.Equal(new JpegInfo(640, 360, 3), info);
-        }
+        ProducerFixture.AssertJpegFrames(messages, "http-cam");
 
         // The camera's own picture: the simulator's background is (B, G, R) = (128, 96, 64).
         var last = messages[^1].Message;
@@ -72,7 +64,7 @@ public sealed class HttpMjpegCameraTests(HttpMjpegCameraFixture fixture) : IClas
     [Fact]
     public async Task The_health_check_passes_a_camera_that_streams_with_the_urls_credentials()
     {
-        var result = await HttpCameraHealthCheck.ProbeAsync(new Uri(fixture.UrlWithCredentials), ProbeTimeout, CancellationToken.None);
+        var result = await HttpCameraProbe.ProbeAsync(new Uri(fixture.UrlWithCredentials), ProbeTimeout, CancellationToken.None);
 
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Contains("multipart/x-mixed-replace", result.Description, StringComparison.Ordinal);
@@ -82,20 +74,17 @@ public sealed class HttpMjpegCameraTests(HttpMjpegCameraFixture fixture) : IClas
     [Fact]
     public async Task The_health_check_fails_without_credentials_on_a_wrong_path_and_on_a_closed_port_saying_which()
     {
-        var withoutCredentials = await HttpCameraHealthCheck.ProbeAsync(new Uri(fixture.Camera.Url), ProbeTimeout, CancellationToken.None);
+        var withoutCredentials = await HttpCameraProbe.ProbeAsync(new Uri(fixture.Camera.Url), ProbeTimeout, CancellationToken.None);
         Assert.Equal(HealthStatus.Unhealthy, withoutCredentials.Status);
         Assert.Contains("asks for credentials", withoutCredentials.Description, StringComparison.Ordinal);
 
         var wrongPath = new UriBuilder(fixture.UrlWithCredentials) { Path = "/no-such-camera" }.Uri;
-        var notFound = await HttpCameraHealthCheck.ProbeAsync(wrongPath, ProbeTimeout, CancellationToken.None);
+        var notFound = await HttpCameraProbe.ProbeAsync(wrongPath, ProbeTimeout, CancellationToken.None);
         Assert.Equal(HealthStatus.Unhealthy, notFound.Status);
         Assert.Contains("404", notFound.Description, StringComparison.Ordinal);
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var closed = await HttpCameraHealthCheck.ProbeAsync(new Uri($"http://admin:hidden@127.0.0.1:{port}/video.mjpg"), ProbeTimeout, CancellationToken.None);
+        var port = Ports.Unused();
+        var closed = await HttpCameraProbe.ProbeAsync(new Uri($"http://admin:hidden@127.0.0.1:{port}/video.mjpg"), ProbeTimeout, CancellationToken.None);
         Assert.Equal(HealthStatus.Unhealthy, closed.Status);
         Assert.Contains("does not answer HTTP", closed.Description, StringComparison.Ordinal);
         Assert.DoesNotContain("hidden", closed.Description, StringComparison.Ordinal);
@@ -119,7 +108,7 @@ public sealed class HttpMjpegCameraTests(HttpMjpegCameraFixture fixture) : IClas
                 $"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {page.Length}\r\nConnection: close\r\n\r\n{page}"));
         });
 
-        var result = await HttpCameraHealthCheck.ProbeAsync(new Uri($"http://127.0.0.1:{port}/"), ProbeTimeout, CancellationToken.None);
+        var result = await HttpCameraProbe.ProbeAsync(new Uri($"http://127.0.0.1:{port}/"), ProbeTimeout, CancellationToken.None);
         await serving.WaitAsync(ProbeTimeout);
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
@@ -80,6 +82,23 @@ public class ProducerFixture : IAsyncLifetime
     /// <summary>Consumes until <paramref name="count"/> messages came or the deadline passed (then fails saying how many came).</summary>
     public static List<ConsumeResult<string, byte[]>> Consume(IConsumer<string, byte[]> consumer, int count, TimeSpan deadline) =>
         TestSupport.Consume.AtLeast(consumer, count, deadline);
+
+    /// <summary>
+    /// Every message is a 640x360 colour JPEG of <paramref name="cameraId"/>, keyed by it, with the frame headers and
+    /// sequence numbers from 0 in order (the fixture's camera, from the producer's first frame).
+    /// </summary>
+    public static void AssertJpegFrames(IReadOnlyList<ConsumeResult<string, byte[]>> messages, string cameraId)
+    {
+        for (var index = 0; index < messages.Count; index++)
+        {
+            var message = messages[index].Message;
+            Assert.Equal(cameraId, message.Key);
+            var metadata = FrameMetadata.ReadHeaders(message.Headers.AsLookup());
+            Assert.Equal(new FrameMetadata(cameraId, index, metadata!.CaptureTimestampMicros, 640, 360, 3, FrameEncoding.Jpeg), metadata);
+            Assert.True(JpegHeader.TryRead(message.Value, out var info, out var problem), problem);
+            Assert.Equal(new JpegInfo(640, 360, 3), info);
+        }
+    }
 
     /// <summary>Messages' JPEG payloads decoded to BGR pictures (the caller disposes them).</summary>
     public static List<Mat> Pictures(IEnumerable<ConsumeResult<string, byte[]>> messages) =>

@@ -199,7 +199,7 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
     public async Task Frames_kafka_never_acknowledges_are_counted_as_dropped_and_logged_not_lost_silently()
     {
         await using var producer = await ProducerTestHost.StartAsync(
-            $"127.0.0.1:{AspirePipeline.Tests.KafkaClient.KafkaClientHealthCheckTests.UnusedPort()}", "frames", new Dictionary<string, string?>
+            $"127.0.0.1:{Ports.Unused()}", "frames", new Dictionary<string, string?>
             {
                 ["Producer:Camera:Url"] = "synthetic://?width=64&height=48&fps=20",
                 ["Aspire:Confluent:Kafka:Producer:Config:MessageTimeoutMs"] = "1000",

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -9,7 +7,7 @@ namespace AspirePipeline.Tests.Hosting;
 /// <summary>The camera health check asks what a reader asks (DESCRIBE), against the real GStreamer RTSP server.</summary>
 [Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
-public sealed class RtspHealthCheckTests
+public sealed class RtspCameraProbeTests
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
@@ -18,7 +16,7 @@ public sealed class RtspHealthCheckTests
     {
         await using var simulator = await RtspSimulatorProcess.StartAsync(320, 180, 10);
 
-        var result = await RtspHealthCheck.ProbeAsync(new Uri(simulator.Url), ProbeTimeout, CancellationToken.None);
+        var result = await RtspCameraProbe.ProbeAsync(new Uri(simulator.Url), ProbeTimeout, CancellationToken.None);
 
         Assert.Equal(HealthStatus.Healthy, result.Status);
         Assert.Contains("video SDP", result.Description, StringComparison.Ordinal);
@@ -31,7 +29,7 @@ public sealed class RtspHealthCheckTests
         await using var simulator = await RtspSimulatorProcess.StartAsync(320, 180, 10);
         var wrongPath = new UriBuilder(simulator.Url) { Path = "/no-such-camera" }.Uri;
 
-        var result = await RtspHealthCheck.ProbeAsync(wrongPath, ProbeTimeout, CancellationToken.None);
+        var result = await RtspCameraProbe.ProbeAsync(wrongPath, ProbeTimeout, CancellationToken.None);
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("404", result.Description, StringComparison.Ordinal);
@@ -40,12 +38,9 @@ public sealed class RtspHealthCheckTests
     [Fact]
     public async Task A_closed_port_is_unhealthy_and_the_password_is_not_shown()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Ports.Unused();
 
-        var result = await RtspHealthCheck.ProbeAsync(new Uri($"rtsp://admin:secret@127.0.0.1:{port}/stream"), ProbeTimeout, CancellationToken.None);
+        var result = await RtspCameraProbe.ProbeAsync(new Uri($"rtsp://admin:secret@127.0.0.1:{port}/stream"), ProbeTimeout, CancellationToken.None);
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Contains("does not answer RTSP", result.Description, StringComparison.Ordinal);
@@ -56,7 +51,7 @@ public sealed class RtspHealthCheckTests
     public void Digest_answers_match_the_RFC_2617_example()
     {
         // RFC 2617 section 3.5: the worked example, with its client nonce.
-        var credentials = new RtspHealthCheck.Credentials("Mufasa", "Circle Of Life");
+        var credentials = new RtspCameraProbe.Credentials("Mufasa", "Circle Of Life");
         const string challenge = "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
             + "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
 

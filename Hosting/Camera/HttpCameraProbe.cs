@@ -9,21 +9,13 @@ namespace AspirePipeline.Hosting.Camera;
 /// (<c>multipart/x-mixed-replace</c>) or JPEG body. Only the headers are read, then the stream is closed. Credentials
 /// in the URL are sent as the camera asks for them (Basic or Digest), and never shown.
 /// </summary>
-internal sealed class HttpCameraHealthCheck(ICameraResource camera) : IHealthCheck
+internal static class HttpCameraProbe
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var (url, problem) = await CameraHealthChecks.UrlAsync(camera, cancellationToken).ConfigureAwait(false);
-        return url is null ? problem : await ProbeAsync(url, ProbeTimeout, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>One GET, headers only, within <paramref name="timeout"/>.</summary>
     internal static async Task<HealthCheckResult> ProbeAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var safeUrl = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
-        var credentials = RtspHealthCheck.Credentials.From(url);
+        var credentials = RtspCameraProbe.Credentials.From(url);
         using var handler = new SocketsHttpHandler
         {
             Credentials = credentials is null ? null : new NetworkCredential(credentials.User, credentials.Password),

@@ -11,16 +11,8 @@ namespace AspirePipeline.Hosting.Camera;
 /// answers 503, a mediamtx path with no publisher 404) is Unhealthy with the status it gave. Real cameras that ask
 /// for credentials get the ones in the URL (Basic or Digest), as ffmpeg would send them.
 /// </summary>
-internal sealed class RtspHealthCheck(ICameraResource camera) : IHealthCheck
+internal static class RtspCameraProbe
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var (url, problem) = await CameraHealthChecks.UrlAsync(camera, cancellationToken).ConfigureAwait(false);
-        return url is null ? problem : await ProbeAsync(url, ProbeTimeout, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>One DESCRIBE (two when the server asks for credentials) on one connection, within <paramref name="timeout"/>.</summary>
     internal static async Task<HealthCheckResult> ProbeAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
