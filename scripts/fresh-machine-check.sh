@@ -63,6 +63,7 @@ run_inside() {
   log "2/2 Broker, producer (ffmpeg + OpenCV JPEG) and consumer (OpenCV decode + analysis)"
   dotnet Broker/bin/Debug/net10.0/AspirePipeline.Broker.dll --port 0 --in-memory >"$work/broker.log" 2>"$work/broker.err" &
   local broker_pid=$! bootstrap
+  # The broker's start-up line, as Contracts/BrokerContract.cs defines it.
   bootstrap="$(wait_for_line "$work/broker.log" 'listening on ([0-9.]+:[0-9]+)' "$broker_pid" 60 "the broker" "$work/broker.err")"
 
   # Port 0 everywhere: the container shares the host's network (for apt), so nothing may collide with what runs there.

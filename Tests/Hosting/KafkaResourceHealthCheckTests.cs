@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using AspirePipeline.Contracts;
 using AspirePipeline.Hosting.Kafka;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
@@ -39,20 +40,20 @@ public sealed class KafkaResourceHealthCheckTests
             Environment = new Dictionary<string, string> { ["Broker__AutoCreateTopics"] = "false" },
         });
         var kafka = Resource(broker.BootstrapServers);
-        kafka.Annotations.Add(new KafkaTopicAnnotation("frames", 3, 8 * 1024 * 1024));
-        kafka.Annotations.Add(new KafkaTopicAnnotation("frames.dlq", 1, null));
+        kafka.Annotations.Add(new KafkaTopicAnnotation(FrameTopics.Frames, 3, FrameLimits.MaxMessageBytes));
+        kafka.Annotations.Add(new KafkaTopicAnnotation(FrameTopics.DeadLetter, 1, null));
 
         using (var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance))
         {
             var first = await new KafkaResourceHealthCheck(admin, kafka).CheckHealthAsync(new HealthCheckContext()).WaitAsync(ProbeDeadline);
             Assert.True(first.Status == HealthStatus.Healthy, $"{first.Description} {first.Exception}\n{broker.Output}");
-            Assert.Contains("frames, frames.dlq", first.Description, StringComparison.Ordinal);
+            Assert.Contains($"{FrameTopics.Frames}, {FrameTopics.DeadLetter}", first.Description, StringComparison.Ordinal);
         }
 
         using var observer = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
         var topics = observer.GetMetadata(TimeSpan.FromSeconds(10)).Topics.ToDictionary(t => t.Topic);
-        Assert.Equal(3, topics["frames"].Partitions.Count);
-        Assert.Single(topics["frames.dlq"].Partitions);
+        Assert.Equal(3, topics[FrameTopics.Frames].Partitions.Count);
+        Assert.Single(topics[FrameTopics.DeadLetter].Partitions);
 
         // A second AppHost run finds the topics from the first one (persisted data): still healthy, nothing recreated.
         using var again = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance);

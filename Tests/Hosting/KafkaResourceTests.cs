@@ -64,10 +64,10 @@ public sealed class KafkaResourceTests
         var topics = kafka.Annotations.OfType<KafkaTopicAnnotation>().ToDictionary(t => t.Name);
         // Segments of an eighth of each bound, so retention (which deletes whole segments) holds the bound closely.
         Assert.Equal(["max.message.bytes=8388608", "retention.ms=1200000", "retention.bytes=268435456", "segment.bytes=33554432", "segment.ms=150000"],
-            topics["frames"].Configs.Select(c => $"{c.Key}={c.Value}"));
+            topics[FrameTopics.Frames].Configs.Select(c => $"{c.Key}={c.Value}"));
         // Results and dead letters are kept longer than video by default: 7 days.
-        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics["frames.analysis"].Configs);
-        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics["frames.dlq"].Configs);
+        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics[FrameTopics.Analysis].Configs);
+        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics[FrameTopics.DeadLetter].Configs);
 
         var script = string.Join(' ', Assert.Single(kafka.Annotations.OfType<DockerComposeHealthCheckAnnotation>()).Test);
         Assert.Contains("--topic frames --partitions 3 --replication-factor 1 --config max.message.bytes=8388608 --config retention.ms=1200000 --config retention.bytes=268435456 --config segment.bytes=33554432 --config segment.ms=150000",
