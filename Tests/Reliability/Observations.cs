@@ -5,8 +5,8 @@ namespace AspirePipeline.Tests.Reliability;
 
 /// <summary>
 /// What a reliability scenario injected and observed, written to <c>TestResults/reliability/&lt;scenario&gt;.json</c>
-/// at the solution root; <c>scripts/reliability-report.py</c> renders them into <c>docs/reliability.md</c>, so the
-/// numbers there come from a run, not from typing.
+/// at the solution root; <see cref="ReliabilityReport"/> renders them into <c>docs/reliability.md</c>, so the numbers
+/// there come from a run, not from typing.
 /// </summary>
 internal sealed class Observations(string scenario, string title, string command)
 {
@@ -32,10 +32,14 @@ internal sealed class Observations(string scenario, string title, string command
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             ["observed"] = _observed,
         };
-        var directory = Path.Combine(RepoLayout.TryFindRoot() ?? Directory.GetCurrentDirectory(), "TestResults", "reliability");
+        var directory = ReliabilityReport.ResultsDirectory;
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, $"{scenario}.json"),
             document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (ReliabilityReport.UpdateRequested)
+        {
+            ReliabilityReport.Update();
+        }
     }
 }
 

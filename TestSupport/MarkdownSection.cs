@@ -1,7 +1,11 @@
-namespace AspirePipeline.Bench;
+namespace AspirePipeline.TestSupport;
 
-/// <summary>Rewrites the generated part of a report between <c>&lt;!-- name:begin --&gt;</c> and <c>&lt;!-- name:end --&gt;</c>.</summary>
-internal static class MarkdownSection
+/// <summary>
+/// Rewrites the generated part of a report between <c>&lt;!-- name:begin --&gt;</c> and <c>&lt;!-- name:end --&gt;</c>: the one
+/// writer of generated documentation, used by the benchmarks (<c>docs/benchmarks.md</c>) and the reliability scenarios
+/// (<c>docs/reliability.md</c>).
+/// </summary>
+public static class MarkdownSection
 {
     /// <summary>
     /// A first run adds the section's heading and introduction (its command, what it measures) with an empty generated
@@ -18,6 +22,7 @@ internal static class MarkdownSection
         File.WriteAllText(file, text.TrimEnd() + "\n\n" + heading.TrimEnd() + "\n\n" + $"<!-- {name}:begin -->\n<!-- {name}:end -->\n");
     }
 
+    /// <summary>Replaces the section <paramref name="name"/> of <paramref name="file"/> with <paramref name="content"/>, or appends it.</summary>
     public static void Replace(string file, string name, string content)
     {
         var begin = $"<!-- {name}:begin -->";
