@@ -1,31 +1,5 @@
 namespace AspirePipeline.Contracts;
 
-/// <summary>How the AppHost checks that a camera of a kind answers before the producer is released to it.</summary>
-public enum CameraProbe
-{
-    /// <summary>Nothing to check (the producer makes the frames itself).</summary>
-    None,
-
-    /// <summary>An RTSP DESCRIBE that must answer 200 with a video track (Digest or Basic credentials from the URL).</summary>
-    RtspDescribe,
-
-    /// <summary>An HTTP GET that must answer 200 with a Motion JPEG (<c>multipart/x-mixed-replace</c>) or JPEG body.</summary>
-    HttpGet,
-}
-
-/// <summary>
-/// One kind of camera source: the name <c>Cameras:{id}:Source</c> gives it in the AppHost's configuration, the URL
-/// schemes the producer recognises it by, whether Debian's ffmpeg reads it, and how its health is probed.
-/// </summary>
-/// <param name="Name">The configuration name (<c>Rtsp</c>, <c>HttpMjpeg</c>, ...).</param>
-/// <param name="Schemes">The URL schemes of this kind, lower case.</param>
-/// <param name="Example">A URL of this kind, for error messages.</param>
-/// <param name="ReadByFfmpeg">The producer reads it through an ffmpeg child (network streams).</param>
-/// <param name="Probe">How the AppHost's health check asks it.</param>
-/// <param name="ExternalCamera">A camera of the site's, whose URL is a secret parameter of the AppHost.</param>
-public sealed record CameraSourceKind(
-    string Name, IReadOnlyList<string> Schemes, string Example, bool ReadByFfmpeg, CameraProbe Probe, bool ExternalCamera);
-
 /// <summary>
 /// The one list of camera source kinds: the AppHost, the producer and the health checks all read it, so a new kind is
 /// an entry here plus what that kind needs in each layer (the README's recipe). Files and <c>/dev/videoN</c> devices
