@@ -17,7 +17,7 @@ internal static class FrameSources
         {
             if (CameraSourceKinds.ForUri(uri) is not { } kind)
             {
-                return $"'{shown}' has unsupported scheme '{uri.Scheme}'; use {CameraSourceKinds.SchemeList} a file path or /dev/videoN.";
+                return $"'{shown}' has unsupported scheme '{uri.Scheme}'; use {CameraSourceKinds.SchemeList}, a file path or /dev/videoN.";
             }
             if (kind == CameraSourceKinds.Synthetic)
             {
