@@ -14,8 +14,8 @@ internal static class HttpCameraProbe
     /// <summary>One GET, headers only, within <paramref name="timeout"/>.</summary>
     internal static async Task<HealthCheckResult> ProbeAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var safeUrl = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
-        var credentials = RtspCameraProbe.Credentials.From(url);
+        var safeUrl = CameraCredentials.Strip(url);
+        var credentials = CameraCredentials.From(url);
         using var handler = new SocketsHttpHandler
         {
             Credentials = credentials is null ? null : new NetworkCredential(credentials.User, credentials.Password),

@@ -17,7 +17,7 @@ internal static class RtspCameraProbe
     internal static async Task<HealthCheckResult> ProbeAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // Never echo credentials from a real camera's URL into the dashboard or onto the wire's request line.
-        var safeUrl = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
+        var safeUrl = CameraCredentials.Strip(url);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
@@ -27,7 +27,7 @@ internal static class RtspCameraProbe
             var connection = new RtspConnection(client.GetStream());
 
             var response = await connection.DescribeAsync(safeUrl, cseq: 1, authorization: null, deadline.Token).ConfigureAwait(false);
-            if (response.Status == 401 && Credentials.From(url) is { } credentials
+            if (response.Status == 401 && CameraCredentials.From(url) is { } credentials
                 && response.Header("WWW-Authenticate") is { } challenge)
             {
                 var authorization = credentials.Answer(challenge, "DESCRIBE", safeUrl.ToString(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
@@ -139,66 +139,5 @@ internal static class RtspCameraProbe
             }
             _buffered += read;
         }
-    }
-
-    /// <summary>The user and password of a camera URL, answering a Basic or Digest (RFC 2617, MD5) challenge.</summary>
-    internal sealed record Credentials(string User, string Password)
-    {
-        public static Credentials? From(Uri url)
-        {
-            if (string.IsNullOrEmpty(url.UserInfo))
-            {
-                return null;
-            }
-            var parts = url.UserInfo.Split(':', 2);
-            return new Credentials(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty);
-        }
-
-        /// <summary>The Authorization header for <paramref name="challenge"/> (a WWW-Authenticate value).</summary>
-        public string Answer(string challenge, string method, string uri, string clientNonce)
-        {
-            if (challenge.StartsWith("Basic", StringComparison.OrdinalIgnoreCase))
-            {
-                return "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}"));
-            }
-
-            var realm = Parameter(challenge, "realm");
-            var nonce = Parameter(challenge, "nonce");
-            var opaque = Parameter(challenge, "opaque");
-            var ha1 = Md5($"{User}:{realm}:{Password}");
-            var ha2 = Md5($"{method}:{uri}");
-            var answer = new StringBuilder($"Digest username=\"{User}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\"");
-            if (Parameter(challenge, "qop").Split(',', StringSplitOptions.TrimEntries).Contains("auth"))
-            {
-                const string nonceCount = "00000001";
-                answer.Append($", qop=auth, nc={nonceCount}, cnonce=\"{clientNonce}\", response=\"{Md5($"{ha1}:{nonce}:{nonceCount}:{clientNonce}:auth:{ha2}")}\"");
-            }
-            else
-            {
-                answer.Append($", response=\"{Md5($"{ha1}:{nonce}:{ha2}")}\"");
-            }
-            if (opaque.Length > 0)
-            {
-                answer.Append($", opaque=\"{opaque}\"");
-            }
-            return answer.ToString();
-        }
-
-        private static string Parameter(string challenge, string name)
-        {
-            var start = challenge.IndexOf(name + "=\"", StringComparison.OrdinalIgnoreCase);
-            if (start < 0)
-            {
-                return string.Empty;
-            }
-            start += name.Length + 2;
-            var end = challenge.IndexOf('"', start);
-            return end < 0 ? challenge[start..] : challenge[start..end];
-        }
-
-        // RFC 2617 Digest is defined over MD5; this is the camera's protocol, not a choice of ours.
-#pragma warning disable CA5351
-        private static string Md5(string text) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
-#pragma warning restore CA5351
     }
 }

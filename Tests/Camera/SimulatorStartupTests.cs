@@ -41,7 +41,7 @@ public sealed class SimulatorStartupTests
         }
 
         var run = await ChildProcess.RunAsync("/usr/bin/python3",
-            ["-u", RtspSimulatorProcess.ScriptPath, "--port", "0", "--width", "320", "--height", "180"], Deadline,
+            ["-u", CameraSimulatorProcess.ScriptPath, "--port", "0", "--width", "320", "--height", "180"], Deadline,
             environment: new Dictionary<string, string>
             {
                 ["GST_PLUGIN_SYSTEM_PATH_1_0"] = plugins,
@@ -59,7 +59,7 @@ public sealed class SimulatorStartupTests
     [Fact]
     public async Task With_every_plugin_it_prints_ready_only_once_a_reader_gets_frames()
     {
-        await using var simulator = await RtspSimulatorProcess.StartAsync(320, 180, 10);
+        await using var simulator = await CameraSimulatorProcess.StartAsync(320, 180, 10);
 
         // The first thing a reader does after "ready": a frame must come, not a 503.
         var frame = await CameraFrame.GrabAsync(simulator.Url, 320, 180, TimeSpan.FromSeconds(30));

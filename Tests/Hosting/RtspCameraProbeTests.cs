@@ -14,7 +14,7 @@ public sealed class RtspCameraProbeTests
     [Fact]
     public async Task A_camera_that_streams_is_healthy()
     {
-        await using var simulator = await RtspSimulatorProcess.StartAsync(320, 180, 10);
+        await using var simulator = await CameraSimulatorProcess.StartAsync(320, 180, 10);
 
         var result = await RtspCameraProbe.ProbeAsync(new Uri(simulator.Url), ProbeTimeout, CancellationToken.None);
 
@@ -26,7 +26,7 @@ public sealed class RtspCameraProbeTests
     public async Task A_server_that_answers_RTSP_but_has_no_such_stream_is_unhealthy()
     {
         // OPTIONS succeeds on any path of this server; only DESCRIBE shows that nothing streams there.
-        await using var simulator = await RtspSimulatorProcess.StartAsync(320, 180, 10);
+        await using var simulator = await CameraSimulatorProcess.StartAsync(320, 180, 10);
         var wrongPath = new UriBuilder(simulator.Url) { Path = "/no-such-camera" }.Uri;
 
         var result = await RtspCameraProbe.ProbeAsync(wrongPath, ProbeTimeout, CancellationToken.None);
@@ -51,7 +51,7 @@ public sealed class RtspCameraProbeTests
     public void Digest_answers_match_the_RFC_2617_example()
     {
         // RFC 2617 section 3.5: the worked example, with its client nonce.
-        var credentials = new RtspCameraProbe.Credentials("Mufasa", "Circle Of Life");
+        var credentials = new CameraCredentials("Mufasa", "Circle Of Life");
         const string challenge = "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
             + "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
 

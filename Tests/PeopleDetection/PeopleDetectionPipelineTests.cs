@@ -29,7 +29,7 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
             await admin.CreateTopicsAsync([new TopicSpecification { Name = eventsTopic, NumPartitions = 1, ReplicationFactor = 1 }]);
         }
 
-        await using var camera = await RtspSimulatorProcess.StartAsync(video: RecordedFootage.Pedestrians);
+        await using var camera = await CameraSimulatorProcess.StartAsync(video: RecordedFootage.Pedestrians);
         await using var detectors = await ConsumerTestHost.StartAsync<MotionAnalyzer>(fixture.BootstrapServers, topics,
             $"people-{Guid.NewGuid():N}", new Dictionary<string, string?>
             {

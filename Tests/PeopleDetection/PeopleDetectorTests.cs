@@ -56,7 +56,7 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
     [Fact]
     public async Task Finds_nobody_in_the_simulator_s_test_pattern()
     {
-        await using var camera = await RtspSimulatorProcess.StartAsync(width: 1280, height: 720, fps: 15);
+        await using var camera = await CameraSimulatorProcess.StartAsync(width: 1280, height: 720, fps: 15);
         // The producer's own reader (ffmpeg): OpenCvSharp's bundled FFmpeg has no network support.
         await using var stream = FfmpegSource.Open(new CameraOptions { Id = "pattern", Url = camera.Url },
             TimeSpan.FromSeconds(10), NullLogger<FfmpegSource>.Instance);

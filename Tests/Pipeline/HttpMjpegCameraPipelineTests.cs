@@ -20,7 +20,7 @@ public sealed class HttpMjpegCameraPipelineTests
     [Fact]
     public async Task An_http_motion_jpeg_camera_of_the_site_carries_frames_into_a_groups_results()
     {
-        await using var camera = await RtspSimulatorProcess.StartAsync(320, 240, 10, serve: "http", credentials: "viewer:gate-pass");
+        await using var camera = await CameraSimulatorProcess.StartAsync(320, 240, 10, serve: "http", credentials: "viewer:gate-pass");
         var url = new UriBuilder(camera.Url) { UserName = "viewer", Password = "gate-pass" }.Uri;
         await using var appHost = await RunningAppHost.StartAsync(
             [

@@ -73,7 +73,7 @@ public sealed class FfmpegJpegEncodingTests(ProducerFixture fixture) : IClassFix
             (await ChildProcess.RunAsync("ffmpeg",
                 ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", clip, "-frames:v", "1", "-y", picture], Deadline))
                 .EnsureSuccess("decoding one frame of the bars");
-            await using var camera = await RtspSimulatorProcess.StartAsync(fps: 15, clip: clip);
+            await using var camera = await CameraSimulatorProcess.StartAsync(fps: 15, clip: clip);
             var topic = await fixture.CreateTopicAsync();
             await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, topic, new Dictionary<string, string?>
             {

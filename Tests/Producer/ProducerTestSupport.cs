@@ -42,12 +42,12 @@ public class ProducerFixture : IAsyncLifetime
 
     public BrokerProcess Broker { get; private set; } = null!;
 
-    public RtspSimulatorProcess Camera { get; private set; } = null!;
+    public CameraSimulatorProcess Camera { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Broker = await BrokerProcess.StartAsync();
-        Camera = await RtspSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec, serve: _serve, credentials: _credentials);
+        Camera = await CameraSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec, serve: _serve, credentials: _credentials);
     }
 
     public async Task DisposeAsync()

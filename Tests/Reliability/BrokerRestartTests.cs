@@ -44,7 +44,7 @@ public sealed class BrokerRestartTests
         using var listener = ListenToDeliveries(acknowledged, failed);
 
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
-        await using var camera = await RtspSimulatorProcess.StartAsync(width: 320, height: 240, fps: 15);
+        await using var camera = await CameraSimulatorProcess.StartAsync(width: 320, height: 240, fps: 15);
         var topics = await TestTopics.CreateAsync(broker.BootstrapServers, framePartitions: 1);
         var groups = new[] { $"mean-{Guid.NewGuid():N}"[..13], $"motion-{Guid.NewGuid():N}"[..15] };
         var producer = await ProducerTestHost.StartAsync(broker.BootstrapServers, topics.Frames, new Dictionary<string, string?>

@@ -25,7 +25,7 @@ public sealed class CameraLossTests
             Injected = $"SIGKILL of the GStreamer RTSP server (320x240, 15 fps) for {Outage.TotalSeconds:0} s, then started again on the same port",
         };
         await using var broker = await BrokerProcess.StartAsync();
-        await using var camera = await RtspSimulatorProcess.StartAsync(width: 320, height: 240, fps: 15);
+        await using var camera = await CameraSimulatorProcess.StartAsync(width: 320, height: 240, fps: 15);
         var topic = $"frames-{Guid.NewGuid():N}"[..20];
         await using var producer = await ProducerTestHost.StartAsync(broker.BootstrapServers, topic, new Dictionary<string, string?>
         {

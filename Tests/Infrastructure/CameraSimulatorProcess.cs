@@ -8,7 +8,7 @@ namespace AspirePipeline.Tests.Infrastructure;
 /// <c>serve: "http"</c> its HTTP Motion JPEG camera) as a child process: ready once it printed its URL, killed on dispose. <see cref="KillAsync"/> and <see cref="StartAgainAsync"/> (same
 /// port) simulate a camera that drops off the network and comes back.
 /// </summary>
-public sealed partial class RtspSimulatorProcess : IAsyncDisposable
+public sealed partial class CameraSimulatorProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private const int OutputLinesKept = 200;
@@ -22,7 +22,7 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     private readonly string? _credentials;
     private ChildProcess? _process;
 
-    private RtspSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip, string? serve, string? credentials)
+    private CameraSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip, string? serve, string? credentials)
     {
         _serve = serve;
         _credentials = credentials;
@@ -58,10 +58,10 @@ public sealed partial class RtspSimulatorProcess : IAsyncDisposable
     /// <param name="clip">A bare H.264 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
     /// <param name="serve"><c>--serve</c>: <c>http</c> for an HTTP Motion JPEG camera (the simulator's default is RTSP).</param>
     /// <param name="credentials"><c>--credentials user:password</c> the HTTP camera asks for (Basic).</param>
-    public static async Task<RtspSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
+    public static async Task<CameraSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
         string? video = null, string? codec = null, string? clip = null, string? serve = null, string? credentials = null)
     {
-        var simulator = new RtspSimulatorProcess(width, height, fps, video, codec, clip, serve, credentials);
+        var simulator = new CameraSimulatorProcess(width, height, fps, video, codec, clip, serve, credentials);
         try
         {
             await simulator.LaunchAsync(port: 0);
