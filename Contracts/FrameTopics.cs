@@ -14,4 +14,10 @@ public static class FrameTopics
 
     /// <summary>Events an analysis derives from a run of frames (e.g. "person appeared"), JSON, keyed by camera id.</summary>
     public const string Events = "frames.events";
+
+    /// <summary>
+    /// Each recorded camera's own compressed video, as it sent it: one access unit per message in MPEG-TS packets,
+    /// keyed by camera id (the headers: <c>Recording/VideoHeaders</c>).
+    /// </summary>
+    public const string Video = "frames.video";
 }
