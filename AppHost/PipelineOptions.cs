@@ -23,6 +23,10 @@ internal sealed class PipelineOptions
     [Required]
     public string EventsTopic { get; set; } = FrameTopics.Events;
 
+    /// <summary>Where recorded cameras' own video goes (<c>Cameras:{id}:Record=true</c>), as the camera sent it.</summary>
+    [Required]
+    public string VideoTopic { get; set; } = FrameTopics.Video;
+
     /// <summary>Partitions of the frames topic: the most consumer replicas of one group that can work at once.</summary>
     [Range(1, 1024)]
     public int Partitions { get; set; } = 3;
@@ -37,6 +41,13 @@ internal sealed class PipelineOptions
     /// </summary>
     [Required]
     public RetentionOptions FramesRetention { get; set; } = new() { Time = TimeSpan.FromHours(1), BytesPerPartition = 1L << 30 };
+
+    /// <summary>
+    /// How long and how much of the recordings (<see cref="VideoTopic"/>) is kept: 24 hours, and at most 16 GiB per
+    /// partition (a 4 Mbit/s camera writes 1.8 GB an hour), so a disk is bounded whatever the cameras send.
+    /// </summary>
+    [Required]
+    public RetentionOptions VideoRetention { get; set; } = new() { Time = TimeSpan.FromHours(24), BytesPerPartition = 16L << 30 };
 
     /// <summary>Retention of the results and dead-letter topics: small records, kept longer (7 days, 1 GiB per partition).</summary>
     [Required]
@@ -89,7 +100,8 @@ internal sealed class PipelineOptions
         var results = new List<ValidationResult>();
         var valid = Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)
             & options.FramesRetention.Validate($"{nameof(FramesRetention)}", results)
-            & options.ResultsRetention.Validate($"{nameof(ResultsRetention)}", results);
+            & options.ResultsRetention.Validate($"{nameof(ResultsRetention)}", results)
+            & options.VideoRetention.Validate($"{nameof(VideoRetention)}", results);
         foreach (var (name, group) in options.Groups)
         {
             var groupResults = new List<ValidationResult>();

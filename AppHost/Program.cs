@@ -13,6 +13,7 @@ var kafka = builder.AddKafka<Projects.Broker>(ConnectionNames.Kafka, builder.Cho
     .WithTopic(pipeline.FramesTopic, pipeline.Partitions, pipeline.MaxMessageBytes, pipeline.FramesRetention.ToTopicRetention())
     .WithTopic(pipeline.AnalysisTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())
     .WithTopic(pipeline.EventsTopic, pipeline.Partitions, retention: pipeline.ResultsRetention.ToTopicRetention())
+    .WithTopic(pipeline.VideoTopic, pipeline.Partitions, pipeline.MaxMessageBytes, pipeline.VideoRetention.ToTopicRetention())
     .WithTopic(pipeline.DeadLetterTopic, partitions: 1, pipeline.MaxMessageBytes, pipeline.ResultsRetention.ToTopicRetention())
     .WithKafkaUI();
 

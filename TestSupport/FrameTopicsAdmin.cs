@@ -13,7 +13,7 @@ public static class FrameTopicsAdmin
 {
     /// <summary>Every topic the AppHost declares.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.Events, FrameTopics.DeadLetter];
+        [FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.Events, FrameTopics.Video, FrameTopics.DeadLetter];
 
     /// <summary>Creates every topic of <see cref="All"/> with <paramref name="partitions"/> partitions.</summary>
     public static async Task CreateAllAsync(string bootstrapServers, int partitions, int maxMessageBytes = FrameLimits.MaxMessageBytes)
