@@ -1,3 +1,4 @@
+using System.Globalization;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
@@ -36,7 +37,7 @@ internal static class PipelineResourceExtensions
         }
         if (group.Fps > 0)
         {
-            consumer.WithEnvironment("FrameProcessing__Fps", group.Fps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            consumer.WithEnvironment("FrameProcessing__Fps", group.Fps.ToString(CultureInfo.InvariantCulture));
         }
         if (!string.IsNullOrWhiteSpace(group.StartAt))
         {
@@ -70,6 +71,22 @@ internal static class PipelineResourceExtensions
                 .WithEnvironment($"Producer__Cameras__{index}__Url", camera)
                 // Each reference also gives the dashboard its arrow, and WaitFor holds the producer until the camera streams.
                 .WithReference(camera).WaitFor(camera);
+            if (camera.Resource.Annotations.OfType<CameraStreamAnnotation>().LastOrDefault() is not { } stream)
+            {
+                continue;
+            }
+            if (stream.Record)
+            {
+                producer.WithEnvironment($"Producer__Cameras__{index}__Record", "true");
+            }
+            if (stream.AnalysisFps is { } fps)
+            {
+                producer.WithEnvironment($"Producer__Cameras__{index}__Fps", fps.ToString(CultureInfo.InvariantCulture));
+            }
+            if (stream.AnalysisWidth is { } width)
+            {
+                producer.WithEnvironment($"Producer__Cameras__{index}__Width", width.ToString(CultureInfo.InvariantCulture));
+            }
         }
         return producer;
     }

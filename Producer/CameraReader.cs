@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using AspirePipeline.Producer.Recording;
 using AspirePipeline.Producer.Sources;
 
 namespace AspirePipeline.Producer;
@@ -15,7 +16,8 @@ internal sealed partial class CameraReader(
     ProducerMetrics metrics,
     TimeProvider time,
     ILoggerFactory loggerFactory,
-    ILogger<CameraReader> logger)
+    ILogger<CameraReader> logger,
+    VideoRecorder? recorder = null)
 {
     private readonly StreamCodecHint _codec = new();
 
@@ -34,7 +36,7 @@ internal sealed partial class CameraReader(
                 IFrameSource? source = null;
                 try
                 {
-                    source = FrameSources.Open(camera, options, _codec, loggerFactory);
+                    source = FrameSources.Open(camera, options, _codec, loggerFactory, recorder);
                     while (true)
                     {
                         var frame = await source.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,12 @@ internal sealed class CameraStatus(string cameraId)
 
     public string CameraId { get; } = cameraId;
 
+    /// <summary>Whether the camera is recorded (<see cref="CameraOptions.Record"/>).</summary>
+    public bool Recorded { get; set; }
+
+    /// <summary>The camera's recording counts (all zero for a camera that is not recorded).</summary>
+    public Recording.RecordingStatus Recording { get; } = new();
+
     public bool Connected => _connected;
 
     public long Captured => Interlocked.Read(ref _captured);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
+using AspirePipeline.Producer.Recording;
 using AspirePipeline.Producer.Sources;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
@@ -38,8 +39,12 @@ internal sealed partial class FrameProducerService(
                 status.OnDropped(DropReasons.QueueFull);
                 metrics.Dropped(camera.Id, DropReasons.QueueFull);
             });
+            status.Recorded = camera.Record;
+            var recorder = camera.Record
+                ? new VideoRecorder(camera, settings, producer, status.Recording, metrics, time, loggerFactory.CreateLogger<VideoRecorder>())
+                : null;
             var reader = new CameraReader(camera, settings, queue.Writer, status, metrics, time, loggerFactory,
-                loggerFactory.CreateLogger<CameraReader>());
+                loggerFactory.CreateLogger<CameraReader>(), recorder);
             var publisher = new FramePublisher(camera, settings, queue.Reader, producer, status, metrics, kafkaMetrics, time,
                 loggerFactory.CreateLogger<FramePublisher>());
             publishers.Add(publisher);

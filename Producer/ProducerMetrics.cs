@@ -33,6 +33,8 @@ internal sealed class ProducerMetrics
     private readonly Counter<long> _passedThrough;
     private readonly Histogram<long> _frameSize;
     private readonly Histogram<double> _latency;
+    private readonly Counter<long> _recordedBytes;
+    private readonly Counter<long> _recordingDropped;
 
     public ProducerMetrics(IMeterFactory meterFactory, CameraStatusBoard board)
     {
@@ -51,6 +53,10 @@ internal sealed class ProducerMetrics
         _frameSize = meter.CreateHistogram<long>("producer.frame.size", "By", "Encoded frame payload size.");
         _latency = meter.CreateHistogram<double>("producer.capture_to_publish.duration", "ms",
             "Time from capture until Kafka acknowledged the frame.");
+        _recordedBytes = meter.CreateCounter<long>("producer.video.recorded", "By",
+            "Bytes of recorded cameras' own video Kafka acknowledged on frames.video.");
+        _recordingDropped = meter.CreateCounter<long>("producer.video.dropped", "{access_unit}",
+            "Access units of a recorded camera's video not recorded, by reason.");
         meter.CreateObservableGauge("producer.camera.connected", () => board.All.Select(status =>
             new Measurement<int>(status.Connected ? 1 : 0, new KeyValuePair<string, object?>(CameraTag, status.CameraId))),
             "{camera}", "1 while the camera stream delivers frames.");
@@ -84,6 +90,11 @@ internal sealed class ProducerMetrics
     public void PassedThrough(string cameraId) => _passedThrough.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
 
     public void Reconnected(string cameraId) => _reconnects.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
+
+    public void Recorded(string cameraId, int bytes) => _recordedBytes.Add(bytes, new KeyValuePair<string, object?>(CameraTag, cameraId));
+
+    public void RecordingDropped(string cameraId, string reason) =>
+        _recordingDropped.Add(1, new TagList { { CameraTag, cameraId }, { ReasonTag, reason } });
 
     public void Encoded(string encoding, int bytes) => _frameSize.Record(bytes, new KeyValuePair<string, object?>(EncodingTag, encoding));
 }

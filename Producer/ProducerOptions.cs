@@ -36,6 +36,10 @@ public sealed class ProducerOptions
     [Required(AllowEmptyStrings = false)]
     public string Topic { get; set; } = FrameTopics.Frames;
 
+    /// <summary>Where recorded cameras' own video goes (<see cref="CameraOptions.Record"/>).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string VideoTopic { get; set; } = FrameTopics.Video;
+
     /// <summary>Frames buffered per camera between capture and Kafka; when full the oldest is dropped (counted).</summary>
     [Range(1, 1000)]
     public int QueueCapacity { get; set; } = 8;
@@ -77,7 +81,7 @@ public sealed record CameraOptions
     /// <summary><c>rtsp://...</c> (ffmpeg), <c>synthetic://?width=1280&amp;height=720&amp;fps=30</c>, a file path or <c>/dev/video0</c>.</summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Scale frames to this width (ffprobe's size or the source's own when unset).</summary>
+    /// <summary>Scale frames to this width (the source's own when unset; alone, the height keeps the aspect ratio).</summary>
     public int? Width { get; set; }
 
     public int? Height { get; set; }
@@ -91,6 +95,13 @@ public sealed record CameraOptions
     /// Jpeg and no Width, Height or Fps is set.
     /// </summary>
     public PassthroughMode Passthrough { get; set; } = PassthroughMode.Auto;
+
+    /// <summary>
+    /// Also publish the camera's compressed stream exactly as received (H.264 or H.265, <c>-c:v copy</c> from the same
+    /// ffmpeg and connection) to <see cref="ProducerOptions.VideoTopic"/>, an access unit per message. Cameras read
+    /// through ffmpeg only. A Motion JPEG camera's recording is its JPEGs, passed through to the frames topic as sent.
+    /// </summary>
+    public bool Record { get; set; }
 
     /// <summary>True when this camera's JPEGs may be published without decoding, should it send Motion JPEG.</summary>
     internal bool CanPassThrough(FrameEncoding encoding) =>

@@ -1,3 +1,4 @@
+using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 using AspirePipeline.Producer.Sources;
 using Microsoft.Extensions.Options;
@@ -45,9 +46,18 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
             {
                 failures.Add($"{path}:Height is {height}; it must be within 1..{FrameMetadata.MaxDimension}.");
             }
-            if (camera.Width.HasValue != camera.Height.HasValue)
+            if (camera.Height.HasValue && !camera.Width.HasValue)
             {
-                failures.Add($"{path}: set both Width and Height, or neither.");
+                failures.Add($"{path}:Height is set without Width: set Width (alone, the height follows the camera's aspect ratio) or both.");
+            }
+            if (camera.Width.HasValue && !camera.Height.HasValue && !FrameSources.ReadsThroughFfmpeg(camera.Url))
+            {
+                failures.Add($"{path}:Width is set without Height: only cameras read through ffmpeg keep their aspect ratio; set both.");
+            }
+            if (camera.Record && !FrameSources.ReadsThroughFfmpeg(camera.Url))
+            {
+                failures.Add($"{path}:Record is true, but only cameras read through ffmpeg ({CameraSourceKinds.SchemeList} URLs) are "
+                    + $"recorded: their own stream is copied as sent. Set {path}:Record=false for this camera.");
             }
             if (camera.Fps is { } fps && fps is <= 0 or > 240)
             {

@@ -18,7 +18,8 @@ internal sealed record ProducerStats(IReadOnlyList<CameraStats> Cameras, IReadOn
 
 /// <summary>
 /// One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason; <c>passedThrough</c>
-/// counts the frames handed to Kafka as the camera's own JPEG, without decode or encode).
+/// counts the frames handed to Kafka as the camera's own JPEG, without decode or encode); <c>recording</c> is null for
+/// a camera that is not recorded.
 /// </summary>
 internal sealed record CameraStats(
     string Id,
@@ -31,13 +32,30 @@ internal sealed record CameraStats(
     long LastPublishedSequence,
     DateTimeOffset? LastPublishedAt,
     string? LastError,
-    long PassedThrough)
+    long PassedThrough,
+    RecordingStats? Recording)
 {
     public static CameraStats From(CameraStatus status)
     {
         var dropped = new SortedDictionary<string, long>(status.Dropped.ToDictionary(), StringComparer.Ordinal);
         return new(status.CameraId, status.Connected, status.Captured, status.Published, dropped.Values.Sum(), dropped,
-            status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError, status.PassedThrough);
+            status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError, status.PassedThrough,
+            status.Recorded ? RecordingStats.From(status.Recording) : null);
+    }
+}
+
+/// <summary>
+/// A recorded camera's <c>frames.video</c> messages: access units handed to Kafka and acknowledged (with their bytes
+/// and keyframes), not recorded by reason (<c>dropped</c> sums them), and transport-stream bytes that were not part of
+/// a whole access unit.
+/// </summary>
+internal sealed record RecordingStats(long Handed, long Published, long Keyframes, long Bytes, long Dropped,
+    IReadOnlyDictionary<string, long> DroppedByReason, long SkippedBytes)
+{
+    public static RecordingStats From(Recording.RecordingStatus status)
+    {
+        var dropped = new SortedDictionary<string, long>(status.Dropped.ToDictionary(), StringComparer.Ordinal);
+        return new(status.Handed, status.Published, status.Keyframes, status.Bytes, dropped.Values.Sum(), dropped, status.SkippedBytes);
     }
 }
 

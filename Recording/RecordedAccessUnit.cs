@@ -8,4 +8,5 @@ namespace AspirePipeline.Recording;
 /// <param name="Codec">One of <see cref="VideoCodecs"/>.</param>
 /// <param name="Keyframe">The packet that starts the PES has the random access indicator set.</param>
 /// <param name="Pts">The PES header's presentation time in 90 kHz ticks, if it has one.</param>
-public sealed record RecordedAccessUnit(byte[] Packets, string Codec, bool Keyframe, long? Pts);
+/// <param name="ReceivedAt">When its first packet arrived, on the clock of the splitter's caller.</param>
+public sealed record RecordedAccessUnit(byte[] Packets, string Codec, bool Keyframe, long? Pts, long ReceivedAt = 0);

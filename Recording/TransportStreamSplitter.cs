@@ -19,6 +19,8 @@ public sealed class TransportStreamSplitter
     private MemoryStream? _unit;
     private bool _unitKeyframe;
     private long? _unitPts;
+    private long _unitReceivedAt;
+    private long _receivedAt;
     private int _partialLength;
     private int _pmtPid = NoPid;
     private int _videoPid = NoPid;
@@ -33,9 +35,13 @@ public sealed class TransportStreamSplitter
     public byte? UnsupportedStreamType { get; private set; }
 
     /// <summary>Takes the next bytes of the stream; adds every access unit they complete to <paramref name="completed"/>.</summary>
-    public void Write(ReadOnlySpan<byte> data, ICollection<RecordedAccessUnit> completed)
+    /// <param name="data">The bytes, in any pieces: a packet may straddle two writes.</param>
+    /// <param name="completed">Where complete access units go.</param>
+    /// <param name="receivedAt">When these bytes arrived (the caller's clock): an access unit keeps its first packet's.</param>
+    public void Write(ReadOnlySpan<byte> data, ICollection<RecordedAccessUnit> completed, long receivedAt = 0)
     {
         ArgumentNullException.ThrowIfNull(completed);
+        _receivedAt = receivedAt;
         while (!data.IsEmpty)
         {
             if (_partialLength == 0)
@@ -70,7 +76,7 @@ public sealed class TransportStreamSplitter
     /// <summary>The access unit in progress, at the end of the stream (null when there is none).</summary>
     public RecordedAccessUnit? Complete()
     {
-        var unit = _unit is null || Codec is null ? null : new RecordedAccessUnit(_unit.ToArray(), Codec, _unitKeyframe, _unitPts);
+        var unit = _unit is null || Codec is null ? null : new RecordedAccessUnit(_unit.ToArray(), Codec, _unitKeyframe, _unitPts, _unitReceivedAt);
         _unit = null;
         return unit;
     }
@@ -97,6 +103,7 @@ public sealed class TransportStreamSplitter
                 _tables.SetLength(0);
                 _unitKeyframe = randomAccess;
                 _unitPts = PesPts(payload);
+                _unitReceivedAt = _receivedAt;
             }
             if (_unit is null)
             {

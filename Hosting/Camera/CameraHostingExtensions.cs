@@ -70,6 +70,7 @@ public static class CameraHostingExtensions
             _ => AddProcess(builder, settings),
         };
 
+        camera.WithAnnotation(settings.Stream);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             // Simulators are RTSP servers.

@@ -20,6 +20,7 @@ namespace AspirePipeline.Hosting.Camera;
 /// <param name="Video">A video file the simulator loops, or null for the test pattern.</param>
 /// <param name="Path">The simulator's stream path.</param>
 /// <param name="Runtime">How simulators run.</param>
+/// <param name="Stream">What the producer makes of the stream: the recording and the analysis stream.</param>
 public sealed record CameraSettings(
     string Id,
     CameraSourceKind? Source,
@@ -28,7 +29,8 @@ public sealed record CameraSettings(
     int Fps,
     string? Video,
     string Path,
-    CameraRuntime Runtime)
+    CameraRuntime Runtime,
+    CameraStreamAnnotation Stream)
 {
     /// <summary>The section of camera entries, one per camera id.</summary>
     public const string CamerasSectionName = "Cameras";
@@ -95,6 +97,9 @@ public sealed record CameraSettings(
         }
 
         var path = (entry["Path"] ?? defaults["Path"] ?? id).Trim('/');
+        var analysis = entry.GetSection("Analysis");
+        var stream = new CameraStreamAnnotation(
+            Flag(entry, "Record", fallback: false), OptionalPositive(analysis, "Fps", 240), OptionalPositive(analysis, "Width", 8192));
         return new CameraSettings(
             id, source,
             Positive(entry, defaults, "Width", 1280),
@@ -102,7 +107,20 @@ public sealed record CameraSettings(
             Positive(entry, defaults, "Fps", 30),
             video,
             path.Length > 0 ? path : id,
-            runtime);
+            runtime,
+            stream);
+    }
+
+    private static int? OptionalPositive(IConfigurationSection section, string key, int max)
+    {
+        var raw = section[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+        return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max
+            ? value
+            : throw new InvalidOperationException($"Configuration '{section.Path}:{key}' is '{raw}': give a whole number from 1 to {max}.");
     }
 
     private static int Positive(IConfigurationSection entry, IConfigurationSection defaults, string key, int fallback)

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using AspirePipeline.Contracts;
+using AspirePipeline.Producer.Recording;
 
 namespace AspirePipeline.Producer.Sources;
 
@@ -44,11 +45,13 @@ internal sealed partial class FfmpegSource : IFrameSource
     private readonly FfmpegPlan _plan;
     private readonly FfmpegChoices _choices;
     private readonly StreamCodecHint _hint;
+    private readonly RecordingOutput? _recording;
     private bool _outputAnnounced;
 
     private FfmpegSource(Process process, string url, FfmpegPlan plan, FfmpegChoices choices, StreamCodecHint hint,
-        TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
+        TimeSpan stallTimeout, RecordingOutput? recording, ILogger<FfmpegSource> logger)
     {
+        _recording = recording;
         _plan = plan;
         _choices = choices;
         _hint = hint;
@@ -74,8 +77,14 @@ internal sealed partial class FfmpegSource : IFrameSource
     /// <param name="hint">What this camera was last seen sending; updated from what ffmpeg reports.</param>
     /// <param name="stallTimeout">No frame for this long ends the read (<c>Producer:StallTimeout</c>).</param>
     /// <param name="logger">Where ffmpeg's errors and the connection's state are logged.</param>
+    /// <param name="recorder">
+    /// Where the camera's own stream goes as well, copied by the same ffmpeg from the same connection (a second output);
+    /// null when the camera is not recorded. A Motion JPEG camera's JPEGs are passed through to the frames topic as they
+    /// are, which is its recording.
+    /// </param>
+    /// <param name="time">The clock the recording's arrival times are taken from.</param>
     public static FfmpegSource Open(CameraOptions camera, FfmpegChoices choices, StreamCodecHint hint, TimeSpan stallTimeout,
-        ILogger<FfmpegSource> logger)
+        ILogger<FfmpegSource> logger, VideoRecorder? recorder = null, TimeProvider? time = null)
     {
         var plan = choices.PlanFor(hint.Last);
         // "info" makes ffmpeg print the input stream (codec, pixel format) and its output stream ("rawvideo ...,
@@ -95,12 +104,13 @@ internal sealed partial class FfmpegSource : IFrameSource
         {
             // The camera's JPEGs as they are, each written out as soon as it is complete (no 32 KiB output buffering).
             arguments.AddRange(["-c:v", "copy", "-flush_packets", "1", "-f", "mjpeg", "-y", stdout]);
-            return Start(camera, arguments, plan, choices, hint, stallTimeout, logger);
+            return Start(camera, arguments, plan, choices, hint, stallTimeout, recording: null, logger);
         }
         var filters = plan.Output == FfmpegOutput.EncodedJpeg ? FfmpegJpegArguments.Filters(plan.FullRange).ToList() : [];
         if (camera.Width is not null)
         {
-            filters.Add(string.Create(CultureInfo.InvariantCulture, $"scale={camera.Width}:{camera.Height}"));
+            // A width alone keeps the camera's aspect ratio (-2: the even height that does).
+            filters.Add(string.Create(CultureInfo.InvariantCulture, $"scale={camera.Width}:{camera.Height ?? -2}"));
         }
         if (camera.Fps is { } fps)
         {
@@ -119,15 +129,26 @@ internal sealed partial class FfmpegSource : IFrameSource
         {
             arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "-y", stdout]);
         }
-        return Start(camera, arguments, plan, choices, hint, stallTimeout, logger);
+        var recording = recorder is null ? null : RecordingOutput.Listen(recorder, time ?? TimeProvider.System, logger);
+        try
+        {
+            arguments.AddRange(recording?.FfmpegArguments ?? []);
+            return Start(camera, arguments, plan, choices, hint, stallTimeout, recording, logger);
+        }
+        catch
+        {
+            recording?.Dispose();
+            throw;
+        }
     }
 
     private static FfmpegSource Start(CameraOptions camera, List<string> arguments, FfmpegPlan plan, FfmpegChoices choices,
-        StreamCodecHint hint, TimeSpan stallTimeout, ILogger<FfmpegSource> logger)
+        StreamCodecHint hint, TimeSpan stallTimeout, RecordingOutput? recording, ILogger<FfmpegSource> logger)
     {
         var process = Start(Program, arguments);
-        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id, plan.Describe());
-        return new FfmpegSource(process, camera.Url, plan, choices, hint, stallTimeout, logger);
+        LogStarted(logger, camera.Id, CameraUrl.Redact(camera.Url), process.Id,
+            recording is null ? plan.Describe() : plan.Describe() + ", recording its stream as sent");
+        return new FfmpegSource(process, camera.Url, plan, choices, hint, stallTimeout, recording, logger);
     }
 
     public async ValueTask<CapturedFrame> ReadAsync(CancellationToken cancellationToken)
@@ -252,6 +273,7 @@ internal sealed partial class FfmpegSource : IFrameSource
             unread.Dispose();
         }
         await _stderrPump.ConfigureAwait(false);
+        _recording?.Dispose();
         _stopReading.Dispose();
         _process.Dispose();
     }

@@ -1,4 +1,5 @@
 using AspirePipeline.Contracts;
+using AspirePipeline.Producer.Recording;
 
 namespace AspirePipeline.Producer.Sources;
 
@@ -49,13 +50,15 @@ internal static class FrameSources
     /// <param name="options">The producer's options (stall timeout and the like).</param>
     /// <param name="codec">What the camera's stream was last seen to carry (network streams; see <see cref="StreamCodecHint"/>).</param>
     /// <param name="loggerFactory">Loggers for the source.</param>
-    public static IFrameSource Open(CameraOptions camera, ProducerOptions options, StreamCodecHint codec, ILoggerFactory loggerFactory)
+    /// <param name="recorder">Where a recorded camera's own stream goes (cameras read through ffmpeg); null when not recorded.</param>
+    public static IFrameSource Open(CameraOptions camera, ProducerOptions options, StreamCodecHint codec, ILoggerFactory loggerFactory,
+        VideoRecorder? recorder = null)
     {
         if (ReadsThroughFfmpeg(camera.Url))
         {
             var choices = new FfmpegChoices(camera.CanPassThrough(options.Encoding),
                 options.Encoding == Frames.FrameEncoding.Jpeg && options.JpegEncoder == JpegEncoder.Ffmpeg, options.JpegQuality);
-            return FfmpegSource.Open(camera, choices, codec, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>());
+            return FfmpegSource.Open(camera, choices, codec, options.StallTimeout, loggerFactory.CreateLogger<FfmpegSource>(), recorder);
         }
         if (Uri.TryCreate(camera.Url, UriKind.Absolute, out var uri) && CameraSourceKinds.ForUri(uri) == CameraSourceKinds.Synthetic)
         {

@@ -1,0 +1,128 @@
+using System.Text;
+using AspirePipeline.Recording;
+using AspirePipeline.Tests.Infrastructure;
+using AspirePipeline.Tests.Producer;
+using Confluent.Kafka;
+using Xunit.Abstractions;
+
+namespace AspirePipeline.Tests.Recording;
+
+/// <summary>
+/// A recorded camera through the real producer: the simulator's <c>--clip</c> sends a known H.264 file over RTSP as it
+/// is, the producer's ffmpeg copies it to <c>frames.video</c> beside the JPEGs, and what is recorded is the file's coded
+/// pictures byte for byte.
+/// </summary>
+[Trait(TestCategory.Key, TestCategory.Integration)]
+[Collection("processes")]
+public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHelper output) : IClassFixture<ProducerFixture>
+{
+    private const int Fps = 30;
+    private const int Gop = 30;
+    private const int ClipFrames = 90;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Every_slice_of_every_frame_is_recorded_as_the_camera_sent_it_in_order_with_keyframes_and_pts()
+    {
+        var directory = Directory.CreateTempSubdirectory("recording").FullName;
+        try
+        {
+            var clip = Path.Combine(directory, "known.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate={Fps}",
+                "-frames:v", $"{ClipFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-f", "h264", "-y", clip,
+            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
+            var frames = await fixture.CreateTopicAsync();
+            var video = await fixture.CreateTopicAsync();
+            await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, frames, new Dictionary<string, string?>
+            {
+                ["Producer:Cameras:0:Id"] = "gate",
+                ["Producer:Cameras:0:Url"] = camera.Url,
+                ["Producer:Cameras:0:Record"] = "true",
+                ["Producer:VideoTopic"] = video,
+            });
+            using var videoConsumer = fixture.Consumer(video);
+            using var framesConsumer = fixture.Consumer(frames);
+
+            // Two loops of the clip and more, recorded; the JPEGs go on beside them.
+            var messages = ProducerFixture.Consume(videoConsumer, 2 * ClipFrames + Gop, Deadline);
+            ProducerFixture.AssertJpegFrames(ProducerFixture.Consume(framesConsumer, 10, Deadline), "gate");
+
+            Assert.All(messages, message => Assert.Equal("gate", message.Message.Key));
+            var headers = messages.Select(message => Headers(message.Message)).ToList();
+            Assert.All(headers, h => Assert.Equal(VideoCodecs.H264, h[VideoHeaders.Codec]));
+            Assert.All(headers, h => Assert.Equal(TransportStream.ContainerName, h[VideoHeaders.Container]));
+            Assert.Equal(Enumerable.Range(0, messages.Count).Select(i => $"{i}"), headers.Select(h => h[VideoHeaders.Sequence]));
+
+            // The first message recorded is a keyframe (a recording starts where a decoder can), then one every GOP.
+            var keyframes = headers.Select((h, index) => (h, index)).Where(x => x.h[VideoHeaders.Keyframe] == "1").Select(x => x.index).ToList();
+            Assert.Equal(0, keyframes[0]);
+            Assert.All(keyframes.Zip(keyframes.Skip(1)), pair => Assert.Equal(Gop, pair.Second - pair.First));
+
+            // pts continuous: about one frame (90 kHz / fps) apart, none missing. The simulator stamps each frame when it
+            // sends it (a live camera's clock), so steps vary by a few per cent, never by a frame.
+            var pts = headers.Select(h => long.Parse(h[VideoHeaders.Pts], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            const int FrameTicks = 90_000 / Fps;
+            Assert.All(pts.Zip(pts.Skip(1)), pair => Assert.InRange(pair.Second - pair.First, FrameTicks / 2, FrameTicks * 3 / 2));
+
+            // The recorded coded pictures, as a decoder sees them, against the file's: every slice byte for byte, in order.
+            var recorded = Path.Combine(directory, "recorded.ts");
+            await File.WriteAllBytesAsync(recorded, [.. messages.SelectMany(message => message.Message.Value)]);
+            var elementary = Path.Combine(directory, "recorded.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+                ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", recorded, "-c:v", "copy", "-f", "h264", "-y", elementary], Deadline))
+                .EnsureSuccess("demuxing the recording");
+            var source = AnnexB.NalUnits(await File.ReadAllBytesAsync(clip)).Where(unit => AnnexB.IsSlice(unit, hevc: false)).ToList();
+            var slices = AnnexB.NalUnits(await File.ReadAllBytesAsync(elementary)).Where(unit => AnnexB.IsSlice(unit, hevc: false)).ToList();
+            Assert.Equal(ClipFrames, source.Count);
+            Assert.Equal(messages.Count, slices.Count);
+            var first = source.FindIndex(unit => unit.AsSpan().SequenceEqual(slices[0]));
+            Assert.True(first >= 0, "the first recorded slice is not one of the clip's");
+            for (var index = 0; index < slices.Count; index++)
+            {
+                Assert.True(slices[index].AsSpan().SequenceEqual(source[(first + index) % ClipFrames]),
+                    $"recorded slice {index} differs from the clip's slice {(first + index) % ClipFrames}");
+            }
+
+            // A decoder can start at any keyframe message: alone, it decodes to its picture (the parameter sets go with it).
+            foreach (var keyframe in keyframes.Take(3))
+            {
+                var alone = Path.Combine(directory, $"keyframe-{keyframe}.ts");
+                await File.WriteAllBytesAsync(alone, messages[keyframe].Message.Value);
+                var decoded = await ChildProcess.RunAsync("ffprobe",
+                    ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", alone],
+                    Deadline);
+                // ffprobe lists the stream twice, in its program and on its own.
+                var counts = decoded.EnsureSuccess($"decoding keyframe message {keyframe} alone").StandardOutput
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                Assert.All(counts, count => Assert.Equal("1", count));
+            }
+
+            // What else differs, for the record. Measured when this test was written: an access-unit delimiter (type 9) per
+            // frame, which ffmpeg's MPEG-TS muxer adds; SPS and PPS (7, 8) twice per keyframe, once as the clip has them and
+            // once as the RTP payloader resends them (config-interval=-1); the encoder's SEI (6) as often as the clip's.
+            var sourceOther = NonSliceTypes(await File.ReadAllBytesAsync(clip));
+            var recordedOther = NonSliceTypes(await File.ReadAllBytesAsync(elementary));
+            output.WriteLine($"non-slice NAL units per type, clip (one loop): {sourceOther}; recorded ({messages.Count} frames): {recordedOther}");
+
+            using var stats = await producer.StatsAsync();
+            var recording = stats.RootElement.GetProperty("cameras")[0].GetProperty("recording");
+            Assert.True(recording.GetProperty("published").GetInt64() >= messages.Count);
+            Assert.Equal(0, recording.GetProperty("dropped").GetInt64());
+            Assert.Equal(0, recording.GetProperty("skippedBytes").GetInt64());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static string NonSliceTypes(byte[] stream) => string.Join(", ", AnnexB.NalUnits(stream)
+        .Where(unit => !AnnexB.IsSlice(unit, hevc: false)).GroupBy(AnnexB.H264Type).OrderBy(group => group.Key)
+        .Select(group => $"type {group.Key}: {group.Count()}"));
+
+    private static Dictionary<string, string> Headers(Message<string, byte[]> message) =>
+        message.Headers.ToDictionary(header => header.Key, header => Encoding.ASCII.GetString(header.GetValueBytes()));
+}
