@@ -46,12 +46,15 @@ public sealed class KafkaResourceTests
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Pipeline:Partitions=5", "--Pipeline:MaxMessageBytes=4194304");
 
         var topics = app.Single<IKafkaResource>("kafka").Annotations.OfType<KafkaTopicAnnotation>().ToDictionary(t => t.Name);
-        Assert.Equal([FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter, FrameTopics.Events], topics.Keys.Order());
+        Assert.Equal([FrameTopics.Frames, FrameTopics.Analysis, FrameTopics.DeadLetter, FrameTopics.Events, FrameTopics.Video],
+            topics.Keys.Order());
         Assert.Equal(5, topics[FrameTopics.Frames].Partitions);
         Assert.Equal(4194304, topics[FrameTopics.Frames].MaxMessageBytes);
         Assert.Equal(5, topics[FrameTopics.Analysis].Partitions);
         Assert.Equal(5, topics[FrameTopics.Events].Partitions);
         Assert.Equal(1, topics[FrameTopics.DeadLetter].Partitions);
+        Assert.Equal(5, topics[FrameTopics.Video].Partitions);
+        Assert.Equal(4194304, topics[FrameTopics.Video].MaxMessageBytes);
     }
 
     [Fact]
@@ -68,6 +71,9 @@ public sealed class KafkaResourceTests
         // Results and dead letters are kept longer than video by default: 7 days.
         Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics[FrameTopics.Analysis].Configs);
         Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics[FrameTopics.DeadLetter].Configs);
+        // Recordings by their own bound: a day, 16 GiB per partition.
+        Assert.Contains(new KeyValuePair<string, string>("retention.ms", "86400000"), topics[FrameTopics.Video].Configs);
+        Assert.Contains(new KeyValuePair<string, string>("retention.bytes", "17179869184"), topics[FrameTopics.Video].Configs);
 
         var script = string.Join(' ', Assert.Single(kafka.Annotations.OfType<DockerComposeHealthCheckAnnotation>()).Test);
         Assert.Contains("--topic frames --partitions 3 --replication-factor 1 --config max.message.bytes=8388608 --config retention.ms=1200000 --config retention.bytes=268435456 --config segment.bytes=33554432 --config segment.ms=150000",

@@ -141,7 +141,10 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.analysis --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.dlq --partitions 1 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.events --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
-        Assert.Equal(5, lines.Length);
+        Assert.Contains(lines, l => l.Contains(
+            "--create --if-not-exists --topic frames.video --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 "
+            + "--config retention.ms=86400000 --config retention.bytes=17179869184 ", StringComparison.Ordinal));
+        Assert.Equal(6, lines.Length);
 
         // The image's /bin/sh runs it: it must at least parse (sh -n reads without executing).
         var (exitCode, output) = await ShellSyntaxCheckAsync(script);
