@@ -17,5 +17,6 @@ internal static class ConsumerProjects
         ProjectsByName.TryGetValue(project, out var add)
             ? add(builder, name)
             : throw new InvalidOperationException(
-                $"'{PipelineOptions.SectionName}:Groups:{name}:Project' is '{project}': use one of {string.Join(", ", ProjectsByName.Keys)} (the deployable consumer projects).");
+                $"'{PipelineOptions.SectionName}:Groups:{name}:Project' is '{project}': " +
+                $"use one of {string.Join(", ", ProjectsByName.Keys)} (the deployable consumer projects).");
 }

@@ -107,27 +107,40 @@ internal sealed class PipelineOptions
             var groupResults = new List<ValidationResult>();
             valid &= Validator.TryValidateObject(group, new ValidationContext(group), groupResults, validateAllProperties: true)
                 & group.ValidateName(name, groupResults);
-            results.AddRange(groupResults.Select(r => new ValidationResult(r.ErrorMessage, [.. r.MemberNames.Select(m => $"{nameof(Groups)}:{name}:{m}")])));
+            results.AddRange(groupResults.Select(r =>
+                new ValidationResult(r.ErrorMessage, [.. r.MemberNames.Select(m => $"{nameof(Groups)}:{name}:{m}")])));
         }
         if (valid && !options.EnabledGroups.Any())
         {
-            results.Add(new ValidationResult("No consumer group is configured: add an entry Pipeline:Groups:<name> with Project, GroupId and Analyzer, or set Enabled=true on one.", [nameof(Groups)]));
+            results.Add(new ValidationResult(
+                "No consumer group is configured: add an entry Pipeline:Groups:<name> with Project, GroupId and Analyzer, " +
+                "or set Enabled=true on one.",
+                [nameof(Groups)]));
             valid = false;
         }
-        foreach (var duplicate in options.EnabledGroups.GroupBy(group => group.Value.GroupId, StringComparer.Ordinal).Where(ids => ids.Count() > 1))
+        foreach (var duplicate in options.EnabledGroups
+            .GroupBy(group => group.Value.GroupId, StringComparer.Ordinal)
+            .Where(ids => ids.Count() > 1))
         {
-            results.Add(new ValidationResult($"Groups {string.Join(" and ", duplicate.Select(group => group.Key))} share the Kafka group id '{duplicate.Key}': they would split the frames instead of each seeing all of them; give each its own GroupId (or raise one group's Replicas).", [nameof(Groups)]));
+            results.Add(new ValidationResult(
+                $"Groups {string.Join(" and ", duplicate.Select(group => group.Key))} share the Kafka group id '{duplicate.Key}': " +
+                "they would split the frames instead of each seeing all of them; " +
+                "give each its own GroupId (or raise one group's Replicas).",
+                [nameof(Groups)]));
             valid = false;
         }
         return valid
             ? options
             : throw new InvalidOperationException(
-                $"Configuration section '{SectionName}' is invalid: {string.Join("; ", results.Select(r => $"{SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. Fix AppHost/appsettings.json or the matching environment variables.");
+                $"Configuration section '{SectionName}' is invalid: " +
+                $"{string.Join("; ", results.Select(r => $"{SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"))}. " +
+                "Fix AppHost/appsettings.json or the matching environment variables.");
     }
 
     private static readonly (string Key, string Replacement)[] MovedSettings =
     [
-        ("Cameras", "cameras are entries of the section 'Cameras' (Cameras:<id>:Width, Cameras:<id>:Video or Cameras:<id>:Source=Rtsp), each its own resource."),
+        ("Cameras", "cameras are entries of the section 'Cameras' " +
+            "(Cameras:<id>:Width, Cameras:<id>:Video or Cameras:<id>:Source=Rtsp), each its own resource."),
         ("Consumer", "consumer groups are entries of 'Pipeline:Groups' (Pipeline:Groups:consumer:Replicas and the like)."),
         ("Consumer2", "consumer groups are entries of 'Pipeline:Groups' (Pipeline:Groups:consumer2:GroupId and the like)."),
     ];

@@ -15,7 +15,8 @@ internal static class PipelineResourceExtensions
     /// analysis, replicas, cameras and further settings, all passed as the service's configuration.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddConsumerGroup(
-        this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline, IResourceBuilder<IKafkaResource> kafka)
+        this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline,
+        IResourceBuilder<IKafkaResource> kafka)
     {
         // Keys of FrameProcessing's options and of the Kafka consumer integration (Aspire:Confluent:Kafka:Consumer).
         var consumer = ConsumerProjects.Add(builder, name, group.Project)

@@ -33,8 +33,10 @@ internal static class BrokerBenchmark
 
         Progress($"machine: {MachineInfo.Describe(dataRoot)}");
         Progress($"disk ceiling: dd of {arguments.Megabytes} MB, {arguments.Runs} runs");
-        var ddSynced = Median(Enumerable.Range(0, arguments.Runs).Select(_ => DiskCeiling.Measure(dataRoot, arguments.Megabytes, sync: true)).ToList());
-        var ddBuffered = Median(Enumerable.Range(0, arguments.Runs).Select(_ => DiskCeiling.Measure(dataRoot, arguments.Megabytes, sync: false)).ToList());
+        var ddSynced = Median(Enumerable.Range(0, arguments.Runs)
+            .Select(_ => DiskCeiling.Measure(dataRoot, arguments.Megabytes, sync: true)).ToList());
+        var ddBuffered = Median(Enumerable.Range(0, arguments.Runs)
+            .Select(_ => DiskCeiling.Measure(dataRoot, arguments.Megabytes, sync: false)).ToList());
         Progress($"  dd conv=fdatasync {ddSynced:F0} MB/s, dd buffered {ddBuffered:F0} MB/s");
 
         var rows = new List<Row>();
@@ -48,7 +50,9 @@ internal static class BrokerBenchmark
                     isolated.Add(await WithBrokerAsync(arguments.RepoRoot, dataRoot, size, acks, options.WarmupBytes, async bootstrap =>
                     {
                         var result = await RunIsolatedAsync(bootstrap, size, acks, totalBytes);
-                        Progress($"  {size / 1000} KB acks={AcksName(acks)} each side alone, run {run}: produce {result.ProduceMBps:F0} MB/s ({result.ProduceMBps / ddSynced:F2} of dd), then consume {result.ConsumeMBps:F0} MB/s");
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} each side alone, run {run}: " +
+                            $"produce {result.ProduceMBps:F0} MB/s ({result.ProduceMBps / ddSynced:F2} of dd), " +
+                            $"then consume {result.ConsumeMBps:F0} MB/s");
                         return result;
                     }));
                 }
@@ -60,7 +64,10 @@ internal static class BrokerBenchmark
                     {
                         var result = await RunSaturatedAsync(bootstrap, size, acks, totalBytes);
                         result = result with { Latencies = await MeasureLatencyAsync(bootstrap, size, acks) };
-                        Progress($"  {size / 1000} KB acks={AcksName(acks)} saturating run {run}: produce {result.ProduceMBps:F0} MB/s, consume {result.ConsumeMBps:F0} MB/s, consumer behind at end {result.BehindAtEndMs:F0} ms, latency p50 {result.LatencyP50Ms:F2} ms p99 {result.LatencyP99Ms:F2} ms");
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} saturating run {run}: " +
+                            $"produce {result.ProduceMBps:F0} MB/s, consume {result.ConsumeMBps:F0} MB/s, " +
+                            $"consumer behind at end {result.BehindAtEndMs:F0} ms, " +
+                            $"latency p50 {result.LatencyP50Ms:F2} ms p99 {result.LatencyP99Ms:F2} ms");
                         return result;
                     }));
                 }
@@ -74,7 +81,10 @@ internal static class BrokerBenchmark
                     fixedRate.Add(await WithBrokerAsync(arguments.RepoRoot, dataRoot, size, acks, options.WarmupBytes, async bootstrap =>
                     {
                         var result = await RunFixedRateAsync(bootstrap, size, acks, totalBytes, rate);
-                        Progress($"  {size / 1000} KB acks={AcksName(acks)} at {rate:F0} MB/s run {run}: produced {result.ProduceMBps:F0} MB/s, consumed {result.ConsumeMBps:F0} MB/s, delay p50 {result.DelayP50Ms:F2} ms p99 {result.DelayP99Ms:F2} ms max {result.DelayMaxMs:F1} ms, behind at end {result.BehindAtEndMs:F0} ms");
+                        Progress($"  {size / 1000} KB acks={AcksName(acks)} at {rate:F0} MB/s run {run}: " +
+                            $"produced {result.ProduceMBps:F0} MB/s, consumed {result.ConsumeMBps:F0} MB/s, " +
+                            $"delay p50 {result.DelayP50Ms:F2} ms p99 {result.DelayP99Ms:F2} ms max {result.DelayMaxMs:F1} ms, " +
+                            $"behind at end {result.BehindAtEndMs:F0} ms");
                         return result;
                     }));
                 }
@@ -95,7 +105,8 @@ internal static class BrokerBenchmark
     }
 
     /// <summary>A fresh broker process on a fresh data directory, warmed up, for one measured run.</summary>
-    private static async Task<T> WithBrokerAsync<T>(string repoRoot, string dataRoot, int size, Acks acks, long warmupBytes, Func<string, Task<T>> measure)
+    private static async Task<T> WithBrokerAsync<T>(
+        string repoRoot, string dataRoot, int size, Acks acks, long warmupBytes, Func<string, Task<T>> measure)
     {
         var dataDir = Path.Combine(dataRoot, $"broker-{Guid.NewGuid():N}");
         try
@@ -375,13 +386,18 @@ internal static class BrokerBenchmark
     private static string Render(BenchArguments arguments, Options options, double ddSynced, double ddBuffered, List<Row> rows, string dataRoot)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `dotnet run --project Bench -c Release -- broker --runs {arguments.Runs} --megabytes {arguments.Megabytes}{options.Describe()}`.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `dotnet run --project Bench -c Release -- broker " +
+            $"--runs {arguments.Runs} --megabytes {arguments.Megabytes}{options.Describe()}`.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {MachineInfo.Describe(dataRoot)}.");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Disk ceiling (same data directory, {arguments.Megabytes} MB, median of {arguments.Runs}): `dd bs=1M conv=fdatasync` **{ddSynced:F0} MB/s**; buffered `dd bs=1M` {ddBuffered:F0} MB/s.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Disk ceiling (same data directory, {arguments.Megabytes} MB, median of {arguments.Runs}): " +
+            $"`dd bs=1M conv=fdatasync` **{ddSynced:F0} MB/s**; buffered `dd bs=1M` {ddBuffered:F0} MB/s.");
         text.AppendLine();
-        text.AppendLine("Each side alone: the producer sends as fast as the broker acknowledges with no consumer running, then a consumer reads that backlog from the start.");
+        text.AppendLine("Each side alone: the producer sends as fast as the broker acknowledges with no consumer running, " +
+            "then a consumer reads that backlog from the start.");
         text.AppendLine();
         text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s |");
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|");
@@ -391,31 +407,53 @@ internal static class BrokerBenchmark
         }
 
         text.AppendLine();
-        text.AppendLine("Saturating, both at once: the producer sends as fast as the broker acknowledges while the consumer reads; producer client, broker and consumer client share the two cores.");
+        text.AppendLine("Saturating, both at once: the producer sends as fast as the broker acknowledges while the consumer reads; " +
+            "producer client, broker and consumer client share the two cores.");
         text.AppendLine();
-        text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s | consumer behind producer at end (ms) | produce latency p50 (ms) | p99 (ms) |");
+        text.AppendLine("| message | acks | produce MB/s | produce msg/s | ratio to disk (fdatasync) | consume MB/s | consume msg/s " +
+            "| consumer behind producer at end (ms) | produce latency p50 (ms) | p99 (ms) |");
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {ThroughputCells(row.Saturated, ddSynced)} | {Median(row.Saturated.Select(r => r.BehindAtEndMs).ToList()):F0} | {Median(row.Saturated.Select(r => r.LatencyP50Ms).ToList()):F2} | {Median(row.Saturated.Select(r => r.LatencyP99Ms).ToList()):F2} |");
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {ThroughputCells(row.Saturated, ddSynced)} " +
+                $"| {Median(row.Saturated.Select(r => r.BehindAtEndMs).ToList()):F0} " +
+                $"| {Median(row.Saturated.Select(r => r.LatencyP50Ms).ToList()):F2} " +
+                $"| {Median(row.Saturated.Select(r => r.LatencyP99Ms).ToList()):F2} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Fixed rate: the producer sends at {options.RateFraction:0.##} × that row's median saturating rate; delay is from the producer's `Produce` call to the consumer receiving the message.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Fixed rate: the producer sends at {options.RateFraction:0.##} × that row's median saturating rate; " +
+            $"delay is from the producer's `Produce` call to the consumer receiving the message.");
         text.AppendLine();
-        text.AppendLine("| message | acks | rate asked (MB/s) | produced MB/s | consumed MB/s | delay p50 (ms) | p99 (ms) | max (ms) | consumer behind producer at end (ms) | keeps up |");
+        text.AppendLine("| message | acks | rate asked (MB/s) | produced MB/s | consumed MB/s | delay p50 (ms) | p99 (ms) | max (ms) " +
+            "| consumer behind producer at end (ms) | keeps up |");
         text.AppendLine("|---:|:---:|---:|---:|---:|---:|---:|---:|---:|:---:|");
         foreach (var row in rows)
         {
             var runs = row.FixedRate;
             var keptUp = runs.Count(KeptUp);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {row.FixedRateMBps:F0} | {Median(runs.Select(r => r.ProduceMBps).ToList()):F0} | {Median(runs.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(runs.Select(r => r.DelayP50Ms).ToList()):F2} | {Median(runs.Select(r => r.DelayP99Ms).ToList()):F2} | {runs.Max(r => r.DelayMaxMs):F1} | {Median(runs.Select(r => r.BehindAtEndMs).ToList()):F0} | {keptUp} of {runs.Count} |");
+                $"| {row.Size / 1000} KB | {AcksName(row.Acks)} | {row.FixedRateMBps:F0} " +
+                $"| {Median(runs.Select(r => r.ProduceMBps).ToList()):F0} | {Median(runs.Select(r => r.ConsumeMBps).ToList()):F0} " +
+                $"| {Median(runs.Select(r => r.DelayP50Ms).ToList()):F2} | {Median(runs.Select(r => r.DelayP99Ms).ToList()):F2} " +
+                $"| {runs.Max(r => r.DelayMaxMs):F1} | {Median(runs.Select(r => r.BehindAtEndMs).ToList()):F0} | {keptUp} of {runs.Count} |");
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). Every run starts a fresh broker process (Release) on a fresh data directory, warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic, and the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). The consumer runs in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`): in the each-side-alone runs it starts after the producer's last acknowledgement; in the other runs it is subscribed and already fetching every partition (one primer message each, not counted) before the producer starts. Consume throughput is measured from the first to the last message the consumer receives; \"behind at end\" is how long after the last acknowledgement it received the last message. A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Each cell is the median of {arguments.Runs} runs (delay max: the largest of them). " +
+            $"Every run starts a fresh broker process (Release) on a fresh data directory, " +
+            $"warms it up with {options.WarmupBytes / 1_000_000} MB of the same messages (not measured), creates a 3-partition topic, " +
+            $"and the producer sends {arguments.Megabytes} MB of incompressible payload (linger 5 ms, batch 1 MB). " +
+            $"The consumer runs in its own process (the Bench binary's `{BrokerConsumeWorker.Command}`): " +
+            $"in the each-side-alone runs it starts after the producer's last acknowledgement; " +
+            $"in the other runs it is subscribed and already fetching every partition (one primer message each, not counted) " +
+            $"before the producer starts. Consume throughput is measured from the first to the last message the consumer receives; " +
+            $"\"behind at end\" is how long after the last acknowledgement it received the last message. " +
+            $"A fixed-rate run keeps up when its delay p99 is under {KeepUpDelayMs} ms and the consumer ends under {KeepUpDelayMs} ms behind. " +
+            $"Latency: {LatencySamples} sequential `ProduceAsync` calls, one in flight, linger 0.");
         return text.ToString();
     }
 
@@ -425,7 +463,8 @@ internal static class BrokerBenchmark
         var list = runs.ToList();
         var produceMBps = Median(list.Select(r => r.ProduceMBps).ToList());
         return string.Create(CultureInfo.InvariantCulture,
-            $"{produceMBps:F0} | {Median(list.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} | {Median(list.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(list.Select(r => r.ConsumeMsgs).ToList()):F0}");
+            $"{produceMBps:F0} | {Median(list.Select(r => r.ProduceMsgs).ToList()):F0} | {produceMBps / ddSynced:F2} " +
+            $"| {Median(list.Select(r => r.ConsumeMBps).ToList()):F0} | {Median(list.Select(r => r.ConsumeMsgs).ToList()):F0}");
     }
 
     private interface IThroughput
@@ -469,7 +508,10 @@ internal static class BrokerBenchmark
             var acksText = Value("--acks");
             var fractionText = Value("--rate-fraction");
             var warmupText = Value("--warmup-megabytes");
-            foreach (var (name, value) in new[] { ("--sizes", sizesText), ("--acks", acksText), ("--rate-fraction", fractionText), ("--warmup-megabytes", warmupText) })
+            foreach (var (name, value) in new[]
+            {
+                ("--sizes", sizesText), ("--acks", acksText), ("--rate-fraction", fractionText), ("--warmup-megabytes", warmupText),
+            })
             {
                 if (value is not null)
                 {
@@ -497,11 +539,14 @@ internal static class BrokerBenchmark
         public string Describe() => Extra;
     }
 
-    private sealed record Row(int Size, Acks Acks, List<IsolatedResult> Isolated, List<SaturatedResult> Saturated, double FixedRateMBps, List<FixedRateResult> FixedRate);
+    private sealed record Row(
+        int Size, Acks Acks, List<IsolatedResult> Isolated, List<SaturatedResult> Saturated, double FixedRateMBps,
+        List<FixedRateResult> FixedRate);
 
     private sealed record IsolatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs) : IThroughput;
 
-    private sealed record SaturatedResult(double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double BehindAtEndMs, List<double> Latencies)
+    private sealed record SaturatedResult(
+        double ProduceMBps, double ProduceMsgs, double ConsumeMBps, double ConsumeMsgs, double BehindAtEndMs, List<double> Latencies)
         : IThroughput
     {
         public double LatencyP50Ms => Percentile(Latencies, 0.50);
@@ -509,5 +554,6 @@ internal static class BrokerBenchmark
         public double LatencyP99Ms => Percentile(Latencies, 0.99);
     }
 
-    private sealed record FixedRateResult(double ProduceMBps, double ConsumeMBps, double DelayP50Ms, double DelayP99Ms, double DelayMaxMs, double BehindAtEndMs);
+    private sealed record FixedRateResult(
+        double ProduceMBps, double ConsumeMBps, double DelayP50Ms, double DelayP99Ms, double DelayMaxMs, double BehindAtEndMs);
 }

@@ -197,7 +197,8 @@ internal sealed class ConsumeWorkerProcess : IAsyncDisposable
             }
         }
 
-        var failure = new InvalidOperationException($"the consume worker ended without a result (exit code {(_process.HasExited ? _process.ExitCode : -1)})");
+        var failure = new InvalidOperationException(
+            $"the consume worker ended without a result (exit code {(_process.HasExited ? _process.ExitCode : -1)})");
         _assigned.TrySetException(failure);
         _primed.TrySetException(failure);
         _result.TrySetException(failure);

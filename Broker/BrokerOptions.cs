@@ -103,7 +103,8 @@ internal sealed class BrokerOptions : IValidatableObject
         if (MaxRequestBytes > 0 && MaxRequestBytes < MessageMaxBytes)
         {
             yield return new ValidationResult(
-                $"Broker:MaxRequestBytes ({MaxRequestBytes}) is below Broker:MessageMaxBytes ({MessageMaxBytes}): raise it or leave it 0 for the default.",
+                $"Broker:MaxRequestBytes ({MaxRequestBytes}) is below Broker:MessageMaxBytes ({MessageMaxBytes}): " +
+                "raise it or leave it 0 for the default.",
                 [nameof(MaxRequestBytes)]);
         }
     }

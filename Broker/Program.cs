@@ -44,7 +44,8 @@ builder.Services.AddHostedService<BrokerHostedService>();
 
 if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
 {
-    var traceRatio = builder.Configuration.GetSection(BrokerOptions.SectionName).GetValue(nameof(BrokerOptions.TraceSampleRatio), new BrokerOptions().TraceSampleRatio);
+    var traceRatio = builder.Configuration.GetSection(BrokerOptions.SectionName)
+        .GetValue(nameof(BrokerOptions.TraceSampleRatio), new BrokerOptions().TraceSampleRatio);
     builder.Services.AddOpenTelemetry()
         // The dashboard shows a log's body: without the formatted message that is the bare template.
         .WithLogging(configureBuilder: null, configureOptions: logging => logging.IncludeFormattedMessage = true)
@@ -60,7 +61,8 @@ try
     await builder.Build().RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException or IOException or UnauthorizedAccessException)
+catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException
+    or InvalidOperationException or IOException or UnauthorizedAccessException)
 {
     // Bad configuration or an unusable port: one clear line instead of a stack trace.
     Console.Error.WriteLine($"Broker failed to start: {ex.Message}");

@@ -256,6 +256,7 @@ public static class FrameDecoder
 
         private static FrameFormatException Malformed(string what) =>
             new(FrameFormatError.MalformedSeedJson,
-                $"Seed JSON payload is malformed: {what}; expected {{\"pix\": base64 RGBA, RGB or gray bytes, \"rows\", \"cols\", \"channels\" (optional)}}.");
+                $"Seed JSON payload is malformed: {what}; " +
+                "expected {\"pix\": base64 RGBA, RGB or gray bytes, \"rows\", \"cols\", \"channels\" (optional)}.");
     }
 }

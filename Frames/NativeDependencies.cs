@@ -44,7 +44,9 @@ public static partial class NativeDependencies
     {
         if (Path.IsPathRooted(program) || program.Contains('/', StringComparison.Ordinal))
         {
-            return File.Exists(program) ? null : $"{program} (set by {setting}) does not exist; install Debian's {debianPackage} or correct {setting}.";
+            return File.Exists(program)
+                ? null
+                : $"{program} (set by {setting}) does not exist; install Debian's {debianPackage} or correct {setting}.";
         }
 
         var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
@@ -52,7 +54,8 @@ public static partial class NativeDependencies
             .Any(directory => File.Exists(Path.Combine(directory, program)));
         return found
             ? null
-            : $"'{program}' is not on PATH ({path}): install the Debian package {debianPackage} (scripts/prerequisites.sh does), or set {setting} to its full path.";
+            : $"'{program}' is not on PATH ({path}): install the Debian package {debianPackage} (scripts/prerequisites.sh does), " +
+                $"or set {setting} to its full path.";
     }
 
     /// <summary>Turns the loader's message into one that names the missing library's Debian package.</summary>
@@ -63,12 +66,14 @@ public static partial class NativeDependencies
         var missing = MissingLibrary().Matches(text).Select(m => m.Groups[1].Value)
             .Where(library => !library.StartsWith("libOpenCvSharpExtern", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal).ToList();
-        var packages = missing.Select(library => OpenCvLibraryPackages.GetValueOrDefault(library)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var packages = missing.Select(library => OpenCvLibraryPackages.GetValueOrDefault(library)).OfType<string>()
+            .Distinct(StringComparer.Ordinal).ToList();
         var advice = packages.Count > 0
             ? $"install the Debian package(s) {string.Join(' ', packages)}"
             : $"install its libraries: Debian packages {string.Join(' ', OpenCvLibraryPackages.Values.Distinct(StringComparer.Ordinal))}";
         var which = missing.Count > 0 ? $" ({string.Join(", ", missing)} missing)" : string.Empty;
-        return $"OpenCV's native library (libOpenCvSharpExtern.so) cannot be loaded{which}: {advice} (scripts/prerequisites.sh installs them). Loader said: {text}";
+        return $"OpenCV's native library (libOpenCvSharpExtern.so) cannot be loaded{which}: {advice} " +
+            $"(scripts/prerequisites.sh installs them). Loader said: {text}";
     }
 
     private static string? ProbeOpenCv()

@@ -24,7 +24,10 @@ public static class KafkaClientExtensions
         Action<KafkaProducerSettings>? configureSettings = null, Action<ProducerBuilder<TKey, TValue>>? configureBuilder = null) =>
         AddProducer(builder, connectionName, serviceKey: null, configureSettings, configureBuilder);
 
-    /// <summary>Registers a keyed <see cref="IProducer{TKey,TValue}"/> (key = <paramref name="name"/>), settings from the <c>{name}</c> sub-section.</summary>
+    /// <summary>
+    /// Registers a keyed <see cref="IProducer{TKey,TValue}"/> (key = <paramref name="name"/>), settings from the
+    /// <c>{name}</c> sub-section.
+    /// </summary>
     public static void AddKeyedKafkaProducer<TKey, TValue>(this IHostApplicationBuilder builder, string name,
         Action<KafkaProducerSettings>? configureSettings = null, Action<ProducerBuilder<TKey, TValue>>? configureBuilder = null) =>
         AddProducer(builder, name, serviceKey: name, configureSettings, configureBuilder);
@@ -35,7 +38,10 @@ public static class KafkaClientExtensions
         Action<KafkaConsumerSettings>? configureSettings = null, Action<ConsumerBuilder<TKey, TValue>>? configureBuilder = null) =>
         AddConsumer(builder, connectionName, serviceKey: null, configureSettings, configureBuilder);
 
-    /// <summary>Registers a keyed <see cref="IConsumer{TKey,TValue}"/> (key = <paramref name="name"/>), settings from the <c>{name}</c> sub-section.</summary>
+    /// <summary>
+    /// Registers a keyed <see cref="IConsumer{TKey,TValue}"/> (key = <paramref name="name"/>), settings from the
+    /// <c>{name}</c> sub-section.
+    /// </summary>
     public static void AddKeyedKafkaConsumer<TKey, TValue>(this IHostApplicationBuilder builder, string name,
         Action<KafkaConsumerSettings>? configureSettings = null, Action<ConsumerBuilder<TKey, TValue>>? configureBuilder = null) =>
         AddConsumer(builder, name, serviceKey: name, configureSettings, configureBuilder);

@@ -73,7 +73,8 @@ internal static class KafkaSettingsBinder
         }
         if (section["HealthCheckTimeout"] is { } timeout)
         {
-            settings.HealthCheckTimeout = TimeSpan.TryParse(timeout, System.Globalization.CultureInfo.InvariantCulture, out var parsed) && parsed > TimeSpan.Zero
+            settings.HealthCheckTimeout = TimeSpan.TryParse(timeout, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+                && parsed > TimeSpan.Zero
                 ? parsed
                 : throw new InvalidOperationException(
                     $"{section.Path}:HealthCheckTimeout is '{timeout}', not a positive time span such as 00:00:02.");

@@ -87,7 +87,8 @@ internal sealed partial class CameraReader(
                     status.OnLost(CameraUrl.RedactIn(exception.Message, camera.Url));
                     if (connected || failures == 1)
                     {
-                        LogLost(logger, camera.Id, CameraUrl.Redact(camera.Url), delay.TotalSeconds, CameraUrl.RedactIn(exception.Message, camera.Url));
+                        LogLost(logger, camera.Id, CameraUrl.Redact(camera.Url), delay.TotalSeconds,
+                            CameraUrl.RedactIn(exception.Message, camera.Url));
                     }
                     else
                     {

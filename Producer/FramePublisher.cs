@@ -209,7 +209,8 @@ internal sealed partial class FramePublisher(
     private sealed record PendingFrame(long Sequence, int Size, long CaptureTicks, long ProduceTicks, Activity? Activity);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Error,
-        Message = "Camera {CameraId}: frame {Sequence} ({Size} bytes) not published, {Reason}: {Description} ({Suppressed} similar failures not logged since the last report)")]
+        Message = "Camera {CameraId}: frame {Sequence} ({Size} bytes) not published, {Reason}: {Description} " +
+            "({Suppressed} similar failures not logged since the last report)")]
     private static partial void LogPublishFailed(ILogger logger, string cameraId, long sequence, int size, string reason,
         string description, long suppressed);
 
@@ -218,7 +219,8 @@ internal sealed partial class FramePublisher(
     private static partial void LogEncodeFailed(ILogger logger, string cameraId, long suppressed, Exception exception);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
-        Message = "Camera {CameraId}: a {Size}-byte JPEG from the camera was skipped, not published: {Problem} (counted as dropped, reason corrupt-jpeg; {Suppressed} similar not logged since the last report)")]
+        Message = "Camera {CameraId}: a {Size}-byte JPEG from the camera was skipped, not published: {Problem} " +
+            "(counted as dropped, reason corrupt-jpeg; {Suppressed} similar not logged since the last report)")]
     private static partial void LogCorruptJpeg(ILogger logger, string cameraId, int size, string problem, long suppressed);
 }
 

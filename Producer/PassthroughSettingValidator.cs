@@ -13,7 +13,9 @@ internal sealed class PassthroughSettingValidator(IConfiguration configuration) 
         var section = configuration.GetSection(ProducerOptions.SectionName);
         var cameras = section.GetSection(nameof(ProducerOptions.Cameras)).GetChildren()
             .Select(camera => (Path: $"{ProducerOptions.SectionName}:Cameras:{camera.Key}", Value: camera[nameof(CameraOptions.Passthrough)]))
-            .Append((Path: $"{ProducerOptions.SectionName}:Camera", Value: section.GetSection(nameof(ProducerOptions.Camera))[nameof(CameraOptions.Passthrough)]));
+            .Append((
+                Path: $"{ProducerOptions.SectionName}:Camera",
+                Value: section.GetSection(nameof(ProducerOptions.Camera))[nameof(CameraOptions.Passthrough)]));
         var failures = cameras
             .Where(camera => camera.Value is not null
                 && !(Enum.TryParse<PassthroughMode>(camera.Value, ignoreCase: true, out var mode) && Enum.IsDefined(mode)))

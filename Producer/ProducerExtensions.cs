@@ -34,7 +34,8 @@ public static class ProducerExtensions
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<ProducerOptions>>(new PassthroughSettingValidator(builder.Configuration));
 
-        var rawFrames = Enum.TryParse<FrameEncoding>(builder.Configuration[$"{ProducerOptions.SectionName}:Encoding"], ignoreCase: true, out var encoding)
+        var rawFrames = Enum.TryParse<FrameEncoding>(
+                builder.Configuration[$"{ProducerOptions.SectionName}:Encoding"], ignoreCase: true, out var encoding)
             && encoding is FrameEncoding.RawBgr or FrameEncoding.SeedJson;
         builder.AddKafkaProducer<string, byte[]>(KafkaConnectionName, settings =>
         {

@@ -47,7 +47,8 @@ internal sealed class ProducerHealthCheck(CameraStatusBoard board, IOptions<Prod
             return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", problems), data: data));
         }
         return Task.FromResult(connecting.Count > 0
-            ? HealthCheckResult.Degraded($"Connecting to camera(s) {string.Join(", ", connecting.Select(id => $"'{id}'"))} for the first time.", data: data)
+            ? HealthCheckResult.Degraded(
+                $"Connecting to camera(s) {string.Join(", ", connecting.Select(id => $"'{id}'"))} for the first time.", data: data)
             : HealthCheckResult.Healthy("All cameras connected and publishing.", data));
     }
 }

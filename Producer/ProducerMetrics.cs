@@ -46,7 +46,8 @@ internal sealed class ProducerMetrics
         _captured = meter.CreateCounter<long>("producer.frames.captured", "{frame}", "Frames read from cameras.");
         _published = meter.CreateCounter<long>("producer.frames.published", "{frame}", "Frames Kafka acknowledged.");
         _dropped = meter.CreateCounter<long>("producer.frames.dropped", "{frame}",
-            "Frames not published, by reason (queue-full, kafka-queue-full, message-too-large, delivery-failed, storage-error, encode-failed, corrupt-jpeg).");
+            "Frames not published, by reason " +
+            "(queue-full, kafka-queue-full, message-too-large, delivery-failed, storage-error, encode-failed, corrupt-jpeg).");
         _reconnects = meter.CreateCounter<long>("producer.camera.reconnects", "{reconnect}", "Camera streams reopened after a loss.");
         _passedThrough = meter.CreateCounter<long>("producer.frames.passed_through", "{frame}",
             "Frames handed to Kafka as the camera's own JPEG, neither decoded nor encoded (Motion JPEG cameras).");

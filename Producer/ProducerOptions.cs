@@ -69,7 +69,9 @@ public sealed class ProducerOptions
 
     /// <summary>The camera list with the <see cref="Camera"/> shortcut folded in.</summary>
     public IReadOnlyList<CameraOptions> EffectiveCameras =>
-        Camera is { Url.Length: > 0 } single ? [.. Cameras, single with { Id = string.IsNullOrWhiteSpace(single.Id) ? "camera" : single.Id }] : Cameras;
+        Camera is { Url.Length: > 0 } single
+            ? [.. Cameras, single with { Id = string.IsNullOrWhiteSpace(single.Id) ? "camera" : single.Id }]
+            : Cameras;
 }
 
 /// <summary>One camera: where to read it and, optionally, the frame size and rate to produce.</summary>

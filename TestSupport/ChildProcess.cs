@@ -144,7 +144,8 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             process.Kill();
             throw new TimeoutException(
-                $"{program} {string.Join(' ', argumentList)} did not finish within {timeout}.\nstdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
+                $"{program} {string.Join(' ', argumentList)} did not finish within {timeout}.\n" +
+                $"stdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
         }
     }
 

@@ -33,7 +33,8 @@ public static class RepoLayout
         return File.Exists(dll)
             ? dll
             : throw new FileNotFoundException(
-                $"{project} build not found at {dll}; build the solution in {Configuration} first (dotnet build {SolutionFile} -c {Configuration}).", dll);
+                $"{project} build not found at {dll}; " +
+                $"build the solution in {Configuration} first (dotnet build {SolutionFile} -c {Configuration}).", dll);
     }
 
     private static string? FindRoot(string start)

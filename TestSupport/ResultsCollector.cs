@@ -56,7 +56,10 @@ public sealed class ResultsCollector : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The records processed (<see cref="AnalysisRecord.ProcessedTimestamp"/>) in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <summary>
+    /// The records processed (<see cref="AnalysisRecord.ProcessedTimestamp"/>) in [<paramref name="from"/>,
+    /// <paramref name="to"/>).
+    /// </summary>
     public IReadOnlyList<AnalysisRecord> Between(DateTimeOffset from, DateTimeOffset to) =>
         [.. Snapshot().Where(record => record.ProcessedTimestamp >= from && record.ProcessedTimestamp < to)];
 

@@ -172,8 +172,8 @@ EOF
     if [[ "$state" != "exited 0" ]]; then
       output="$(grep -E '^Error' "$dir/up.log" | sort -u | head -n 5)"
       [[ -n "$output" ]] || output="$(podman logs "$client" 2>&1 | tail -n 5)"
-      printf 'error: the container engine is incomplete: two containers on a compose network could not start and resolve each other by name (%s: %s). podman said:\n%s\n' \
-        "$client" "$state" "${output:-nothing}" >&2
+      printf 'error: the container engine is incomplete: two containers on a compose network could not start ' >&2
+      printf 'and resolve each other by name (%s: %s). podman said:\n%s\n' "$client" "$state" "${output:-nothing}" >&2
       doctor >&2 || true
       exit 1
     fi

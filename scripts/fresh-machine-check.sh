@@ -84,7 +84,8 @@ run_inside() {
   wait_for_count "$producer_url/stats" published "$producer_pid" "$work/producer.log" "the producer"
   wait_for_count "$consumer_url/stats" framesProcessed "$consumer_pid" "$work/consumer.log" "the consumer"
   kill "$consumer_pid" "$producer_pid" "$broker_pid" "$camera_pid" 2>/dev/null || true
-  log "fresh-machine check passed: the simulator streams, ffmpeg reads it, OpenCV loads in producer and consumer, $frames frames went camera -> producer -> broker -> consumer"
+  log "fresh-machine check passed: the simulator streams, ffmpeg reads it, OpenCV loads in producer and consumer," \
+    "$frames frames went camera -> producer -> broker -> consumer"
 }
 
 # wait_for_line FILE REGEX PID SECONDS WHAT [ERRFILE]: prints the regex's first group once FILE has a matching line.

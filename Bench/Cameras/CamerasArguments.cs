@@ -49,7 +49,8 @@ internal sealed record CamerasArguments(
         string? Value(string name) => options.Value(name);
         int Int(string name, int fallback) => options.Int(name, fallback);
 
-        var codecs = (Value("--codecs") ?? "h264,h264-opencv,mjpeg").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        var codecs = (Value("--codecs") ?? "h264,h264-opencv,mjpeg")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(codec => KnownCodecs.Contains(codec.ToLowerInvariant())
                 ? codec.ToLowerInvariant()
                 : throw new ArgumentException($"--codecs: unknown codec '{codec}' ({string.Join(", ", KnownCodecs)})."))
@@ -69,7 +70,9 @@ internal sealed record CamerasArguments(
             StressCpuLoad = Value("--stress-cpu-load") is null ? 0 : Int("--stress-cpu-load", 0) is var load && load <= 100
                 ? load : throw new ArgumentException("--stress-cpu-load is a percentage of one core, 1 to 100."),
             Section = Value("--section") is { } section
-                ? section.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? section : throw new ArgumentException("--section: letters, digits and '-' only.")
+                ? section.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                    ? section
+                    : throw new ArgumentException("--section: letters, digits and '-' only.")
                 : "cameras",
         };
     }

@@ -54,7 +54,8 @@ internal static class CamerasRun
                 {
                     for (var replica = 0; replica < replicas; replica++)
                     {
-                        consumers.Add(await ServiceProcess.StartListeningAsync(group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
+                        consumers.Add(await ServiceProcess.StartListeningAsync(
+                            group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
                             new Dictionary<string, string>(kafka.Concat(group.Environment).Concat(groupFps > 0
                                 ? [new KeyValuePair<string, string>($"{FrameProcessingOptions.SectionName}__{nameof(FrameProcessingOptions.Fps)}",
                                     groupFps.ToString(CultureInfo.InvariantCulture))]
@@ -157,15 +158,18 @@ internal static class CamerasRun
                     }
                     if (deadline.Elapsed > WarmupDeadline)
                     {
-                        progress(Invariant($"      not caught up after the warm-up: lag {string.Join(", ", groupLags)} after {catchingUp.Elapsed.TotalSeconds:0} s"));
+                        progress(Invariant($"      not caught up after the warm-up: lag {string.Join(", ", groupLags)} ")
+                            + Invariant($"after {catchingUp.Elapsed.TotalSeconds:0} s"));
                         return null;
                     }
                 }
             }
             if (deadline.Elapsed > WarmupDeadline)
             {
-                throw new InvalidOperationException(Invariant(
-                    $"{cameras} camera(s): {producerStats.Connected} connected and groups processed {string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))} after {WarmupDeadline.TotalSeconds:0} s. Producer output:\n{producer.Output}"));
+                throw new InvalidOperationException(
+                    Invariant($"{cameras} camera(s): {producerStats.Connected} connected and groups processed ")
+                    + Invariant($"{string.Join(", ", stats.Select(s => $"{s.Group} {s.Processed}"))} after {WarmupDeadline.TotalSeconds:0} s. ")
+                    + Invariant($"Producer output:\n{producer.Output}"));
             }
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
@@ -223,7 +227,10 @@ internal static class CamerasRun
         ProducerFigures ProducerStats,
         IReadOnlyList<ConsumerStats> Consumers)
     {
-        /// <summary>Run-queue wait so far, nanoseconds by thread: the producer with its ffmpeg children, the broker, each group's processes.</summary>
+        /// <summary>
+        /// Run-queue wait so far, nanoseconds by thread: the producer with its ffmpeg children, the broker, each group's
+        /// processes.
+        /// </summary>
         public IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>> RunQueueWait { get; init; } =
             new Dictionary<string, IReadOnlyDictionary<int, long>>();
 

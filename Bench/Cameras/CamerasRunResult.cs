@@ -36,7 +36,8 @@ internal sealed record LateFrames(int Count, double FirstSeconds, double LastSec
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Count} frames ≥ {CamerasRunResult.MaxP99Ms:0} ms captured {FirstSeconds:F1}-{LastSeconds:F1} s into the window from {Cameras} cameras, worst {WorstMs:F0} ms");
+        $"{Count} frames ≥ {CamerasRunResult.MaxP99Ms:0} ms captured {FirstSeconds:F1}-{LastSeconds:F1} s into the window " +
+        $"from {Cameras} cameras, worst {WorstMs:F0} ms");
 }
 
 /// <summary>The figures of one run with <see cref="Cameras"/> cameras.</summary>
@@ -112,7 +113,8 @@ internal sealed record CamerasRunResult(
                 }
                 if (group.LatencyP99Ms is not { } p99 || p99 >= MaxP99Ms)
                 {
-                    problems.Add(Invariant($"{group.Group}: p99 {group.LatencyP99Ms?.ToString("F0", CultureInfo.InvariantCulture) ?? "none"} ms{(group.Late is { } late ? $" ({late})" : "")}"));
+                    var p99Text = group.LatencyP99Ms?.ToString("F0", CultureInfo.InvariantCulture) ?? "none";
+                    problems.Add(Invariant($"{group.Group}: p99 {p99Text} ms{(group.Late is { } late ? $" ({late})" : "")}"));
                 }
                 if (group.LagAfterDrain > 0)
                 {

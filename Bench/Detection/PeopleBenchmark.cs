@@ -53,7 +53,8 @@ internal static class PeopleBenchmark
             var result = MeasureRun(frames, options);
             results.Add(result);
             Progress(string.Create(CultureInfo.InvariantCulture,
-                $"run {run}: decode {result.DecodeMs:F2} ms + detect {result.DetectMs:F2} ms CPU per frame, {result.People} people in {frames.Count} frames"));
+                $"run {run}: decode {result.DecodeMs:F2} ms + detect {result.DetectMs:F2} ms CPU per frame, " +
+                $"{result.People} people in {frames.Count} frames"));
         }
 
         var command = "dotnet run --project Bench -c Release -- people"
@@ -140,12 +141,16 @@ internal static class PeopleBenchmark
         // Thread CPU time excludes waiting for a core, but a busy machine still slows each frame (caches, SMT).
         builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}; load average at the end: {LoadAverage()}  ");
         builder.AppendLine(CultureInfo.InvariantCulture,
-            $"{frames} frames of vtest.avi (768x576, every {FrameStep}th), JPEG quality {FrameEncoder.DefaultJpegQuality}; default options: WorkingWidth {options.WorkingWidth}, WindowStride {options.WindowStride}, PyramidScale {options.PyramidScale}; clock: {ThreadCpuClock.ClockName}; median of {results.Count} runs.");
+            $"{frames} frames of vtest.avi (768x576, every {FrameStep}th), JPEG quality {FrameEncoder.DefaultJpegQuality}; " +
+            $"default options: WorkingWidth {options.WorkingWidth}, WindowStride {options.WindowStride}, PyramidScale {options.PyramidScale}; " +
+            $"clock: {ThreadCpuClock.ClockName}; median of {results.Count} runs.");
         builder.AppendLine();
-        builder.AppendLine("| working width | decode CPU ms/frame | detect CPU ms/frame | CPU ms per analysed frame | wall ms/frame | frames/s one core sustains | people found per frame |");
+        builder.AppendLine("| working width | decode CPU ms/frame | detect CPU ms/frame | CPU ms per analysed frame | wall ms/frame " +
+            "| frames/s one core sustains | people found per frame |");
         builder.AppendLine("|---|---|---|---|---|---|---|");
         builder.AppendLine(CultureInfo.InvariantCulture,
-            $"| {options.WorkingWidth} | {decode:F2} | {detect:F2} | **{total:F1}** | {wall:F1} | {1000 / total:F1} | {results.Average(result => (double)result.People) / frames:F2} |");
+            $"| {options.WorkingWidth} | {decode:F2} | {detect:F2} | **{total:F1}** | {wall:F1} | {1000 / total:F1} " +
+            $"| {results.Average(result => (double)result.People) / frames:F2} |");
         builder.AppendLine();
         builder.AppendLine("Per run (decode + detect CPU ms/frame): " + string.Join(", ",
             results.Select(result => string.Create(CultureInfo.InvariantCulture, $"{result.DecodeMs:F2} + {result.DetectMs:F2}"))));

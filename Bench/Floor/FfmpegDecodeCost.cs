@@ -36,13 +36,17 @@ internal static partial class FfmpegDecodeCost
         if (whole.Any(r => r.Frames != frames) || frames < 2)
         {
             throw new InvalidOperationException(
-                $"ffmpeg decoded {string.Join(", ", whole.Select(r => r.Frames))} frames of {clip.Path} in successive runs; expected the same number, at least 2.");
+                $"ffmpeg decoded {string.Join(", ", whole.Select(r => r.Frames))} frames of {clip.Path} in successive runs; " +
+                "expected the same number, at least 2.");
         }
         var startupMs = Median(startup);
         var perRun = whole.Select(r => Math.Max(0, r.CpuMs - startupMs) / (frames - 1)).ToList();
         var result = new Result(Median(perRun), frames, perRun, startupMs);
         progress(string.Create(CultureInfo.InvariantCulture,
-            $"  ffmpeg decode {(toPixels ? "to BGR" : "only")} {clip.Width}x{clip.Height}: {frames} frames, {result.MsPerFrame:F3} CPU ms/frame (runs: {string.Join(", ", perRun.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))}), start-up {startupMs:F0} ms subtracted"));
+            $"  ffmpeg decode {(toPixels ? "to BGR" : "only")} {clip.Width}x{clip.Height}: {frames} frames, " +
+            $"{result.MsPerFrame:F3} CPU ms/frame " +
+            $"(runs: {string.Join(", ", perRun.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))}), " +
+            $"start-up {startupMs:F0} ms subtracted"));
         return result;
     }
 

@@ -37,7 +37,8 @@ internal static class FloorMeasurement
             frames = await clip.DecodeFramesAsync(SampleFrameCount, every);
             var (jpegBytes, seedJsonBytes) = FrameBenchmarks.PayloadBytes(frames);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"floor {size}: {frames.Count} frames sampled; JPEG {jpegBytes / 1000:F1} kB, seed JSON {seedJsonBytes / 1000:F0} kB per frame; micro benchmarks"));
+                $"floor {size}: {frames.Count} frames sampled; " +
+                $"JPEG {jpegBytes / 1000:F1} kB, seed JSON {seedJsonBytes / 1000:F0} kB per frame; micro benchmarks"));
 
             // BenchmarkDotNet blocks for its whole run; keep it off the caller's thread.
             var micro = await Task.Run(() => MicroBenchmarks.Run(
@@ -56,7 +57,9 @@ internal static class FloorMeasurement
                 Ms(nameof(FrameBenchmarks.MessageBuild)),
                 jpegBytes, seedJsonBytes, decode.Frames, frames.Count, decode.RunMsPerFrame, decode.StartupCpuMs, micro);
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} (to BGR {result.FfmpegToPixelsMs:F3}) + JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; floor with 2 groups {result.FloorMs(2):F3} ms/frame, with the analyzers' reduced decodes {result.ReducedDecodeFloorMs:F3}"));
+                $"floor {size}: ffmpeg {result.FfmpegDecodeMs:F3} (to BGR {result.FfmpegToPixelsMs:F3}) " +
+                $"+ JPEG encode {result.JpegEncodeMs:F3} + decode {result.JpegDecodeMs:F3} per group ms/frame; " +
+                $"floor with 2 groups {result.FloorMs(2):F3} ms/frame, with the analyzers' reduced decodes {result.ReducedDecodeFloorMs:F3}"));
             return result;
         }
         finally

@@ -111,7 +111,8 @@ public class FrameBenchmarks
             Key = CameraId,
             Value = encoded.Payload,
             Headers = headers,
-            Timestamp = new Timestamp(DateTimeOffset.UnixEpoch.AddTicks(encoded.Metadata.CaptureTimestampMicros!.Value * TimeSpan.TicksPerMicrosecond)),
+            Timestamp = new Timestamp(
+                DateTimeOffset.UnixEpoch.AddTicks(encoded.Metadata.CaptureTimestampMicros!.Value * TimeSpan.TicksPerMicrosecond)),
         };
     }
 

@@ -157,7 +157,8 @@ internal static class MicroBenchmarks
                         }
                         while (wall.Elapsed < CpuCheckTime);
                         var process = Environment.CpuUsage.TotalTime - processBefore;
-                        checks[(method.Name, size)] = new CpuCheck(process / (ThreadCpuBenchmarkClock.Now() - threadBefore), process.TotalNanoseconds / calls);
+                        checks[(method.Name, size)] = new CpuCheck(
+                            process / (ThreadCpuBenchmarkClock.Now() - threadBefore), process.TotalNanoseconds / calls);
                     }
                 }
                 finally

@@ -18,7 +18,8 @@ internal static class ServiceStats
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
             throw new InvalidOperationException(
-                $"{service.Name} did not answer /stats ({exception.Message}){(service.HasExited ? "; it has exited" : "")}. Its last output:\n{service.Output}",
+                $"{service.Name} did not answer /stats ({exception.Message}){(service.HasExited ? "; it has exited" : "")}. " +
+                $"Its last output:\n{service.Output}",
                 exception);
         }
     }

@@ -111,7 +111,9 @@ internal static class PipelineBenchmark
             Progress($"{scenario}: run {run}/{arguments.Runs}");
             var result = await PipelineRun.RunAsync(repoRoot, scenario, arguments.Groups, arguments.Window, arguments.Warmup, Progress);
             Progress(string.Create(CultureInfo.InvariantCulture,
-                $"  published {result.PublishedFps:F1} fps, {result.BytesPerFrame / 1000:F0} KB/frame, groups {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.Fps:F1} fps p99 {g.LatencyP99Ms:F0} ms lag {g.LagAtEnd}"))}, drops {result.Dropped}, {result.CpuMsPerFrame:F1} CPU ms/frame, {result.Cores:F2} cores"));
+                $"  published {result.PublishedFps:F1} fps, {result.BytesPerFrame / 1000:F0} KB/frame, " +
+                $"groups {string.Join(", ", result.Groups.Select(g => $"{g.Group} {g.Fps:F1} fps p99 {g.LatencyP99Ms:F0} ms lag {g.LagAtEnd}"))}, " +
+                $"drops {result.Dropped}, {result.CpuMsPerFrame:F1} CPU ms/frame, {result.Cores:F2} cores"));
             runs.Add(result);
         }
         return new ScenarioResult(scenario, runs);

@@ -23,7 +23,8 @@ internal static class PipelineRun
         if (groups < 1 || groups > configured.Count)
         {
             throw new ArgumentOutOfRangeException(nameof(groups), groups,
-                $"1..{configured.Count} consumer groups (those of AppHost/appsettings.json that analyse every camera: {string.Join(", ", configured.Select(g => g.Name))}).");
+                $"1..{configured.Count} consumer groups " +
+                $"(those of AppHost/appsettings.json that analyse every camera: {string.Join(", ", configured.Select(g => g.Name))}).");
         }
 
         var dataDir = Path.Combine(repoRoot, ".data", "bench", $"pipeline-{Guid.NewGuid():N}");
@@ -34,7 +35,9 @@ internal static class PipelineRun
             var bootstrap = broker.BootstrapServers;
             await FrameTopicsAdmin.CreateAllAsync(bootstrap, partitions: 3, MessageMaxBytes);
 
-            await using var camera = scenario.Replayed ? null : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
+            await using var camera = scenario.Replayed
+                ? null
+                : await CameraSimulator.StartAsync(repoRoot, scenario.Width, scenario.Height, scenario.Fps);
 
             var kafka = new Dictionary<string, string>
             {

@@ -33,7 +33,8 @@ internal sealed record RunResult(
         var perPublished = published > 0 ? 1000.0 / published : double.NaN;
         var stages = new List<StageCost>();
 
-        double Cpu(string role) => end.Processes.TryGetValue(role, out var e) && start.Processes.TryGetValue(role, out var s) ? e.CpuSeconds - s.CpuSeconds : 0;
+        double Cpu(string role) =>
+            end.Processes.TryGetValue(role, out var e) && start.Processes.TryGetValue(role, out var s) ? e.CpuSeconds - s.CpuSeconds : 0;
         double Threads(string role, Func<string, bool> name) =>
             end.Processes.TryGetValue(role, out var e) && start.Processes.TryGetValue(role, out var s) ? ProcessSample.ThreadsBetween(s, e, name) : 0;
         double StageMs(IReadOnlyDictionary<string, StageTotal> from, IReadOnlyDictionary<string, StageTotal> to, string stage) =>
@@ -57,8 +58,10 @@ internal sealed record RunResult(
         stages.Add(new StageCost("publish: Produce call", null, produceCallMs * perPublished / 1000));
         stages.Add(new StageCost("publish: Kafka client threads", null, producerKafkaSeconds * perPublished));
         stages.Add(new StageCost("producer GC", null, producerGcSeconds * perPublished));
-        stages.Add(new StageCost(scenario.Replayed ? "producer other (OpenCV decodes the recording, runtime)" : "producer other (pipe read, runtime)", null,
-            Math.Max(0, producerSeconds * 1000 - encodeMs - produceCallMs - (producerKafkaSeconds + producerGcSeconds) * 1000) * perPublished / 1000));
+        stages.Add(new StageCost(
+            scenario.Replayed ? "producer other (OpenCV decodes the recording, runtime)" : "producer other (pipe read, runtime)", null,
+            Math.Max(0, producerSeconds * 1000 - encodeMs - produceCallMs - (producerKafkaSeconds + producerGcSeconds) * 1000)
+                * perPublished / 1000));
         stages.Add(new StageCost("broker", null, Cpu(Roles.Broker) * perPublished));
 
         var groups = new List<GroupResult>();
@@ -115,6 +118,8 @@ internal static class Statistics
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Where(v => !double.IsNaN(v)).Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        return sorted.Count == 0 ? double.NaN
+            : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2]
+            : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

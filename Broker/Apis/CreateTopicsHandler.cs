@@ -62,7 +62,8 @@ internal sealed class CreateTopicsHandler(TopicRegistry topics, Microsoft.Extens
             if (creatable.ReplicationFactor is not (-1 or 1) && creatable.Assignments == 0)
             {
                 error = ErrorCode.InvalidReplicationFactor;
-                message = $"Topic '{creatable.Name}': replication factor {creatable.ReplicationFactor} is impossible on this single-node broker; use 1 (or -1 for the default).";
+                message = $"Topic '{creatable.Name}': replication factor {creatable.ReplicationFactor} is impossible " +
+                    "on this single-node broker; use 1 (or -1 for the default).";
             }
             else
             {

@@ -155,8 +155,10 @@ internal sealed class DescribeConfigsHandler(
             Topic(topic, TopicConfig.MaxMessageBytes, Invariant(defaults.MaxMessageBytes), SourceStaticBroker, TypeInt),
             Topic(topic, TopicConfig.MessageTimestampType, "CreateTime", SourceDefault, TypeString),
             Topic(topic, TopicConfig.MinInsyncReplicas, "1", SourceDefault, TypeInt),
-            Topic(topic, TopicConfig.RetentionBytes, Invariant(o.RetentionBytes ?? -1), o.RetentionBytes is null ? SourceDefault : SourceStaticBroker, TypeLong),
-            Topic(topic, TopicConfig.RetentionMs, Invariant(o.RetentionMs ?? -1), o.RetentionMs is null ? SourceDefault : SourceStaticBroker, TypeLong),
+            Topic(topic, TopicConfig.RetentionBytes, Invariant(o.RetentionBytes ?? -1),
+                o.RetentionBytes is null ? SourceDefault : SourceStaticBroker, TypeLong),
+            Topic(topic, TopicConfig.RetentionMs, Invariant(o.RetentionMs ?? -1),
+                o.RetentionMs is null ? SourceDefault : SourceStaticBroker, TypeLong),
             Topic(topic, TopicConfig.SegmentBytes, Invariant(defaults.SegmentBytes), SourceStaticBroker, TypeInt),
             Topic(topic, TopicConfig.SegmentMs, Invariant(TopicConfig.DefaultSegmentMs), SourceDefault, TypeLong),
         ];

@@ -147,7 +147,9 @@ internal sealed class FetchHandler(TopicRegistry topics) : IApiHandler
             {
                 ref var fetch = ref topicFetch.Partitions[p];
                 if (fetch.Partition is not null &&
-                    (!topics.TryGet(topicFetch.Name, out var current) || !current.TryGetPartition(fetch.Index, out var live) || !ReferenceEquals(live, fetch.Partition)))
+                    (!topics.TryGet(topicFetch.Name, out var current)
+                        || !current.TryGetPartition(fetch.Index, out var live)
+                        || !ReferenceEquals(live, fetch.Partition)))
                 {
                     // Deleted (or deleted and recreated) while this fetch waited: its log is closed.
                     fetch.Partition = null;

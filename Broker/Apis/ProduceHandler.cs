@@ -196,7 +196,8 @@ internal sealed partial class ProduceHandler(
 
             if (header.TotalSize > maxMessageBytes)
             {
-                message = $"record batch of {header.TotalSize} bytes exceeds the topic's max.message.bytes {maxMessageBytes}; raise it (topic config, or the broker's --message-max-bytes) or send smaller messages";
+                message = $"record batch of {header.TotalSize} bytes exceeds the topic's max.message.bytes {maxMessageBytes}; " +
+                    "raise it (topic config, or the broker's --message-max-bytes) or send smaller messages";
                 return ErrorCode.MessageTooLarge;
             }
 

@@ -203,7 +203,8 @@ internal sealed partial class KafkaConnection(
     private partial void LogConnectionClosed(long connectionId, EndPoint? remoteEndPoint);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
-        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: request frame size {FrameSize} is outside 10..{MaxRequestBytes} bytes (raise --message-max-bytes if the client sends bigger requests)")]
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: request frame size {FrameSize} is outside " +
+            "10..{MaxRequestBytes} bytes (raise --message-max-bytes if the client sends bigger requests)")]
     private partial void LogBadFrameSize(long connectionId, EndPoint? remoteEndPoint, int frameSize, int maxRequestBytes);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
@@ -214,19 +215,25 @@ internal sealed partial class KafkaConnection(
     private partial void LogConnectionFailed(long connectionId, EndPoint? remoteEndPoint, string reason);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning,
-        Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: unsupported API {ApiName} (key {ApiKey}) version {ApiVersion}")]
-    private partial void LogUnsupportedApi(long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName, short apiKey, short apiVersion);
+        Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: " +
+            "unsupported API {ApiName} (key {ApiKey}) version {ApiVersion}")]
+    private partial void LogUnsupportedApi(long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName,
+        short apiKey, short apiVersion);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
-        Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: malformed {ApiName} v{ApiVersion} request ({Reason})")]
-    private partial void LogMalformedRequest(long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName, short apiVersion, string reason);
+        Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: " +
+            "malformed {ApiName} v{ApiVersion} request ({Reason})")]
+    private partial void LogMalformedRequest(long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName,
+        short apiVersion, string reason);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Error,
         Message = "Closing connection {ConnectionId} of client {ClientId} from {RemoteEndPoint}: {ApiName} v{ApiVersion} handler failed")]
-    private partial void LogHandlerFailed(Exception exception, long connectionId, string? clientId, EndPoint? remoteEndPoint, string apiName, short apiVersion);
+    private partial void LogHandlerFailed(Exception exception, long connectionId, string? clientId, EndPoint? remoteEndPoint,
+        string apiName, short apiVersion);
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning,
-        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: the client sent part of a request or stopped reading responses for {StallTimeoutMs} ms")]
+        Message = "Closing connection {ConnectionId} from {RemoteEndPoint}: the client sent part of a request " +
+            "or stopped reading responses for {StallTimeoutMs} ms")]
     private partial void LogClientStalled(long connectionId, EndPoint? remoteEndPoint, long stallTimeoutMs);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Debug,

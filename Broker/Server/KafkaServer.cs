@@ -47,7 +47,8 @@ internal sealed partial class KafkaServer(
         {
             listener.Dispose();
             throw new InvalidOperationException(
-                $"Cannot listen on {_options.Host}:{_options.Port} ({ex.SocketErrorCode}): stop whatever holds that port or pass --port <free port> (0 picks one).",
+                $"Cannot listen on {_options.Host}:{_options.Port} ({ex.SocketErrorCode}): " +
+                "stop whatever holds that port or pass --port <free port> (0 picks one).",
                 ex);
         }
 

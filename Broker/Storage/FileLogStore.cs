@@ -48,7 +48,9 @@ internal sealed partial class FileLogStore : ILogStore
         }
         catch (IOException e)
         {
-            throw new IOException($"The data directory {options.DataDirectory} is in use by another broker ({lockPath} is locked); stop it or choose another --data-dir.", e);
+            throw new IOException(
+                $"The data directory {options.DataDirectory} is in use by another broker ({lockPath} is locked); " +
+                "stop it or choose another --data-dir.", e);
         }
 
         try
@@ -154,7 +156,8 @@ internal sealed partial class FileLogStore : ILogStore
             if (!_logs.TryGetValue((topic, partition), out log))
             {
                 var name = $"{topic}-{partition}";
-                log = FilePartitionLog.Open(Path.Combine(_options.DataDirectory, name), name, _options, _loggerFactory.CreateLogger<FilePartitionLog>());
+                log = FilePartitionLog.Open(Path.Combine(_options.DataDirectory, name), name, _options,
+                    _loggerFactory.CreateLogger<FilePartitionLog>());
                 _logs[(topic, partition)] = log;
             }
 
@@ -269,7 +272,9 @@ internal sealed partial class FileLogStore : ILogStore
     {
         if (string.IsNullOrEmpty(topic) || topic.Length > 249 || topic is "." or ".." || !TopicName().IsMatch(topic))
         {
-            throw new ArgumentException($"Invalid topic name '{topic}': use 1-249 characters of a-z, A-Z, 0-9, '.', '_' or '-' (not '.' or '..').", nameof(topic));
+            throw new ArgumentException(
+                $"Invalid topic name '{topic}': use 1-249 characters of a-z, A-Z, 0-9, '.', '_' or '-' (not '.' or '..').",
+                nameof(topic));
         }
     }
 
@@ -280,8 +285,10 @@ internal sealed partial class FileLogStore : ILogStore
     private static partial Regex TopicName();
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information,
-        Message = "Log store opened at {DataDirectory} with {TopicCount} existing topics (segment size {SegmentBytes} bytes, flush interval {FlushIntervalMs} ms)")]
-    private static partial void LogOpened(ILogger logger, string dataDirectory, int topicCount, int segmentBytes, int flushIntervalMs);
+        Message = "Log store opened at {DataDirectory} with {TopicCount} existing topics " +
+            "(segment size {SegmentBytes} bytes, flush interval {FlushIntervalMs} ms)")]
+    private static partial void LogOpened(ILogger logger, string dataDirectory, int topicCount, int segmentBytes,
+        int flushIntervalMs);
 
     [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Topic {Topic} deleted from the log store")]
     private static partial void LogTopicDeleted(ILogger logger, string topic);

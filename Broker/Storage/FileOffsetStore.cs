@@ -373,8 +373,10 @@ internal sealed partial class FileOffsetStore : IOffsetStore, IDisposable
     }
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning,
-        Message = "Committed offsets file {OffsetsFile}: torn tail at position {Position} ({Reason}); dropped {BytesDropped} bytes, earlier commits kept")]
-    private static partial void LogTornTail(ILogger logger, string offsetsFile, long position, long bytesDropped, string reason);
+        Message = "Committed offsets file {OffsetsFile}: torn tail at position {Position} ({Reason}); " +
+            "dropped {BytesDropped} bytes, earlier commits kept")]
+    private static partial void LogTornTail(ILogger logger, string offsetsFile, long position, long bytesDropped,
+        string reason);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information,
         Message = "Committed offsets file {OffsetsFile} compacted from {BytesBefore} to {BytesAfter} bytes ({Records} offsets)")]

@@ -118,7 +118,8 @@ internal sealed partial class FilePartitionLog : IPartitionLog
         return new FilePartitionLog(directory, name, options, logger, [.. segments]);
     }
 
-    private static void DropFrom(List<LogSegment> segments, int keep, List<(string Path, bool Ok, long BaseOffset)> files, int firstFile, ILogger logger, string name)
+    private static void DropFrom(List<LogSegment> segments, int keep, List<(string Path, bool Ok, long BaseOffset)> files,
+        int firstFile, ILogger logger, string name)
     {
         for (var j = segments.Count - 1; j >= keep; j--)
         {
@@ -589,20 +590,26 @@ internal sealed partial class FilePartitionLog : IPartitionLog
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
-        Message = "Partition {Partition}: torn tail in {SegmentFile} at position {Position} ({Reason}); truncated {BytesDropped} bytes, everything before is served")]
-    private static partial void LogTornTail(ILogger logger, string partition, string segmentFile, long position, long bytesDropped, string reason);
+        Message = "Partition {Partition}: torn tail in {SegmentFile} at position {Position} ({Reason}); " +
+            "truncated {BytesDropped} bytes, everything before is served")]
+    private static partial void LogTornTail(ILogger logger, string partition, string segmentFile, long position,
+        long bytesDropped, string reason);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
-        Message = "Partition {Partition}: segment {SegmentFile} starts at offset {ActualOffset} but the log before it ends at {ExpectedOffset}; the log ends there")]
-    private static partial void LogSegmentGap(ILogger logger, string partition, string segmentFile, long expectedOffset, long actualOffset);
+        Message = "Partition {Partition}: segment {SegmentFile} starts at offset {ActualOffset} " +
+            "but the log before it ends at {ExpectedOffset}; the log ends there")]
+    private static partial void LogSegmentGap(ILogger logger, string partition, string segmentFile, long expectedOffset,
+        long actualOffset);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning,
         Message = "Partition {Partition}: deleted segment {SegmentFile} ({BytesDropped} bytes) that followed a damaged segment")]
     private static partial void LogSegmentDropped(ILogger logger, string partition, string segmentFile, long bytesDropped);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Partition {Partition}: rolled a new segment at offset {BaseOffset} after {PreviousBytes} bytes")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug,
+        Message = "Partition {Partition}: rolled a new segment at offset {BaseOffset} after {PreviousBytes} bytes")]
     private static partial void LogSegmentRolled(ILogger logger, string partition, long baseOffset, long previousBytes);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Partition {Partition}: retention deleted the segment at offset {BaseOffset} ({Bytes} bytes)")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information,
+        Message = "Partition {Partition}: retention deleted the segment at offset {BaseOffset} ({Bytes} bytes)")]
     private static partial void LogSegmentDeleted(ILogger logger, string partition, long baseOffset, long bytes);
 }

@@ -7,8 +7,8 @@ namespace AspirePipeline.Broker.Storage;
 /// <summary>
 /// Whether the data directory takes writes. A failed append (a full file system, an I/O error) turns it unhealthy
 /// and logs one error naming the directory and its free space; the next append that succeeds with at least
-/// <see cref="RecoveredFreeBytes"/> free turns it healthy again and logs that once. Produce answers KAFKA_STORAGE_ERROR meanwhile; DescribeConfigs reports the state to the
-/// AppHost's health check (broker config <see cref="ConfigName"/>).
+/// <see cref="RecoveredFreeBytes"/> free turns it healthy again and logs that once. Produce answers KAFKA_STORAGE_ERROR
+/// meanwhile; DescribeConfigs reports the state to the AppHost's health check (broker config <see cref="ConfigName"/>).
 /// </summary>
 internal sealed partial class StorageHealth(ILogStore store, BrokerMetrics metrics, ILogger<StorageHealth> logger)
 {
@@ -90,8 +90,11 @@ internal sealed partial class StorageHealth(ILogStore store, BrokerMetrics metri
     }
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Error,
-        Message = "Storage failure: writes to the data directory {DataDir} fail ({FreeBytes} bytes free) while {Operation}: {Reason}. Produce is answered with KAFKA_STORAGE_ERROR until a write succeeds again; free space (retention, or delete files) and the broker resumes by itself")]
-    private static partial void LogStorageFailed(ILogger logger, string dataDir, long freeBytes, string operation, string reason, Exception exception);
+        Message = "Storage failure: writes to the data directory {DataDir} fail ({FreeBytes} bytes free) while {Operation}: " +
+            "{Reason}. Produce is answered with KAFKA_STORAGE_ERROR until a write succeeds again; " +
+            "free space (retention, or delete files) and the broker resumes by itself")]
+    private static partial void LogStorageFailed(ILogger logger, string dataDir, long freeBytes, string operation, string reason,
+        Exception exception);
 
     [LoggerMessage(EventId = 3031, Level = LogLevel.Warning,
         Message = "Storage recovered: the data directory {DataDir} takes writes again ({FreeBytes} bytes free)")]

@@ -71,8 +71,10 @@ internal sealed partial class RetentionRunner(
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Information,
-        Message = "Retention moved the start of {Topic}-{Partition} from offset {OldStartOffset} to {NewStartOffset}, deleting {Segments} segments ({Bytes} bytes)")]
-    private partial void LogRetentionApplied(string topic, int partition, long oldStartOffset, long newStartOffset, int segments, long bytes);
+        Message = "Retention moved the start of {Topic}-{Partition} from offset {OldStartOffset} to {NewStartOffset}, " +
+            "deleting {Segments} segments ({Bytes} bytes)")]
+    private partial void LogRetentionApplied(string topic, int partition, long oldStartOffset, long newStartOffset, int segments,
+        long bytes);
 
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Retention of {Topic}-{Partition} failed")]
     private partial void LogRetentionFailed(Exception exception, string topic, int partition);

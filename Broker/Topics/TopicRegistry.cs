@@ -255,7 +255,8 @@ internal sealed partial class TopicRegistry : IDisposable
     private partial void LogTopicCreated(string topic, int partitions);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
-        Message = "Recovered topic {Topic} with {Partitions} partitions from storage ({IdempotentBatches} recent idempotent batches remembered for deduplication)")]
+        Message = "Recovered topic {Topic} with {Partitions} partitions from storage " +
+            "({IdempotentBatches} recent idempotent batches remembered for deduplication)")]
     private partial void LogTopicRecovered(string topic, int partitions, int idempotentBatches);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Deleted topic {Topic}")]

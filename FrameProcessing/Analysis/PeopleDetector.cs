@@ -80,7 +80,10 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         };
     }
 
-    /// <summary>Gray (HOG takes the strongest gradient over colour channels; gray costs a third and finds the same people), at the working width.</summary>
+    /// <summary>
+    /// Gray (HOG takes the strongest gradient over colour channels; gray costs a third and finds the same people), at the
+    /// working width.
+    /// </summary>
     private PresenceTracker PresenceOf(string cameraId)
     {
         if (!_cameras.TryGetValue(cameraId, out var camera))

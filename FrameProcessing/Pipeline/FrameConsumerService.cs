@@ -136,7 +136,8 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
                 }
                 catch (ConsumeException exception) when (!exception.Error.IsFatal)
                 {
-                    _kafkaMetrics.RecordReceive(_options.Topic, _identity.GroupId, Stopwatch.GetElapsedTime(consumeStarted), exception.Error.Code.ToString());
+                    _kafkaMetrics.RecordReceive(
+                        _options.Topic, _identity.GroupId, Stopwatch.GetElapsedTime(consumeStarted), exception.Error.Code.ToString());
                     LogConsumeError(exception.Error.Code, exception.Error.Reason);
                     continue;
                 }
@@ -355,7 +356,8 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     // Debug: a group that runs at its own pace skips several times a second by design; the summary line, the live view
     // and the consumer.frames.skipped metric count the frames.
     [LoggerMessage(EventId = 1008, Level = LogLevel.Debug,
-        Message = "Partition {Partition} lag {Lag} exceeds {Limit} (FrameProcessing:SkipToNewestWhenLagExceeds): skipped from offset {Offset} to newest {Newest}, {Skipped} frames")]
+        Message = "Partition {Partition} lag {Lag} exceeds {Limit} (FrameProcessing:SkipToNewestWhenLagExceeds): " +
+            "skipped from offset {Offset} to newest {Newest}, {Skipped} frames")]
     private partial void LogSkipped(int partition, long offset, long newest, long skipped, long lag, int limit);
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning,

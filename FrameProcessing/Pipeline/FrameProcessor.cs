@@ -394,7 +394,8 @@ internal sealed partial class FrameProcessor(
         key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : null;
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug,
-        Message = "Frame {CameraId}#{Sequence} partition {Partition} offset {Offset}: {Analyzer} {Value:F3} in {ProcessingMs:F1} ms, latency {LatencyMs:F0} ms")]
+        Message = "Frame {CameraId}#{Sequence} partition {Partition} offset {Offset}: " +
+            "{Analyzer} {Value:F3} in {ProcessingMs:F1} ms, latency {LatencyMs:F0} ms")]
     private partial void LogFrameProcessed(string cameraId, long? sequence, int partition, long offset, string analyzer,
         double value, double processingMs, double? latencyMs);
 
@@ -411,11 +412,13 @@ internal sealed partial class FrameProcessor(
     private static partial void LogResultNotDelivered(ILogger logger, string topic, ErrorCode errorCode, string reason);
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Debug,
-        Message = "Camera {CameraId} jumped from frame {Previous} to {Sequence}: {Missing} frames not seen here (skipped, dropped upstream, or handled by another member) at partition {Partition} offset {Offset}")]
+        Message = "Camera {CameraId} jumped from frame {Previous} to {Sequence}: {Missing} frames not seen here " +
+            "(skipped, dropped upstream, or handled by another member) at partition {Partition} offset {Offset}")]
     private partial void LogSequenceGap(string cameraId, long previous, long sequence, long missing, int partition, long offset);
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Debug,
-        Message = "Camera {CameraId} frame {Sequence} seen again (redelivered, or the producer restarted its count) at partition {Partition} offset {Offset}")]
+        Message = "Camera {CameraId} frame {Sequence} seen again (redelivered, or the producer restarted its count) " +
+            "at partition {Partition} offset {Offset}")]
     private partial void LogSequenceRepeat(string cameraId, long sequence, int partition, long offset);
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Information,

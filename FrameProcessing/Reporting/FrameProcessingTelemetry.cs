@@ -79,7 +79,8 @@ public sealed class FrameProcessingTelemetry
             "Frames left out, undecoded, by the group's analysis rate (FrameProcessing:Fps).");
 
         _gaps = meter.CreateCounter<long>(SequenceGaps, "{frame}",
-            "Frames missing between consecutive sequence numbers of a camera as this process saw them, not counting those the group's rate, skip-to-newest or another member explains.");
+            "Frames missing between consecutive sequence numbers of a camera as this process saw them, " +
+            "not counting those the group's rate, skip-to-newest or another member explains.");
         _repeated = meter.CreateCounter<long>(FramesRepeated, "{frame}",
             "Frames whose sequence number this process had already passed (redelivery or a restarted producer).");
 

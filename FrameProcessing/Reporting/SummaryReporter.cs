@@ -42,7 +42,9 @@ internal sealed partial class SummaryReporter(
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
-        Message = "{GroupId}: {Frames} frames ({Fps:F1} fps), mean {Analyzer} {MeanValue:F3}, latency p50 {LatencyP50Ms:F0} ms max {LatencyMaxMs:F0} ms, lag {Lag}, total {FramesProcessed}, sampled out {SampledOutFrames}, skipped {SkippedFrames}, missing {MissingFrames}")]
+        Message = "{GroupId}: {Frames} frames ({Fps:F1} fps), mean {Analyzer} {MeanValue:F3}, " +
+            "latency p50 {LatencyP50Ms:F0} ms max {LatencyMaxMs:F0} ms, lag {Lag}, total {FramesProcessed}, " +
+            "sampled out {SampledOutFrames}, skipped {SkippedFrames}, missing {MissingFrames}")]
     private partial void LogSummary(string groupId, long frames, double fps, string analyzer, double meanValue,
         double latencyP50Ms, double latencyMaxMs, long lag, long framesProcessed, long sampledOutFrames, long skippedFrames,
         long missingFrames);

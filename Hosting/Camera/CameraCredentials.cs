@@ -39,7 +39,8 @@ internal sealed record CameraCredentials(string User, string Password)
         if (Parameter(challenge, "qop").Split(',', StringSplitOptions.TrimEntries).Contains("auth"))
         {
             const string nonceCount = "00000001";
-            answer.Append($", qop=auth, nc={nonceCount}, cnonce=\"{clientNonce}\", response=\"{Md5($"{ha1}:{nonce}:{nonceCount}:{clientNonce}:auth:{ha2}")}\"");
+            var response = Md5($"{ha1}:{nonce}:{nonceCount}:{clientNonce}:auth:{ha2}");
+            answer.Append($", qop=auth, nc={nonceCount}, cnonce=\"{clientNonce}\", response=\"{response}\"");
         }
         else
         {

@@ -66,7 +66,8 @@ public static class CameraHostingExtensions
             { Source: { } kind } => AddExternal(builder, settings, kind),
             _ when mode == "container" => AddContainer(builder, settings),
             _ when mode == "process" => AddProcess(builder, settings),
-            _ when builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) => AddContainer(builder, settings),
+            _ when builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder.Configuration) =>
+                AddContainer(builder, settings),
             _ => AddProcess(builder, settings),
         };
 
@@ -79,7 +80,8 @@ public static class CameraHostingExtensions
         return camera.WithHealthCheck(healthCheckKey);
     }
 
-    private static IResourceBuilder<ICameraResource> AddExternal(IDistributedApplicationBuilder builder, CameraSettings settings, CameraSourceKind kind)
+    private static IResourceBuilder<ICameraResource> AddExternal(
+        IDistributedApplicationBuilder builder, CameraSettings settings, CameraSourceKind kind)
     {
         var parameterName = settings.UrlParameterName;
         IResourceBuilder<ParameterResource> url;
@@ -93,7 +95,8 @@ public static class CameraHostingExtensions
         else if (string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{parameterName}"]))
         {
             throw new InvalidOperationException(
-                $"'{CameraSettings.CamerasSectionName}:{settings.Id}:Source' is {kind.Name} but 'Parameters:{parameterName}' is not set: set it to the camera's URL "
+                $"'{CameraSettings.CamerasSectionName}:{settings.Id}:Source' is {kind.Name} "
+                + $"but 'Parameters:{parameterName}' is not set: set it to the camera's URL "
                 + $"(user secrets: dotnet user-secrets set Parameters:{parameterName} {kind.Example} --project AppHost, "
                 + $"or the environment variable Parameters__{parameterName}).");
         }
@@ -135,7 +138,8 @@ public static class CameraHostingExtensions
         var camera = builder.AddResource(resource)
             .WithImage(settings.Runtime.Image ?? DefaultImage, settings.Runtime.Tag ?? DefaultTag)
             .WithImageRegistry("docker.io")
-            .WithEndpoint(targetPort: CameraSimulatorContainerResource.RtspTargetPort, name: CameraSimulatorContainerResource.RtspEndpointName, scheme: "rtsp")
+            .WithEndpoint(targetPort: CameraSimulatorContainerResource.RtspTargetPort,
+                name: CameraSimulatorContainerResource.RtspEndpointName, scheme: "rtsp")
             .WithEnvironment("MTX_RTSPTRANSPORTS", "tcp")
             .WithEnvironment($"MTX_PATHS_{pathKey}_RUNONINIT", publish)
             .WithEnvironment($"MTX_PATHS_{pathKey}_RUNONINITRESTART", "yes");
@@ -149,14 +153,17 @@ public static class CameraHostingExtensions
     private static IResourceBuilder<ICameraResource> AddProcess(IDistributedApplicationBuilder builder, CameraSettings settings)
     {
         var runtime = settings.Runtime;
-        var script = Path.GetFullPath(runtime.SimulatorScript ?? Path.Combine("..", "CameraSimulator", "rtsp_simulator.py"), builder.AppHostDirectory);
+        var script = Path.GetFullPath(
+            runtime.SimulatorScript ?? Path.Combine("..", "CameraSimulator", "rtsp_simulator.py"), builder.AppHostDirectory);
         var python = runtime.Python ?? (File.Exists(DebianPython) ? DebianPython : "python3");
         if (builder.ExecutionContext.IsRunMode && !ProgramExists(python))
         {
             throw new InvalidOperationException(
                 $"The camera simulator runs on Debian's python3 with GStreamer, and '{python}' does not exist: install the Debian packages "
                 + "python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 (scripts/prerequisites.sh does), "
-                + $"or set '{CameraSettings.DefaultsSectionName}:Python' to such an interpreter, or use a real camera ('{CameraSettings.CamerasSectionName}:{settings.Id}:Source=Rtsp' with 'Parameters:{settings.UrlParameterName}').");
+                + $"or set '{CameraSettings.DefaultsSectionName}:Python' to such an interpreter, "
+                + $"or use a real camera ('{CameraSettings.CamerasSectionName}:{settings.Id}:Source=Rtsp' "
+                + $"with 'Parameters:{settings.UrlParameterName}').");
         }
         var resource = new CameraSimulatorResource(settings.Id, python, Path.GetDirectoryName(script)!, runtime.Bind, settings.Path);
         var endpoint = resource.RtspEndpoint;

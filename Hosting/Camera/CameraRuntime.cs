@@ -15,6 +15,8 @@ public sealed record CameraRuntime(string Mode, string Bind, string? Python, str
             ? new CameraRuntime(mode, section["Bind"] ?? "127.0.0.1",
                 CameraSettings.NullIfEmpty(section["Python"]), CameraSettings.NullIfEmpty(section["SimulatorScript"]),
                 CameraSettings.NullIfEmpty(section["Image"]), CameraSettings.NullIfEmpty(section["Tag"]))
-            : throw new InvalidOperationException($"Configuration '{section.Path}:Mode' is '{section["Mode"]}': use Auto, Container or Process (real cameras are entries of 'Cameras' with Source=Rtsp).");
+            : throw new InvalidOperationException(
+                $"Configuration '{section.Path}:Mode' is '{section["Mode"]}': use Auto, Container or Process " +
+                "(real cameras are entries of 'Cameras' with Source=Rtsp).");
     }
 }

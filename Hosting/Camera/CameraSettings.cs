@@ -75,7 +75,8 @@ public sealed record CameraSettings(
         if (id.Length == 0 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') || !char.IsAsciiLetter(id[0]))
         {
             throw new InvalidOperationException(
-                $"Camera id '{id}' (configuration '{entry.Path}') is not a valid resource name: use letters, digits and '-', starting with a letter.");
+                $"Camera id '{id}' (configuration '{entry.Path}') is not a valid resource name: " +
+                "use letters, digits and '-', starting with a letter.");
         }
 
         var sourceText = entry["Source"];
@@ -84,7 +85,8 @@ public sealed record CameraSettings(
         {
             source = CameraSourceKinds.Named(sourceText) is { ExternalCamera: true } kind ? kind
                 : throw new InvalidOperationException(
-                    $"Configuration '{entry.Path}:Source' is '{sourceText}': use {SimulatorSource}, {string.Join(" or ", CameraSourceKinds.External.Select(k => k.Name))}.");
+                    $"Configuration '{entry.Path}:Source' is '{sourceText}': " +
+                    $"use {SimulatorSource}, {string.Join(" or ", CameraSourceKinds.External.Select(k => k.Name))}.");
         }
 
         var video = NullIfEmpty(entry["Video"]) is { } file ? System.IO.Path.GetFullPath(file, baseDirectory) : null;

@@ -61,7 +61,8 @@ internal sealed partial class CameraSimulatorSupervisor(
                 var delay = TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, FirstDelay.Ticks << Math.Min(crashes - 1, 4)));
                 LogRestarting(change.Resource.Name, exitCode, crashes, delay);
                 await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                var result = await commands.ExecuteCommandAsync(change.ResourceId, KnownResourceCommands.StartCommand, stoppingToken).ConfigureAwait(false);
+                var result = await commands.ExecuteCommandAsync(change.ResourceId, KnownResourceCommands.StartCommand, stoppingToken)
+                    .ConfigureAwait(false);
                 if (!result.Success)
                 {
                     LogRestartFailed(change.Resource.Name, result.Message);
@@ -74,10 +75,13 @@ internal sealed partial class CameraSimulatorSupervisor(
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Camera simulator {Resource} crashed with exit code {ExitCode} (crash {Crashes}); restarting in {Delay}")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Camera simulator {Resource} crashed with exit code {ExitCode} (crash {Crashes}); restarting in {Delay}")]
     private partial void LogRestarting(string resource, int exitCode, int crashes, TimeSpan delay);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Camera simulator {Resource} cannot run on this machine (exit code {ExitCode}); its console log names what to install (scripts/prerequisites.sh installs it). Not restarted.")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error,
+        Message = "Camera simulator {Resource} cannot run on this machine (exit code {ExitCode}); " +
+            "its console log names what to install (scripts/prerequisites.sh installs it). Not restarted.")]
     private partial void LogNotRunnable(string resource, int exitCode);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Camera simulator {Resource} could not be restarted: {Reason}")]

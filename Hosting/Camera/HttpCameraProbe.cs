@@ -48,5 +48,6 @@ internal static class HttpCameraProbe
 
     private static bool IsPicture(MediaTypeHeaderValue? type) =>
         type?.MediaType is { } media
-        && (media.Equals("multipart/x-mixed-replace", StringComparison.OrdinalIgnoreCase) || media.Equals("image/jpeg", StringComparison.OrdinalIgnoreCase));
+        && (media.Equals("multipart/x-mixed-replace", StringComparison.OrdinalIgnoreCase)
+            || media.Equals("image/jpeg", StringComparison.OrdinalIgnoreCase));
 }

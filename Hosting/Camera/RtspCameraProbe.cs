@@ -30,7 +30,8 @@ internal static class RtspCameraProbe
             if (response.Status == 401 && CameraCredentials.From(url) is { } credentials
                 && response.Header("WWW-Authenticate") is { } challenge)
             {
-                var authorization = credentials.Answer(challenge, "DESCRIBE", safeUrl.ToString(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+                var authorization = credentials.Answer(
+                    challenge, "DESCRIBE", safeUrl.ToString(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
                 response = await connection.DescribeAsync(safeUrl, cseq: 2, authorization, deadline.Token).ConfigureAwait(false);
             }
 

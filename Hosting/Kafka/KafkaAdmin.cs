@@ -166,7 +166,8 @@ internal sealed partial class KafkaAdmin(string resourceName, bool ownsTopics, I
         {
             try
             {
-                await Client().IncrementalAlterConfigsAsync(changes, new IncrementalAlterConfigsOptions { RequestTimeout = RequestTimeout }).ConfigureAwait(false);
+                await Client().IncrementalAlterConfigsAsync(changes, new IncrementalAlterConfigsOptions { RequestTimeout = RequestTimeout })
+                    .ConfigureAwait(false);
             }
             catch (KafkaException exception)
             {
@@ -214,13 +215,18 @@ internal sealed partial class KafkaAdmin(string resourceName, bool ownsTopics, I
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions on {Resource}")]
     private partial void LogTopicCreated(string resource, string topic, int partitions);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Topic {Topic} on {Resource} exists with {Key}={Actual}; the AppHost declares {Declared} and leaves the topic as it is. To apply it: kafka-configs.sh --bootstrap-server <servers> --alter --entity-type topics --entity-name {Topic} --add-config {Key}={Declared}")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning,
+        Message = "Topic {Topic} on {Resource} exists with {Key}={Actual}; the AppHost declares {Declared} and leaves the topic as it is. " +
+            "To apply it: kafka-configs.sh --bootstrap-server <servers> --alter --entity-type topics --entity-name {Topic} " +
+            "--add-config {Key}={Declared}")]
     private partial void LogConfigDiffers(string resource, string topic, string key, string actual, string declared);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Topic {Topic} on {Resource}: {Key} set to {Declared} as declared (was {Actual})")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information,
+        Message = "Topic {Topic} on {Resource}: {Key} set to {Declared} as declared (was {Actual})")]
     private partial void LogConfigApplied(string resource, string topic, string key, string actual, string declared);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The configuration of {Resource}'s existing topics could not be read or changed ({Reason}); they are used as they are")]
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
+        Message = "The configuration of {Resource}'s existing topics could not be read or changed ({Reason}); they are used as they are")]
     private partial void LogConfigsNotChecked(string resource, string reason);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "{Resource} health client: {Facility} {ClientMessage}")]

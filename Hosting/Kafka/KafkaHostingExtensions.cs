@@ -36,7 +36,8 @@ public static partial class KafkaHostingExtensions
     /// Adds the Kafka resource in <paramref name="mode"/> (not Auto: the AppHost chooses, see <see cref="ChooseKafkaMode"/>);
     /// <typeparamref name="TBrokerProject"/> is the broker project of <see cref="KafkaMode.Broker"/>.
     /// </summary>
-    public static IResourceBuilder<IKafkaResource> AddKafka<TBrokerProject>(this IDistributedApplicationBuilder builder, [ResourceName] string name, KafkaMode mode)
+    public static IResourceBuilder<IKafkaResource> AddKafka<TBrokerProject>(
+        this IDistributedApplicationBuilder builder, [ResourceName] string name, KafkaMode mode)
         where TBrokerProject : IProjectMetadata, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -47,13 +48,15 @@ public static partial class KafkaHostingExtensions
             KafkaMode.Container => AddContainer(builder, name),
             KafkaMode.Broker => AddBroker(builder, name, new TBrokerProject()),
             KafkaMode.External => AddExternal(builder, name),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, $"Choose Container, Broker or External ({nameof(ChooseKafkaMode)} resolves Auto)."),
+            _ => throw new ArgumentOutOfRangeException(
+                nameof(mode), mode, $"Choose Container, Broker or External ({nameof(ChooseKafkaMode)} resolves Auto)."),
         };
 
         var healthCheckKey = $"{name}_check";
         // The AppHost owns the topics of the broker it starts (container or ours); a cluster of yours keeps its own.
         var ownsTopics = kafka.Resource is not KafkaExternalResource;
-        builder.Services.TryAddKeyedSingleton(name, (services, _) => new KafkaAdmin(name, ownsTopics, services.GetRequiredService<ILogger<KafkaAdmin>>()));
+        builder.Services.TryAddKeyedSingleton(name, (services, _) =>
+            new KafkaAdmin(name, ownsTopics, services.GetRequiredService<ILogger<KafkaAdmin>>()));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey,
             services => new KafkaResourceHealthCheck(services.GetRequiredKeyedService<KafkaAdmin>(name), kafka.Resource),
@@ -68,14 +71,16 @@ public static partial class KafkaHostingExtensions
     /// implies it exists. An existing topic is never altered: a different configuration is logged as a warning.
     /// </summary>
     public static IResourceBuilder<IKafkaResource> WithTopic(
-        this IResourceBuilder<IKafkaResource> builder, string topic, int partitions = 1, int? maxMessageBytes = null, TopicRetention? retention = null)
+        this IResourceBuilder<IKafkaResource> builder, string topic, int partitions = 1, int? maxMessageBytes = null,
+        TopicRetention? retention = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         if (!TopicName().IsMatch(topic) || topic is "." or "..")
         {
             throw new ArgumentException(
-                $"'{topic}' is not a valid Kafka topic name: use up to 249 letters, digits, '.', '_' and '-' (not '.' or '..' alone).", nameof(topic));
+                $"'{topic}' is not a valid Kafka topic name: use up to 249 letters, digits, '.', '_' and '-' (not '.' or '..' alone).",
+                nameof(topic));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
@@ -90,7 +95,8 @@ public static partial class KafkaHostingExtensions
         }
         if (retention is { BytesPerPartition: { } bytes } && bytes < 1024 * 1024)
         {
-            throw new ArgumentOutOfRangeException(nameof(retention), bytes, $"The retention size of topic '{topic}' must be at least 1 MiB per partition (or unset).");
+            throw new ArgumentOutOfRangeException(
+                nameof(retention), bytes, $"The retention size of topic '{topic}' must be at least 1 MiB per partition (or unset).");
         }
 
         builder.WithAnnotation(new KafkaTopicAnnotation(topic, partitions, maxMessageBytes, retention));
@@ -136,7 +142,8 @@ public static partial class KafkaHostingExtensions
             .WithImageRegistry("docker.io")
             .WithHttpEndpoint(targetPort: 8080, name: "http")
             .WithEnvironment("KAFKA_CLUSTERS_0_NAME", container.Name)
-            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", container.Name + ":" + KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS",
+                container.Name + ":" + KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture))
             .WithParentRelationship(container)
             .WaitFor(builder)
             .ExcludeFromManifest();
@@ -170,7 +177,8 @@ public static partial class KafkaHostingExtensions
         if (mode == KafkaMode.External && !hasConnectionString)
         {
             throw new InvalidOperationException(
-                $"'{SectionName}:Mode' is External but 'ConnectionStrings:{name}' is not set: set it to the cluster's bootstrap servers (host:port[,host:port]).");
+                $"'{SectionName}:Mode' is External but 'ConnectionStrings:{name}' is not set: " +
+                "set it to the cluster's bootstrap servers (host:port[,host:port]).");
         }
 
         return mode;
@@ -203,10 +211,13 @@ public static partial class KafkaHostingExtensions
             {
                 // Host processes reach the broker through the published port, containers through the resource name;
                 // in a deployment both are the service name with the container ports.
+                var hostPort = primary.Property(EndpointProperty.Port);
+                var internalPort = KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture);
                 context.EnvironmentVariables["KAFKA_ADVERTISED_LISTENERS"] = context.ExecutionContext.IsRunMode
                     ? ReferenceExpression.Create(
-                        $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{primary.Property(EndpointProperty.Port)},PLAINTEXT_INTERNAL://{name}:{KafkaContainerResource.InternalTargetPort.ToString(CultureInfo.InvariantCulture)}")
-                    : $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://{name}:{KafkaContainerResource.PrimaryTargetPort},PLAINTEXT_INTERNAL://{name}:{KafkaContainerResource.InternalTargetPort}";
+                        $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://localhost:{hostPort},PLAINTEXT_INTERNAL://{name}:{internalPort}")
+                    : $"PLAINTEXT://localhost:29092,PLAINTEXT_HOST://{name}:{KafkaContainerResource.PrimaryTargetPort}," +
+                        $"PLAINTEXT_INTERNAL://{name}:{KafkaContainerResource.InternalTargetPort}";
                 if (LargestMessage(resource) is { } max)
                 {
                     context.EnvironmentVariables["KAFKA_MESSAGE_MAX_BYTES"] = max.ToString(CultureInfo.InvariantCulture);
@@ -306,7 +317,8 @@ public static partial class KafkaHostingExtensions
         {
             // Topic names are checked by WithTopic to be [a-zA-Z0-9._-]: nothing in them needs shell quoting.
             script.Append(CultureInfo.InvariantCulture,
-                $"\necho \"$topics\" | grep -qxF {topic.Name} || {topicsTool} --create --if-not-exists --topic {topic.Name} --partitions {topic.Partitions} --replication-factor 1");
+                $"\necho \"$topics\" | grep -qxF {topic.Name} || {topicsTool} --create --if-not-exists --topic {topic.Name}");
+            script.Append(CultureInfo.InvariantCulture, $" --partitions {topic.Partitions} --replication-factor 1");
             foreach (var (key, value) in topic.Configs)
             {
                 script.Append(CultureInfo.InvariantCulture, $" --config {key}={value}");
@@ -345,6 +357,7 @@ public static partial class KafkaHostingExtensions
         return assembly is not null && File.Exists(assembly)
             ? assembly
             : throw new InvalidOperationException(
-                $"The broker is not built: no executable assembly under '{binDirectory}'. Run 'dotnet build AspirePipeline.sln' (or set '{SectionName}:BrokerAssembly').");
+                $"The broker is not built: no executable assembly under '{binDirectory}'. " +
+                $"Run 'dotnet build AspirePipeline.sln' (or set '{SectionName}:BrokerAssembly').");
     }
 }

@@ -35,7 +35,8 @@ internal sealed class KafkaResourceHealthCheck(KafkaAdmin admin, IKafkaResource 
             }
 
             // Our broker answers metadata while its disk is full, but refuses every write: that is not healthy.
-            if (resource is KafkaBrokerResource && await admin.StorageProblemAsync(metadata.Brokers[0].BrokerId).ConfigureAwait(false) is { } storageProblem)
+            if (resource is KafkaBrokerResource
+                && await admin.StorageProblemAsync(metadata.Brokers[0].BrokerId).ConfigureAwait(false) is { } storageProblem)
             {
                 return HealthCheckResult.Unhealthy($"'{admin.ResourceName}' at {admin.BootstrapServers}: {storageProblem}");
             }
@@ -47,7 +48,8 @@ internal sealed class KafkaResourceHealthCheck(KafkaAdmin admin, IKafkaResource 
         }
         catch (KafkaException exception)
         {
-            return HealthCheckResult.Unhealthy($"'{admin.ResourceName}' at {admin.BootstrapServers} does not answer: {exception.Error.Reason}", exception);
+            return HealthCheckResult.Unhealthy(
+                $"'{admin.ResourceName}' at {admin.BootstrapServers} does not answer: {exception.Error.Reason}", exception);
         }
     }
 }

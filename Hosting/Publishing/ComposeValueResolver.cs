@@ -57,7 +57,8 @@ internal sealed class ComposeValueResolver(
             case IResourceWithConnectionString resource:
                 if (leftOut.TryGetValue(resource, out var why))
                 {
-                    throw new ComposeResolutionException($"it uses the connection string of '{resource.Name}', which is not in the compose file because {why}.");
+                    throw new ComposeResolutionException(
+                        $"it uses the connection string of '{resource.Name}', which is not in the compose file because {why}.");
                 }
 
                 return Resolve(resource.ConnectionStringExpression, caller, what, depth + 1);
@@ -87,7 +88,8 @@ internal sealed class ComposeValueResolver(
             var condition = Resolve(expression.Condition, caller, what, depth + 1);
             if (condition.HasVariables)
             {
-                throw new ComposeResolutionException("a conditional value depends on a parameter, which compose cannot evaluate; make the condition a constant.");
+                throw new ComposeResolutionException(
+                    "a conditional value depends on a parameter, which compose cannot evaluate; make the condition a constant.");
             }
 
             var branch = string.Equals(Unescape(condition.Text), expression.MatchValue, StringComparison.OrdinalIgnoreCase)
@@ -110,7 +112,8 @@ internal sealed class ComposeValueResolver(
 
                 if (part.HasVariables)
                 {
-                    throw new ComposeResolutionException("a parameter is URI-encoded in this value, which compose cannot do; pass the parameter already encoded.");
+                    throw new ComposeResolutionException(
+                        "a parameter is URI-encoded in this value, which compose cannot do; pass the parameter already encoded.");
                 }
 
                 part = ComposeValue.Literal(Escape(Uri.EscapeDataString(Unescape(part.Text))));
@@ -131,7 +134,8 @@ internal sealed class ComposeValueResolver(
         if (!services.TryGetValue(owner, out var service))
         {
             var reason = leftOut.TryGetValue(owner, out var why) ? why : "it is not a container, project or executable with an image";
-            throw new ComposeResolutionException($"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which is not in the compose file because {reason}.");
+            throw new ComposeResolutionException(
+                $"it references endpoint '{endpoint.EndpointName}' of '{owner.Name}', which is not in the compose file because {reason}.");
         }
 
         if (!endpoint.Exists)
@@ -163,7 +167,8 @@ internal sealed class ComposeValueResolver(
         var variable = ToVariableName(parameter.Name);
         if (_parameters.TryGetValue(variable, out var existing) && !ReferenceEquals(existing, parameter))
         {
-            throw new ComposeResolutionException($"parameters '{existing.Name}' and '{parameter.Name}' both become ${{{variable}}}; rename one of them.");
+            throw new ComposeResolutionException(
+                $"parameters '{existing.Name}' and '{parameter.Name}' both become ${{{variable}}}; rename one of them.");
         }
 
         _parameters[variable] = parameter;

@@ -17,7 +17,8 @@ public sealed class DockerComposeHealthCheckAnnotation : IResourceAnnotation
         ArgumentNullException.ThrowIfNull(test);
         if (test.Count == 0)
         {
-            throw new ArgumentException("A compose health check needs a command, e.g. [\"CMD\", \"curl\", \"-f\", \"http://localhost/health\"].", nameof(test));
+            throw new ArgumentException(
+                "A compose health check needs a command, e.g. [\"CMD\", \"curl\", \"-f\", \"http://localhost/health\"].", nameof(test));
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);

@@ -45,7 +45,8 @@ internal sealed class DockerComposeComposer(
 
         if (options.IncludeDashboard && document.Services.Any(s => s.Name == options.DashboardServiceName))
         {
-            _errors.Add($"The dashboard service name '{options.DashboardServiceName}' is also a resource name; rename the resource or set DockerComposePublishingOptions.DashboardServiceName.");
+            _errors.Add($"The dashboard service name '{options.DashboardServiceName}' is also a resource name; " +
+                "rename the resource or set DockerComposePublishingOptions.DashboardServiceName.");
         }
 
         foreach (var (resource, service) in _services)
@@ -117,7 +118,8 @@ internal sealed class DockerComposeComposer(
         var clash = _services.Values.FirstOrDefault(s => s.Name == name);
         if (clash is not null)
         {
-            _errors.Add($"Resources '{clash.ResourceName}' and '{resource.Name}' both become compose service '{name}'; compose service names are lowercase, so rename one of them.");
+            _errors.Add($"Resources '{clash.ResourceName}' and '{resource.Name}' both become compose service '{name}'; " +
+                "compose service names are lowercase, so rename one of them.");
             return;
         }
 
@@ -144,7 +146,8 @@ internal sealed class DockerComposeComposer(
     {
         if (dockerfile.DockerfileFactory is not null)
         {
-            _errors.Add($"Resource '{resource.Name}' builds from a Dockerfile generated in code, which compose cannot build; write the Dockerfile to disk and use WithDockerfile(contextPath, dockerfilePath).");
+            _errors.Add($"Resource '{resource.Name}' builds from a Dockerfile generated in code, which compose cannot build; " +
+                "write the Dockerfile to disk and use WithDockerfile(contextPath, dockerfilePath).");
             return;
         }
 
@@ -194,19 +197,22 @@ internal sealed class DockerComposeComposer(
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Xml.XmlException)
         {
-            _errors.Add($"Project resource '{project.Name}': cannot read its project file '{projectPath}' to find the container image name ({ex.Message}).");
+            _errors.Add($"Project resource '{project.Name}': cannot read its project file '{projectPath}' " +
+                $"to find the container image name ({ex.Message}).");
             return null;
         }
 
         if (repository is null)
         {
-            _errors.Add($"Project resource '{project.Name}' has no container image name: set <ContainerRepository> in '{projectPath}' (the name dotnet publish -t:PublishContainer gives the image) or call PublishAsDockerComposeImage(...) on it in the AppHost.");
+            _errors.Add($"Project resource '{project.Name}' has no container image name: set <ContainerRepository> in '{projectPath}' " +
+                "(the name dotnet publish -t:PublishContainer gives the image) or call PublishAsDockerComposeImage(...) on it in the AppHost.");
             return null;
         }
 
         if (repository.Contains('$', StringComparison.Ordinal))
         {
-            _errors.Add($"Project resource '{project.Name}': <ContainerRepository> '{repository}' in '{projectPath}' uses an MSBuild property; write the image name literally or call PublishAsDockerComposeImage(...).");
+            _errors.Add($"Project resource '{project.Name}': <ContainerRepository> '{repository}' in '{projectPath}' uses an MSBuild property; " +
+                "write the image name literally or call PublishAsDockerComposeImage(...).");
             return null;
         }
 
@@ -259,7 +265,8 @@ internal sealed class DockerComposeComposer(
             return endpoint.UriScheme == "https" ? 8443 : 8080;
         }
 
-        _errors.Add($"Resource '{resource.Name}': endpoint '{endpoint.Name}' has no target port, so compose cannot tell which container port to use; set targetPort in WithEndpoint(...).");
+        _errors.Add($"Resource '{resource.Name}': endpoint '{endpoint.Name}' has no target port, " +
+            "so compose cannot tell which container port to use; set targetPort in WithEndpoint(...).");
         return null;
     }
 
@@ -367,7 +374,8 @@ internal sealed class DockerComposeComposer(
         if (options.IncludeDashboard && resource.TryGetLastAnnotation<OtlpExporterAnnotation>(out var otlp))
         {
             var http = otlp.RequiredProtocol is OtlpProtocol.HttpProtobuf or OtlpProtocol.HttpJson;
-            AddIfMissing(service, "OTEL_EXPORTER_OTLP_ENDPOINT", $"http://{options.DashboardServiceName}:{(http ? DashboardOtlpHttpPort : DashboardOtlpGrpcPort)}");
+            AddIfMissing(service, "OTEL_EXPORTER_OTLP_ENDPOINT",
+                $"http://{options.DashboardServiceName}:{(http ? DashboardOtlpHttpPort : DashboardOtlpGrpcPort)}");
             AddIfMissing(service, "OTEL_EXPORTER_OTLP_PROTOCOL", http ? "http/protobuf" : "grpc");
             AddIfMissing(service, "OTEL_SERVICE_NAME", ComposeValueResolver.Escape(resource.Name));
         }
@@ -390,7 +398,8 @@ internal sealed class DockerComposeComposer(
 
             if (_leftOut.TryGetValue(target, out var why))
             {
-                _errors.Add($"Resource '{resource.Name}' waits for '{wait.Resource.Name}', which is not in the compose file because {why}; remove the WaitFor or publish '{target.Name}'.");
+                _errors.Add($"Resource '{resource.Name}' waits for '{wait.Resource.Name}', which is not in the compose file because {why}; " +
+                    $"remove the WaitFor or publish '{target.Name}'.");
                 continue;
             }
 

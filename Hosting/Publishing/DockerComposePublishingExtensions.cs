@@ -27,7 +27,8 @@ public static class DockerComposePublishingExtensions
         if (options.DashboardHostPort is < 0 or > 65535)
         {
             throw new InvalidOperationException(
-                $"'{DockerComposePublishingOptions.SectionName}:DashboardHostPort' is {options.DashboardHostPort}: use a TCP port (1-65535), or 0 for one the engine picks.");
+                $"'{DockerComposePublishingOptions.SectionName}:DashboardHostPort' is {options.DashboardHostPort}: " +
+                "use a TCP port (1-65535), or 0 for one the engine picks.");
         }
 
         builder.Pipeline.AddStep(

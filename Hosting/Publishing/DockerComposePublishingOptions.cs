@@ -17,7 +17,10 @@ public sealed class DockerComposePublishingOptions
 
     public string DashboardServiceName { get; set; } = "aspire-dashboard";
 
-    /// <summary>The standalone dashboard image, pinned to a published release (telemetry only: any 13.x dashboard reads the services' OTLP).</summary>
+    /// <summary>
+    /// The standalone dashboard image, pinned to a published release (telemetry only: any 13.x dashboard reads the
+    /// services' OTLP).
+    /// </summary>
     public string DashboardImage { get; set; } = "mcr.microsoft.com/dotnet/aspire-dashboard:13.5.2";
 
     /// <summary>Host port of the dashboard's web UI (container port 18888); 0 lets the engine pick a free one.</summary>

@@ -11,7 +11,8 @@ internal static class DockerComposeWriter
     public const string ComposeFileName = "docker-compose.yaml";
     public const string EnvFileName = ".env";
 
-    public static async Task<(string ComposeFile, string EnvFile)> WriteAsync(ComposeDocument document, string outputDirectory, CancellationToken cancellationToken)
+    public static async Task<(string ComposeFile, string EnvFile)> WriteAsync(
+        ComposeDocument document, string outputDirectory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(outputDirectory);
         var composeFile = Path.Combine(outputDirectory, ComposeFileName);
@@ -188,7 +189,8 @@ internal static class DockerComposeWriter
         if (value.Contains('\'', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
         {
             throw new DockerComposePublishException(
-                [$"Parameter value for {entry.Name} contains a single quote or a line break, which a .env file cannot hold literally; set it in the environment instead."]);
+                [$"Parameter value for {entry.Name} contains a single quote or a line break, which a .env file cannot hold literally; " +
+                    "set it in the environment instead."]);
         }
 
         return $"'{value}'";

@@ -1,6 +1,9 @@
 namespace AspirePipeline.Producer.Sources;
 
-/// <summary>How ffmpeg is run for a camera: its output, and (for <see cref="FfmpegOutput.EncodedJpeg"/>) whether the input is already full range.</summary>
+/// <summary>
+/// How ffmpeg is run for a camera: its output, and (for <see cref="FfmpegOutput.EncodedJpeg"/>) whether the input is
+/// already full range.
+/// </summary>
 internal sealed record FfmpegPlan(FfmpegOutput Output, bool FullRange)
 {
     public string Describe() => Output switch

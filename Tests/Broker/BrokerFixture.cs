@@ -46,10 +46,12 @@ internal static class KafkaTestClients
     public static async Task CreateTopicAsync(string bootstrap, string topic, int partitions)
     {
         using var admin = Admin(bootstrap);
-        await admin.CreateTopicsAsync([new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
+        await admin.CreateTopicsAsync(
+            [new Confluent.Kafka.Admin.TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
     }
 
     /// <summary>Consumes until <paramref name="count"/> messages arrived or the deadline passes (then fails with what came).</summary>
-    public static List<ConsumeResult<TKey, TValue>> ConsumeExactly<TKey, TValue>(IConsumer<TKey, TValue> consumer, int count, TimeSpan? deadline = null) =>
+    public static List<ConsumeResult<TKey, TValue>> ConsumeExactly<TKey, TValue>(
+        IConsumer<TKey, TValue> consumer, int count, TimeSpan? deadline = null) =>
         Consume.AtLeast(consumer, count, deadline ?? Deadline);
 }

@@ -117,7 +117,11 @@ public sealed class BrokerProcessTests
             InMemory = inMemory,
             ExtraArgs = ["--retention-bytes", "20000"],
             // The file store drops whole segments: small ones so a few hundred KB span many.
-            Environment = new Dictionary<string, string> { ["Broker__RetentionCheckIntervalMs"] = "200", ["Broker__Storage__SegmentBytes"] = "16384" },
+            Environment = new Dictionary<string, string>
+            {
+                ["Broker__RetentionCheckIntervalMs"] = "200",
+                ["Broker__Storage__SegmentBytes"] = "16384",
+            },
         });
         var topic = UniqueTopic("retention");
         await CreateTopicAsync(broker.BootstrapServers, topic, partitions: 1);
@@ -131,7 +135,8 @@ public sealed class BrokerProcessTests
             }
         }
 
-        await broker.WaitForOutputAsync(l => l.Contains($"Retention moved the start of {topic}-0", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        await broker.WaitForOutputAsync(
+            l => l.Contains($"Retention moved the start of {topic}-0", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
         using var consumer = new ConsumerBuilder<Null, byte[]>(KafkaTestClients.Consumer(broker.BootstrapServers)).Build();
         var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10));
         Assert.InRange(watermarks.Low.Value, 1, 39);
@@ -181,7 +186,9 @@ public sealed class BrokerProcessTests
 
         Assert.True(await halfFrame.WaitForCloseAsync(TimeSpan.FromSeconds(10)), "a half-sent frame kept its connection open");
         var deafEndPoint = $"from 127.0.0.1:{((IPEndPoint)deaf.Socket.LocalEndPoint!).Port}:";
-        await broker.WaitForOutputAsync(l => l.Contains(deafEndPoint, StringComparison.Ordinal) && l.Contains("stopped reading responses", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await broker.WaitForOutputAsync(
+            l => l.Contains(deafEndPoint, StringComparison.Ordinal) && l.Contains("stopped reading responses", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
         Assert.True(await deaf.WaitForCloseAsync(TimeSpan.FromSeconds(10)), "the broker kept a connection that never reads");
 
         // Everyone else is served throughout.

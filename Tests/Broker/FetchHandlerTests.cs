@@ -153,7 +153,10 @@ public sealed class FetchHandlerTests : IDisposable
         /// <summary>Runs once, just before the next read of records.</summary>
         public Action? BeforeRead { get; set; }
 
-        /// <summary>Appends <paramref name="batch"/> once, after the next look at the log end offset: at the look after it, or when a wait starts, whichever is first.</summary>
+        /// <summary>
+        /// Appends <paramref name="batch"/> once, after the next look at the log end offset: at the look after it, or when a
+        /// wait starts, whichever is first.
+        /// </summary>
         public void AppendAfterFirstLook(byte[] batch)
         {
             _endOffsetLooks = 0;

@@ -61,13 +61,15 @@ public sealed class FullDiskTests
             {
                 for (var attempt = 0; attempt < 5; attempt++)
                 {
-                    await raw.SendAsync(0, 3, RawKafkaConnection.ProduceBody(topic, 0, RawKafkaConnection.RecordBatch([new string('x', MessageBytes)])));
+                    await raw.SendAsync(0, 3,
+                        RawKafkaConnection.ProduceBody(topic, 0, RawKafkaConnection.RecordBatch([new string('x', MessageBytes)])));
                     var (error, baseOffset) = RawKafkaConnection.ParseProduceResponse((await raw.ReceiveAsync(Deadline)).Body);
                     Assert.Equal(KafkaStorageError, error);
                     Assert.Equal(-1, baseOffset);
                 }
 
-                observations.Add("produce answer while full (5 raw requests on one connection)", "KAFKA_STORAGE_ERROR (56) each, connection kept open");
+                observations.Add("produce answer while full (5 raw requests on one connection)",
+                    "KAFKA_STORAGE_ERROR (56) each, connection kept open");
             }
 
             // The real producer keeps retrying a message meanwhile (librdkafka treats error 56 as retriable).
@@ -78,7 +80,10 @@ public sealed class FullDiskTests
             Assert.Contains(dataDir, failure, StringComparison.Ordinal);
             observations.Add("error logged", failure.Trim());
 
-            using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance) { BootstrapServers = broker.BootstrapServers };
+            using var admin = new KafkaAdmin("kafka", ownsTopics: true, NullLogger<KafkaAdmin>.Instance)
+            {
+                BootstrapServers = broker.BootstrapServers,
+            };
             var kafka = new KafkaBrokerResource("kafka", "dotnet", mount) { DataDirectory = dataDir, Host = "127.0.0.1" };
             var health = new KafkaResourceHealthCheck(admin, kafka);
             var unhealthy = await health.CheckHealthAsync(new HealthCheckContext()).WaitAsync(Deadline);
@@ -127,7 +132,8 @@ public sealed class FullDiskTests
             await broker.RestartAsync();
             Assert.DoesNotContain(broker.Output.Split('\n'), line => line.Contains("torn tail", StringComparison.Ordinal));
             Assert.Equal(acknowledged, ReadAll(broker, topic));
-            observations.Add("after kill -9 and restart on the same directory", "no torn tail or dropped segment; every acknowledged message read back");
+            observations.Add("after kill -9 and restart on the same directory",
+                "no torn tail or dropped segment; every acknowledged message read back");
             observations.Write();
         }
         finally
@@ -184,6 +190,7 @@ public sealed class FullDiskTests
     {
         var run = await ChildProcess.RunAsync(command, arguments, Deadline);
         Assert.True(run.ExitCode == 0,
-            $"'{command} {string.Join(' ', arguments)}' failed ({run.ExitCode}): {run.StandardError.Trim()}. The full-disk test needs root to mount a tmpfs.");
+            $"'{command} {string.Join(' ', arguments)}' failed ({run.ExitCode}): {run.StandardError.Trim()}. " +
+            "The full-disk test needs root to mount a tmpfs.");
     }
 }

@@ -47,12 +47,14 @@ public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<Bro
     /// One test-thread loop polling every consumer in turn (librdkafka serves rebalance callbacks inside Consume),
     /// committing each message after it is recorded, until <paramref name="done"/> or the deadline.
     /// </summary>
-    private static void PollUntil(Func<bool> done, string what, params (IConsumer<string, string> Consumer, List<ConsumeResult<string, string>> Received)[] members)
+    private static void PollUntil(
+        Func<bool> done, string what, params (IConsumer<string, string> Consumer, List<ConsumeResult<string, string>> Received)[] members)
     {
         var until = DateTime.UtcNow + Deadline;
         while (!done())
         {
-            Assert.True(DateTime.UtcNow < until, $"timed out waiting for {what}; received {string.Join(", ", members.Select(m => m.Received.Count))}");
+            Assert.True(DateTime.UtcNow < until,
+                $"timed out waiting for {what}; received {string.Join(", ", members.Select(m => m.Received.Count))}");
             foreach (var (consumer, received) in members)
             {
                 var result = consumer.Consume(TimeSpan.FromMilliseconds(50));
@@ -267,7 +269,8 @@ public sealed class GroupsClientTests(BrokerFixture fixture) : IClassFixture<Bro
             TimeSpan.FromSeconds(45));
         Assert.True(python.ExitCode == 0, $"kafka-python failed (install it with scripts/prerequisites.sh --tests): {python.StandardError}");
         using var result = JsonDocument.Parse(python.StandardOutput);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}"), result.RootElement.GetProperty("received").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"v{i}"),
+            result.RootElement.GetProperty("received").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(7, result.RootElement.GetProperty("offset").GetInt64());
         Assert.Equal("frame 7 processed", result.RootElement.GetProperty("metadata").GetString());
     }

@@ -221,7 +221,8 @@ public sealed class GroupsWireTests : IDisposable
         Assert.Equal([1, 2], described.ReadBytes().ToArray());
         Assert.Equal(0, described.ReadBytes().Length);
         Assert.Equal((ErrorCode.None, "missing", "Dead", "", "", 0),
-            (described.ReadInt16(), described.ReadString(), described.ReadString(), described.ReadString(), described.ReadString(), described.ReadInt32()));
+            (described.ReadInt16(), described.ReadString(), described.ReadString(), described.ReadString(), described.ReadString(),
+                described.ReadInt32()));
         Assert.Equal(0, described.Remaining);
 
         var listed = await Call(ApiKey.ListGroups, 0, _ => { });

@@ -138,7 +138,8 @@ internal sealed class RawKafkaConnection : IAsyncDisposable
     /// A record batch (magic 2, CRC-32C) of <paramref name="values"/>.Length records; producer fields set for
     /// idempotence tests (-1 = not idempotent).
     /// </summary>
-    public static byte[] RecordBatch(string[] values, long producerId = -1, short producerEpoch = -1, int baseSequence = -1, long timestamp = 1_700_000_000_000)
+    public static byte[] RecordBatch(
+        string[] values, long producerId = -1, short producerEpoch = -1, int baseSequence = -1, long timestamp = 1_700_000_000_000)
     {
         var records = new List<byte>();
         for (var i = 0; i < values.Length; i++)

@@ -293,7 +293,8 @@ public sealed class StorageLogTests : IDisposable
         using var reopened = OpenStore();
         var log = reopened.OpenPartition("frames", 0);
         AssertLogHolds(log, appended);
-        Assert.Contains(_loggers.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("short batch header") && e.Message.Contains("truncated 30 bytes"));
+        Assert.Contains(_loggers.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("short batch header") && e.Message.Contains("truncated 30 bytes"));
     }
 
     [Fact]

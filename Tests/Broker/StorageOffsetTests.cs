@@ -111,7 +111,8 @@ public sealed class StorageOffsetTests : IDisposable
         var before = new FileInfo(OffsetsFile).Length;
         using (var store = new FileLogStore(_dir.Path, _loggers))
         {
-            Assert.True(new FileInfo(OffsetsFile).Length < before / 50, $"{new FileInfo(OffsetsFile).Length} bytes after compaction, {before} before");
+            Assert.True(new FileInfo(OffsetsFile).Length < before / 50,
+                $"{new FileInfo(OffsetsFile).Length} bytes after compaction, {before} before");
             Assert.True(store.Offsets.TryGet("g", "frames", 2, out var last));
             Assert.Equal(new CommittedOffset(497, -1, "m", 497), last);
             store.Offsets.Commit("g", "frames", 2, new CommittedOffset(1000, -1, null, 1000));

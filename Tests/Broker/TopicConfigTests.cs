@@ -120,7 +120,8 @@ public sealed class TopicConfigTests
             Assert.Equal(ConfigSource.DefaultConfig, restarted["retention.bytes"].Source);
 
             // AlterConfigs (the older API) replaces the whole set: keys left out return to the broker's values.
-#pragma warning disable CS0618 // AlterConfigsAsync is obsolete in favour of IncrementalAlterConfigsAsync; kafka-configs.sh of older Kafka still sends it.
+            // AlterConfigsAsync is obsolete in favour of IncrementalAlterConfigsAsync; kafka-configs.sh of older Kafka still sends it.
+#pragma warning disable CS0618
             await admin.AlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
             {
                 [new ConfigResource { Type = ResourceType.Topic, Name = topic }] = [new ConfigEntry { Name = "retention.bytes", Value = "2097152" }],

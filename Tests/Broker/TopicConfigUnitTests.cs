@@ -50,7 +50,8 @@ public sealed class TopicConfigUnitTests : IDisposable
     public void Effective_values_fall_back_to_the_broker_and_minus_one_means_unlimited()
     {
         var defaults = new TopicDefaults(BrokerRetentionMs: 60_000, BrokerRetentionBytes: null, SegmentBytes: 4096, MaxMessageBytes: 1000);
-        Assert.True(TopicConfig.TryCreate(new Dictionary<string, string?> { ["retention.bytes"] = "5000", ["segment.ms"] = null }, out var config, out var error), error);
+        Assert.True(TopicConfig.TryCreate(
+            new Dictionary<string, string?> { ["retention.bytes"] = "5000", ["segment.ms"] = null }, out var config, out var error), error);
 
         Assert.Equal(60_000, defaults.RetentionMs(config));
         Assert.Equal(5000, defaults.RetentionBytes(config));

@@ -35,7 +35,8 @@ public sealed class SimulatorStartupTests
         var plugins = Directory.CreateDirectory(Path.Combine(scratch, "plugins")).FullName;
         Assert.True(File.Exists(Path.Combine(SystemPluginDirectory, "libgstpango.so")),
             "gstreamer1.0-x is not installed: scripts/prerequisites.sh installs it");
-        foreach (var plugin in Directory.EnumerateFiles(SystemPluginDirectory, "*.so").Where(p => !p.EndsWith("/libgstpango.so", StringComparison.Ordinal)))
+        foreach (var plugin in Directory.EnumerateFiles(SystemPluginDirectory, "*.so")
+            .Where(p => !p.EndsWith("/libgstpango.so", StringComparison.Ordinal)))
         {
             File.CreateSymbolicLink(Path.Combine(plugins, Path.GetFileName(plugin)), plugin);
         }

@@ -23,7 +23,8 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.dashboard || !args.login || !args.out) {
-  console.error('usage: dashboard_browser.js --dashboard <url> --login <login url with token> --out <screenshot dir> [--resources a,b] [--groups a,b] [--timeout s]');
+  console.error('usage: dashboard_browser.js --dashboard <url> --login <login url with token> --out <screenshot dir>'
+    + ' [--resources a,b] [--groups a,b] [--timeout s]');
   process.exit(2);
 }
 const timeout = Number(args.timeout) * 1000;

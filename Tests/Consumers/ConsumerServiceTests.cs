@@ -97,7 +97,8 @@ public sealed class ConsumerServiceTests(ConsumerBrokerFixture fixture) : IClass
         await using (var host = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(Bootstrap, topics, group, settings))
         {
             results.ReadUntil(10, Deadline);
-            await Poll.UntilAsync(() => host.Statistics.OtherCameraFrames == 10, Deadline, () => $"{host.Statistics.OtherCameraFrames} of 10 lobby frames passed over");
+            await Poll.UntilAsync(() => host.Statistics.OtherCameraFrames == 10, Deadline,
+                () => $"{host.Statistics.OtherCameraFrames} of 10 lobby frames passed over");
             Assert.Equal(10, host.Statistics.FramesProcessed);
         }
 

@@ -107,7 +107,8 @@ public sealed class ConsumerTelemetryTests(ConsumerBrokerFixture fixture) : ICla
         {
             var seconds = metrics.Sum(FrameProcessingTelemetry.StageCpuTime, (FrameProcessingTelemetry.StageTag, stage.Name),
                 (FrameProcessingTelemetry.GroupTag, group));
-            Assert.True(seconds > 0 && seconds <= stage.CpuSeconds, $"{FrameProcessingTelemetry.StageCpuTime} of {stage.Name}: {seconds} s, accounted {stage.CpuSeconds} s");
+            Assert.True(seconds > 0 && seconds <= stage.CpuSeconds,
+                $"{FrameProcessingTelemetry.StageCpuTime} of {stage.Name}: {seconds} s, accounted {stage.CpuSeconds} s");
         }
     }
 

@@ -53,7 +53,8 @@ public sealed class AppHostTopologyTests
         // Its own rate (3 analysed frames a second), and it skips to the newest frame when behind anyway.
         Assert.Equal("3", environment["FrameProcessing__Fps"]);
         Assert.Equal("2", environment["FrameProcessing__SkipToNewestWhenLagExceeds"]);
-        Assert.Contains(FrameTopics.Events, app.Resources.OfType<IKafkaResource>().Single().Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Name));
+        Assert.Contains(FrameTopics.Events,
+            app.Resources.OfType<IKafkaResource>().Single().Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Name));
     }
 
     [Fact]
@@ -135,7 +136,8 @@ public sealed class AppHostTopologyTests
             if (resource.Annotations.OfType<HttpsCertificateConfigurationCallbackAnnotation>().Any())
             {
                 var certificate = resource.Annotations.OfType<HttpsCertificateAnnotation>().LastOrDefault();
-                Assert.True(certificate is { UseDeveloperCertificate: false, Certificate: null }, $"{resource.Name} would use the developer certificate");
+                Assert.True(certificate is { UseDeveloperCertificate: false, Certificate: null },
+                    $"{resource.Name} would use the developer certificate");
             }
         }
     }

@@ -21,7 +21,8 @@ internal static class AppModel
     public static T Single<T>(this IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         Assert.IsType<T>(Assert.Single(builder.Resources, r => r.Name == name), exactMatch: false);
 
-    public static async Task<Dictionary<string, object>> EnvironmentAsync(IResource resource, DistributedApplicationOperation operation = DistributedApplicationOperation.Run)
+    public static async Task<Dictionary<string, object>> EnvironmentAsync(
+        IResource resource, DistributedApplicationOperation operation = DistributedApplicationOperation.Run)
     {
         var environment = new Dictionary<string, object>();
         var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(operation), resource, environment);

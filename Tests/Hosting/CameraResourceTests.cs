@@ -25,7 +25,10 @@ public sealed class CameraResourceTests
 
         var arguments = (await AppModel.ArgumentsAsync(camera)).Select(AppModel.Describe).ToList();
         Assert.EndsWith(Path.Combine("CameraSimulator", "rtsp_simulator.py"), arguments[1], StringComparison.Ordinal);
-        Assert.Equal(["--port", "{camera.bindings.rtsp.targetPort}", "--path", "/camera", "--bind", "127.0.0.1", "--width", "640", "--height", "360", "--fps", "15"], arguments[2..]);
+        Assert.Equal(
+            ["--port", "{camera.bindings.rtsp.targetPort}", "--path", "/camera", "--bind", "127.0.0.1",
+                "--width", "640", "--height", "360", "--fps", "15"],
+            arguments[2..]);
         Assert.Equal("rtsp://127.0.0.1:{camera.bindings.rtsp.targetPort}/camera", camera.ConnectionStringExpression.ValueExpression);
         Assert.Contains(camera.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "camera_check");
     }
@@ -33,7 +36,8 @@ public sealed class CameraResourceTests
     [Fact]
     public async Task Without_a_python_interpreter_the_AppHost_stops_naming_the_packages_and_the_setting()
     {
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Camera:Mode=Process", "--Camera:Python=/opt/no-such/python3"));
+        var failure = await Assert.ThrowsAnyAsync<Exception>(
+            () => AppModel.BuildAsync("--Camera:Mode=Process", "--Camera:Python=/opt/no-such/python3"));
 
         var message = string.Join(" | ", Messages(failure));
         Assert.Contains("'/opt/no-such/python3' does not exist", message, StringComparison.Ordinal);
@@ -83,7 +87,8 @@ public sealed class CameraResourceTests
     public async Task A_camera_with_Source_Rtsp_is_the_real_camera_of_its_url_parameter()
     {
         const string url = "rtsp://viewer:secret@192.0.2.10:554/stream1";
-        await using var app = await AppModel.BuildAsync($"--Parameters:camera-url={url}", "--Cameras:camera:Source=Rtsp", "--Cameras:footage:Enabled=false");
+        await using var app = await AppModel.BuildAsync(
+            $"--Parameters:camera-url={url}", "--Cameras:camera:Source=Rtsp", "--Cameras:footage:Enabled=false");
 
         var camera = app.Single<CameraUrlResource>("camera");
         Assert.True(camera.Url.Secret); // the URL may carry credentials

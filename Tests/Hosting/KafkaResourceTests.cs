@@ -66,7 +66,8 @@ public sealed class KafkaResourceTests
         var kafka = app.Single<IKafkaResource>("kafka");
         var topics = kafka.Annotations.OfType<KafkaTopicAnnotation>().ToDictionary(t => t.Name);
         // Segments of an eighth of each bound, so retention (which deletes whole segments) holds the bound closely.
-        Assert.Equal(["max.message.bytes=8388608", "retention.ms=1200000", "retention.bytes=268435456", "segment.bytes=33554432", "segment.ms=150000"],
+        Assert.Equal(
+            ["max.message.bytes=8388608", "retention.ms=1200000", "retention.bytes=268435456", "segment.bytes=33554432", "segment.ms=150000"],
             topics[FrameTopics.Frames].Configs.Select(c => $"{c.Key}={c.Value}"));
         // Results and dead letters are kept longer than video by default: 7 days.
         Assert.Contains(new KeyValuePair<string, string>("retention.ms", "604800000"), topics[FrameTopics.Analysis].Configs);
@@ -76,14 +77,16 @@ public sealed class KafkaResourceTests
         Assert.Contains(new KeyValuePair<string, string>("retention.bytes", "17179869184"), topics[FrameTopics.Video].Configs);
 
         var script = string.Join(' ', Assert.Single(kafka.Annotations.OfType<DockerComposeHealthCheckAnnotation>()).Test);
-        Assert.Contains("--topic frames --partitions 3 --replication-factor 1 --config max.message.bytes=8388608 --config retention.ms=1200000 --config retention.bytes=268435456 --config segment.bytes=33554432 --config segment.ms=150000",
+        Assert.Contains("--topic frames --partitions 3 --replication-factor 1 --config max.message.bytes=8388608 " +
+            "--config retention.ms=1200000 --config retention.bytes=268435456 --config segment.bytes=33554432 --config segment.ms=150000",
             script, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_retention_that_cannot_work_names_the_setting()
     {
-        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => AppModel.BuildAsync("--Pipeline:FramesRetention:BytesPerPartition=1000"));
+        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(
+            () => AppModel.BuildAsync("--Pipeline:FramesRetention:BytesPerPartition=1000"));
 
         Assert.Contains("FramesRetention:BytesPerPartition", failure.Message, StringComparison.Ordinal);
     }
@@ -114,7 +117,8 @@ public sealed class KafkaResourceTests
         Assert.Contains("PLAINTEXT_INTERNAL://kafka:9093", advertised, StringComparison.Ordinal);
 
         var published = await AppModel.EnvironmentAsync(kafka, DistributedApplicationOperation.Publish);
-        Assert.Equal("PLAINTEXT://localhost:29092,PLAINTEXT_HOST://kafka:9092,PLAINTEXT_INTERNAL://kafka:9093", published["KAFKA_ADVERTISED_LISTENERS"]);
+        Assert.Equal("PLAINTEXT://localhost:29092,PLAINTEXT_HOST://kafka:9092,PLAINTEXT_INTERNAL://kafka:9093",
+            published["KAFKA_ADVERTISED_LISTENERS"]);
 
         // The UI is a development aid: it runs beside the container and stays out of published deployments.
         var ui = app.Single<ContainerResource>("kafka-ui");

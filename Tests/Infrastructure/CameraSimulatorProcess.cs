@@ -5,8 +5,9 @@ namespace AspirePipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The real camera simulator (<c>CameraSimulator/rtsp_simulator.py</c>, GStreamer's RTSP server, or with
-/// <c>serve: "http"</c> its HTTP Motion JPEG camera) as a child process: ready once it printed its URL, killed on dispose. <see cref="KillAsync"/> and <see cref="StartAgainAsync"/> (same
-/// port) simulate a camera that drops off the network and comes back.
+/// <c>serve: "http"</c> its HTTP Motion JPEG camera) as a child process: ready once it printed its URL, killed on
+/// dispose. <see cref="KillAsync"/> and <see cref="StartAgainAsync"/> (same port) simulate a camera that drops off the
+/// network and comes back.
 /// </summary>
 public sealed partial class CameraSimulatorProcess : IAsyncDisposable
 {
@@ -36,7 +37,10 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    /// <summary>The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c> (<c>http://...</c> with <c>serve: "http"</c>).</summary>
+    /// <summary>
+    /// The stream URL the simulator printed, e.g. <c>rtsp://127.0.0.1:41547/camera</c> (<c>http://...</c> with
+    /// <c>serve: "http"</c>).
+    /// </summary>
     public string Url { get; private set; } = "";
 
     public string Output => _process?.OutputTail ?? "";
@@ -119,7 +123,8 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
             arguments.AddRange(["--credentials", _credentials]);
         }
 
-        _process = ChildProcess.Start(_serve == "http" ? "The HTTP camera simulator" : "The RTSP simulator", python, arguments, outputLinesKept: OutputLinesKept);
+        _process = ChildProcess.Start(_serve == "http" ? "The HTTP camera simulator" : "The RTSP simulator", python, arguments,
+            outputLinesKept: OutputLinesKept);
         try
         {
             var ready = await _process.WaitForLineAsync(line => ReadyLine().IsMatch(line), StartTimeout, "its ready line");

@@ -45,7 +45,8 @@ public static class EventsTopic
             {
                 consumer.Close();
             }
-            Assert.Fail($"No matching record on {topic} within {deadline}; seen {seen.Count}: {string.Join(" | ", seen.TakeLast(5))}. {describe?.Invoke()}");
+            Assert.Fail($"No matching record on {topic} within {deadline}; seen {seen.Count}: " +
+                $"{string.Join(" | ", seen.TakeLast(5))}. {describe?.Invoke()}");
             return default;
         });
     }

@@ -38,7 +38,10 @@ public sealed class RunningAppHost : IAsyncDisposable
     public string DataDirectory => _dataDir;
 
     /// <param name="arguments">AppHost arguments after <c>--Kafka:Mode=Broker --Kafka:DataDir=...</c>.</param>
-    /// <param name="healthy">Resources that must be healthy before this returns; null: Kafka, every camera, the producer and every consumer group of the model.</param>
+    /// <param name="healthy">
+    /// Resources that must be healthy before this returns; null: Kafka, every camera, the producer and every consumer
+    /// group of the model.
+    /// </param>
     /// <param name="startTimeout">How long the start and the health of those resources may take.</param>
     /// <param name="configureOptions">Options of the testing builder (e.g. to run the dashboard).</param>
     /// <param name="configureBuilder">Changes to the app model before it is built.</param>

@@ -28,7 +28,8 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
         var everyFrameGroups = topology.Groups.Where(group => group.Cameras.Count == 0).Select(group => group.Resource).ToList();
         var screenshots = Path.Combine(RepositoryPaths.Root, "TestResults", "screenshots");
         var run = await ClientProcess.RunAsync("node",
-            [Path.Combine(RepositoryPaths.Clients, "dashboard_browser.js"), "--dashboard", pipeline.DashboardUrl, "--login", pipeline.DashboardLoginUrl, "--out", screenshots,
+            [Path.Combine(RepositoryPaths.Clients, "dashboard_browser.js"),
+                "--dashboard", pipeline.DashboardUrl, "--login", pipeline.DashboardLoginUrl, "--out", screenshots,
                 "--resources", string.Join(',', resources), "--groups", string.Join(',', everyFrameGroups), "--timeout", "60"],
             ScriptTimeout);
         output.WriteLine($"Screenshots: {screenshots}");
@@ -64,7 +65,8 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
             var href = view.GetProperty("href").GetString();
             Assert.StartsWith("http://localhost:", href, StringComparison.Ordinal); // bound to localhost
             Assert.True(view.GetProperty("imageWidth").GetInt32() > 0, $"{href}: no picture");
-            Assert.True(view.GetProperty("framesAfter").GetInt64() >= view.GetProperty("framesBefore").GetInt64() + 5, $"{href}: the frame counter did not advance");
+            Assert.True(view.GetProperty("framesAfter").GetInt64() >= view.GetProperty("framesBefore").GetInt64() + 5,
+                $"{href}: the frame counter did not advance");
             Assert.True(view.GetProperty("imageChanged").GetBoolean(), $"{href}: the picture did not change between two screenshots");
             Assert.Matches(@"^\d+(\.\d)?$", view.GetProperty("fps").GetString());
             Assert.Matches(@"^\d+ / \d+$", view.GetProperty("latency").GetString());
@@ -91,7 +93,8 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
         })
         {
             Assert.True(checks.ContainsKey(check), $"no '{check}' check behind the Health links: {string.Join(", ", checks.Keys)}");
-            Assert.All(checks[check], c => Assert.Contains(about, c.GetProperty("description").GetString() ?? "", StringComparison.OrdinalIgnoreCase));
+            Assert.All(checks[check],
+                c => Assert.Contains(about, c.GetProperty("description").GetString() ?? "", StringComparison.OrdinalIgnoreCase));
         }
 
         // Traces page: a frame's trace spans the producer and every group that analyses its camera; its detail has the

@@ -23,7 +23,11 @@ public sealed class DashboardTelemetry : IDisposable
 
     public DashboardTelemetry(string dashboardUrl, string? apiKey = null)
     {
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(dashboardUrl), Timeout = TimeSpan.FromSeconds(20) };
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(dashboardUrl),
+            Timeout = TimeSpan.FromSeconds(20),
+        };
         if (apiKey is not null)
         {
             _http.DefaultRequestHeaders.Add(TelemetryCapture.ApiKeyHeader, apiKey);
@@ -127,5 +131,6 @@ public sealed class DashboardTelemetry : IDisposable
     public static long Long(IReadOnlyDictionary<string, string> attributes, string key) =>
         attributes.TryGetValue(key, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new Xunit.Sdk.XunitException($"attribute {key} missing or not a number: {string.Join(", ", attributes.Select(a => $"{a.Key}={a.Value}"))}");
+            : throw new Xunit.Sdk.XunitException(
+                $"attribute {key} missing or not a number: {string.Join(", ", attributes.Select(a => $"{a.Key}={a.Value}"))}");
 }

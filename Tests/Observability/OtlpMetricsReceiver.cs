@@ -310,4 +310,5 @@ public enum MetricKind
 /// (with <see cref="Count"/> recordings).
 /// </summary>
 public sealed record MetricPoint(
-    string Service, string Meter, string Name, string Unit, MetricKind Kind, double Value, long Count, IReadOnlyDictionary<string, string> Attributes);
+    string Service, string Meter, string Name, string Unit, MetricKind Kind, double Value, long Count,
+    IReadOnlyDictionary<string, string> Attributes);

@@ -48,7 +48,8 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                Assert.Fail($"No trace with '{FramesPublish}' and '{FramesProcess}' of both groups within {Deadline}; last trace seen: {seen}\n{pipeline.RecentOutput()}");
+                Assert.Fail($"No trace with '{FramesPublish}' and '{FramesProcess}' of both groups within {Deadline}; " +
+                    $"last trace seen: {seen}\n{pipeline.RecentOutput()}");
             }
         }
 
@@ -81,7 +82,8 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
             Assert.Equal(partition, DashboardTelemetry.Long(process.Attributes, "messaging.kafka.destination.partition"));
             Assert.Equal(offset, DashboardTelemetry.Long(process.Attributes, "messaging.kafka.message.offset"));
             Assert.Equal(sequence, DashboardTelemetry.Long(process.Attributes, "frame.sequence"));
-            Assert.True(double.TryParse(process.Attributes.GetValueOrDefault("analysis.value"), System.Globalization.CultureInfo.InvariantCulture, out _),
+            Assert.True(
+                double.TryParse(process.Attributes.GetValueOrDefault("analysis.value"), System.Globalization.CultureInfo.InvariantCulture, out _),
                 $"{group}: analysis.value missing");
         }
     }
@@ -119,12 +121,15 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
         // Cumulative counters grow between exports: when this test runs first, the first export may hold only a few
         // frames, so the wait also covers the frame count asserted below.
         const string published = "producer/AspirePipeline.Producer/producer.frames.published";
-        string[] counted = [published, .. pipeline.Topology.Groups.Select(group => $"{group.Resource}/AspirePipeline.Consumer/consumer.frames.processed")];
+        string[] counted =
+            [published, .. pipeline.Topology.Groups.Select(group => $"{group.Resource}/AspirePipeline.Consumer/consumer.frames.processed")];
         // Each camera is its own reader, connecting in its own time: wait until the gauge shows every one connected.
         const string connected = "producer/AspirePipeline.Producer/producer.camera.connected";
         await Poll.UntilAsync(() => (missing = required.Where(r => !Useful(Points(r))).ToArray()).Length == 0
                 && (missing = [.. counted.Where(c => Last(c).Value < 10).Select(c => c + " (>= 10)")]).Length == 0
-                && (missing = [.. pipeline.Topology.Cameras.Where(camera => LastOf(connected, camera)?.Value != 1).Select(camera => $"{connected} of {camera} (1)")]).Length == 0,
+                && (missing = [.. pipeline.Topology.Cameras
+                    .Where(camera => LastOf(connected, camera)?.Value != 1)
+                    .Select(camera => $"{connected} of {camera} (1)")]).Length == 0,
             Deadline, () => $"Metrics without a useful value: {string.Join(", ", missing)}\nReceived: {metrics.Describe()}",
             interval: TimeSpan.FromSeconds(1));
         output.WriteLine(metrics.Describe());
@@ -148,7 +153,8 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
             Assert.InRange(latency.Value / latency.Count, 0.01, 60_000);
             Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.lag"), p => Assert.True(p.Value >= 0, $"{service}: negative lag"));
             Assert.All(Points($"{service}/AspirePipeline.Consumer/consumer.analysis.value"), p => Assert.InRange(p.Value, low, high));
-            Assert.All(Points($"{service}/AspirePipeline.KafkaClient/messaging.kafka.consumer.lag"), p => Assert.True(p.Value >= 0, $"{service}: negative client lag"));
+            Assert.All(Points($"{service}/AspirePipeline.KafkaClient/messaging.kafka.consumer.lag"),
+                p => Assert.True(p.Value >= 0, $"{service}: negative client lag"));
         }
         Assert.True(Last("kafka/AspirePipeline.Broker/broker.bytes.in").Value > 100_000, "the broker read the frames");
 
@@ -160,7 +166,8 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
 
         MetricPoint Last(string key) => Points(key).Last(p => p.Kind != MetricKind.Histogram || p.Count > 0);
 
-        MetricPoint? LastOf(string key, string camera) => Points(key).LastOrDefault(p => p.Attributes.GetValueOrDefault(ProducerMetrics.CameraTag) == camera);
+        MetricPoint? LastOf(string key, string camera) =>
+            Points(key).LastOrDefault(p => p.Attributes.GetValueOrDefault(ProducerMetrics.CameraTag) == camera);
 
         static bool Useful(IReadOnlyList<MetricPoint> points) => points.Any(p => p.Kind switch
         {
@@ -175,17 +182,20 @@ public sealed class TelemetryTests(PipelineFixture pipeline, ITestOutputHelper o
     {
         // The dashboard shows the health reports of each resource's snapshot: the broker's own check included.
         using var timeout = new CancellationTokenSource(Deadline);
-        foreach (var (resource, check) in new[] { (ConnectionNames.Kafka, "kafka_check") }.Concat(pipeline.Topology.Cameras.Select(camera => (camera, $"{camera}_check"))))
+        foreach (var (resource, check) in new[] { (ConnectionNames.Kafka, "kafka_check") }
+            .Concat(pipeline.Topology.Cameras.Select(camera => (camera, $"{camera}_check"))))
         {
             var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
-                e => e.Snapshot.HealthReports.Any(r => r.Name == check && r.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy),
+                e => e.Snapshot.HealthReports.Any(r => r.Name == check
+                    && r.Status == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy),
                 timeout.Token);
             output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
         }
         foreach (var resource in new[] { "producer" }.Concat(pipeline.Topology.Groups.Select(group => group.Resource)))
         {
             var state = await pipeline.App.ResourceNotifications.WaitForResourceAsync(resource,
-                e => e.Snapshot.HealthReports.Length > 0 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                e => e.Snapshot.HealthReports.Length > 0
+                    && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
                 timeout.Token);
             output.WriteLine($"{resource}: {string.Join(", ", state.Snapshot.HealthReports.Select(r => $"{r.Name}={r.Status}"))}");
         }

@@ -37,7 +37,8 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
         var results = await pipeline.Results.WaitUntilAsync(
             all => Groups.All(group => positions.IsSubsetOf(Positions(all, group))),
             ResultsDeadline,
-            all => $"Go frames processed per group: {string.Join(", ", Groups.Select(g => $"{g}={Positions(all, g).Intersect(positions).Count()}/{GoFrames}"))}; "
+            all => "Go frames processed per group: "
+                + $"{string.Join(", ", Groups.Select(g => $"{g}={Positions(all, g).Intersect(positions).Count()}/{GoFrames}"))}; "
                 + $"dead-lettered: {string.Join(" | ", DeadLettered(positions))}\n{pipeline.RecentOutput()}");
 
         foreach (var frame in sent)
@@ -77,7 +78,8 @@ public sealed class OriginalClientTests(OriginalFormatPipelineFixture pipeline) 
         var results = await pipeline.Results.WaitUntilAsync(
             all => positions.IsSubsetOf(Positions(all, pipeline.MeanGroup)),
             ResultsDeadline,
-            all => $"{Positions(all, pipeline.MeanGroup).Intersect(positions).Count()} of the {positions.Count} frames the original consumer read have a result of {pipeline.MeanGroup}\n{pipeline.RecentOutput()}");
+            all => $"{Positions(all, pipeline.MeanGroup).Intersect(positions).Count()} of the {positions.Count} frames " +
+                $"the original consumer read have a result of {pipeline.MeanGroup}\n{pipeline.RecentOutput()}");
 
         var ours = results.Where(r => r.Group == pipeline.MeanGroup)
             .DistinctBy(r => (r.Partition, r.Offset))

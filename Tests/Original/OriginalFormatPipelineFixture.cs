@@ -61,7 +61,8 @@ public sealed class OriginalFormatPipelineFixture : IAsyncLifetime
         {
             // Healthy is not yet streaming: the tests need our producer's frames in the topic.
             await Results.WaitUntilAsync(all => all.Any(r => r.Camera == PipelineCamera), StartTimeout,
-                all => $"no result of a frame of camera '{PipelineCamera}' (seen: {string.Join(", ", all.Select(r => r.Camera).Distinct())})\n{RecentOutput()}");
+                all => $"no result of a frame of camera '{PipelineCamera}' " +
+                    $"(seen: {string.Join(", ", all.Select(r => r.Camera).Distinct())})\n{RecentOutput()}");
         }
         catch
         {

@@ -23,7 +23,10 @@ internal static class RecordedFootage
         return path;
     }
 
-    /// <summary>Every <paramref name="every"/>-th frame of <paramref name="video"/>, <paramref name="count"/> of them, in BGR; the caller owns them.</summary>
+    /// <summary>
+    /// Every <paramref name="every"/>-th frame of <paramref name="video"/>, <paramref name="count"/> of them, in BGR; the
+    /// caller owns them.
+    /// </summary>
     public static List<Mat> ReadFrames(string video, int count, int every)
     {
         using var capture = new VideoCapture(video);

@@ -52,7 +52,8 @@ public sealed class CameraFrame(int width, int height, byte[] bgr)
             var expected = width * height * 3;
             return process.ExitCode == 0 && frame.Length == expected
                 ? new CameraFrame(width, height, frame.ToArray())
-                : throw new InvalidOperationException($"ffmpeg exited {process.ExitCode} with {frame.Length} of {expected} bytes from {url}: {await errors}");
+                : throw new InvalidOperationException(
+                    $"ffmpeg exited {process.ExitCode} with {frame.Length} of {expected} bytes from {url}: {await errors}");
         }
         catch (OperationCanceledException)
         {

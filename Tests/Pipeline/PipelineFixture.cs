@@ -90,7 +90,8 @@ public sealed class PipelineFixture : IAsyncLifetime
         DashboardLoginUrl = login.ToString();
         DashboardUrl = login.GetLeftPart(UriPartial.Authority) + "/";
         Results = new ResultsCollector(BootstrapServers, FrameTopics.Analysis);
-        _diagnostics.OnMessage(new DiagnosticMessage($"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl} (login: {DashboardLoginUrl})"));
+        _diagnostics.OnMessage(new DiagnosticMessage(
+            $"Pipeline started: kafka at {BootstrapServers}, camera at {CameraUrl}, dashboard at {DashboardUrl} (login: {DashboardLoginUrl})"));
     }
 
     /// <summary>The last lines every resource printed, for assertion messages.</summary>

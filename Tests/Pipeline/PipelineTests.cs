@@ -32,7 +32,8 @@ public sealed class PipelineTests(PipelineFixture pipeline)
                 Assert.True(sequences[0] >= 0, $"{group}/{camera}: a result without a sequence number");
                 // Nothing lost in between: the distinct sequence numbers form one run.
                 Assert.True(sequences[^1] - sequences[0] + 1 == sequences.Count,
-                    $"{group}/{camera}: sequences {sequences[0]}..{sequences[^1]} with {sequences[^1] - sequences[0] + 1 - sequences.Count} missing: {Gaps(sequences)}");
+                    $"{group}/{camera}: sequences {sequences[0]}..{sequences[^1]} " +
+                    $"with {sequences[^1] - sequences[0] + 1 - sequences.Count} missing: {Gaps(sequences)}");
 
                 // No reordering: along the frames topic's offsets the sequence numbers only grow.
                 var byOffset = frames.DistinctBy(r => (r.Partition, r.Offset)).OrderBy(r => r.Offset).ToList();
@@ -66,7 +67,8 @@ public sealed class PipelineTests(PipelineFixture pipeline)
             var measured = Median(recent.Select(r => r.Values[channel]));
             // JPEG and H.264 re-encoding and the moving ball shift a channel's mean by a few levels, no more.
             Assert.True(Math.Abs(measured - value) <= 6.0,
-                $"{channel}: consumers measured {measured:F2}, the stream gives {value:F2} (all: {string.Join(", ", expected.Select(e => $"{e.Key}={e.Value:F1}"))})");
+                $"{channel}: consumers measured {measured:F2}, the stream gives {value:F2} " +
+                $"(all: {string.Join(", ", expected.Select(e => $"{e.Key}={e.Value:F1}"))})");
         }
 
         // The headline value is the mean over the channels.
@@ -87,7 +89,8 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         {
             var own = results.Where(r => r.Group == group.GroupId).ToList();
             Assert.Equal(group.Analyzer, Assert.Single(own.Select(r => r.Analyzer).Distinct()));
-            Assert.All(own, r => Assert.True(group.Analyses(r.Camera), $"{group.Resource} analysed camera {r.Camera}, outside its cameras {string.Join(",", group.Cameras)}"));
+            Assert.All(own, r => Assert.True(group.Analyses(r.Camera),
+                $"{group.Resource} analysed camera {r.Camera}, outside its cameras {string.Join(",", group.Cameras)}"));
             Assert.All(own, r => Assert.True(double.IsFinite(r.Value) && r.Value >= 0, $"{group.Resource}: value {r.Value}"));
         }
     }
@@ -101,7 +104,8 @@ public sealed class PipelineTests(PipelineFixture pipeline)
         var results = await pipeline.Results.WaitUntilAsync(
             all => all.Count(r => r.Group == people.GroupId && r.Value >= 1) >= 5,
             ResultsDeadline,
-            all => $"{people.GroupId}: {all.Count(r => r.Group == people.GroupId)} results, values {string.Join(",", all.Where(r => r.Group == people.GroupId).TakeLast(10).Select(r => r.Value))}\n{pipeline.RecentOutput()}");
+            all => $"{people.GroupId}: {all.Count(r => r.Group == people.GroupId)} results, " +
+                $"values {string.Join(",", all.Where(r => r.Group == people.GroupId).TakeLast(10).Select(r => r.Value))}\n{pipeline.RecentOutput()}");
         Assert.All(results.Where(r => r.Group == people.GroupId), r => Assert.Equal(PipelineFixture.FootageCamera, r.Camera));
 
         var appeared = await EventsTopic.FirstAsync(pipeline.BootstrapServers, FrameTopics.Events,

@@ -108,7 +108,8 @@ internal static class ToneAssert
         var (referenceMean, referenceSpread) = Tone(reference);
         var (actualMean, actualSpread) = Tone(actual);
         var description = what + ": " + string.Join("; ", Enumerable.Range(0, 3).Select(channel =>
-            $"{"BGR"[channel]} mean {actualMean[channel]:F1} against {referenceMean[channel]:F1}, spread {actualSpread[channel]:F1} against {referenceSpread[channel]:F1}"));
+            $"{"BGR"[channel]} mean {actualMean[channel]:F1} against {referenceMean[channel]:F1}, " +
+            $"spread {actualSpread[channel]:F1} against {referenceSpread[channel]:F1}"));
         foreach (var image in reference.Concat(actual))
         {
             image.Dispose();

@@ -10,8 +10,11 @@ using OpenCvSharp;
 
 namespace AspirePipeline.Tests.Producer;
 
-/// <summary>A broker process and the simulator as an HTTP Motion JPEG camera with a login (<c>--serve http --credentials</c>).</summary>
-public sealed class HttpMjpegCameraFixture() : ProducerFixture(cameraCodec: null, serve: "http", credentials: $"{HttpMjpegCameraFixture.User}:{HttpMjpegCameraFixture.Password}")
+/// <summary>
+/// A broker process and the simulator as an HTTP Motion JPEG camera with a login (<c>--serve http --credentials</c>).
+/// </summary>
+public sealed class HttpMjpegCameraFixture()
+    : ProducerFixture(cameraCodec: null, serve: "http", credentials: $"{HttpMjpegCameraFixture.User}:{HttpMjpegCameraFixture.Password}")
 {
     public const string User = "viewer";
     public const string Password = "s3cret-pass";
@@ -84,7 +87,8 @@ public sealed class HttpMjpegCameraTests(HttpMjpegCameraFixture fixture) : IClas
         Assert.Contains("404", notFound.Description, StringComparison.Ordinal);
 
         var port = Ports.Unused();
-        var closed = await HttpCameraProbe.ProbeAsync(new Uri($"http://admin:hidden@127.0.0.1:{port}/video.mjpg"), ProbeTimeout, CancellationToken.None);
+        var closed = await HttpCameraProbe.ProbeAsync(
+            new Uri($"http://admin:hidden@127.0.0.1:{port}/video.mjpg"), ProbeTimeout, CancellationToken.None);
         Assert.Equal(HealthStatus.Unhealthy, closed.Status);
         Assert.Contains("does not answer HTTP", closed.Description, StringComparison.Ordinal);
         Assert.DoesNotContain("hidden", closed.Description, StringComparison.Ordinal);

@@ -169,7 +169,8 @@ public sealed class MjpegPassthroughTests(MjpegCameraFixture fixture) : IClassFi
         Assert.All(published, message => Assert.Equal(good, message.Message.Value));
         // The skipped frames take no sequence number: consumers see no gap for a frame that never was one.
         Assert.Equal([0L, 1L], published.Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value));
-        var warning = Assert.Single(logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("skipped", StringComparison.Ordinal));
+        var warning = Assert.Single(logs.Entries,
+            entry => entry.Level == LogLevel.Warning && entry.Message.Contains("skipped", StringComparison.Ordinal));
         Assert.Contains("cut off", warning.Message, StringComparison.Ordinal);
         Assert.Contains("corrupt-jpeg", warning.Message, StringComparison.Ordinal);
         Assert.Contains("no SOF header", status.LastError, StringComparison.Ordinal);

@@ -47,7 +47,8 @@ public class ProducerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Broker = await BrokerProcess.StartAsync();
-        Camera = await CameraSimulatorProcess.StartAsync(width: 640, height: 360, fps: 15, codec: _cameraCodec, serve: _serve, credentials: _credentials);
+        Camera = await CameraSimulatorProcess.StartAsync(
+            width: 640, height: 360, fps: 15, codec: _cameraCodec, serve: _serve, credentials: _credentials);
     }
 
     public async Task DisposeAsync()

@@ -92,7 +92,8 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         var whileDown = await producer.HealthAsync();
         Assert.Equal(HealthStatus.Unhealthy, whileDown.Status);
         Assert.Contains("camera 'camera' is not connected", whileDown.Description, StringComparison.Ordinal);
-        Assert.Contains(producer.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
+        Assert.Contains(producer.Logs.Entries,
+            entry => entry.Level == LogLevel.Warning && entry.Message.Contains("stream lost", StringComparison.Ordinal));
 
         await fixture.Camera.StartAgainAsync();
         var publishedBefore = camera.Published;
@@ -188,7 +189,8 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
 
         Assert.Equal(0, camera.Published);
         Assert.Contains("2764800 bytes is larger than Kafka accepts", camera.LastError, StringComparison.Ordinal);
-        var error = Assert.Single(producer.Logs.Entries, entry => entry.Level == LogLevel.Error && entry.Message.Contains("message-too-large", StringComparison.Ordinal));
+        var error = Assert.Single(producer.Logs.Entries,
+            entry => entry.Level == LogLevel.Error && entry.Message.Contains("message-too-large", StringComparison.Ordinal));
         Assert.Contains("Aspire:Confluent:Kafka:Producer:Config:MessageMaxBytes", error.Message, StringComparison.Ordinal);
         using var consumer = fixture.Consumer(topic);
         var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10));
@@ -213,7 +215,8 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         Assert.True(camera.Captured >= camera.DroppedFor("delivery-failed"));
         Assert.Contains("Local_MsgTimedOut", camera.LastError, StringComparison.Ordinal);
         // Throttled: one line per reason per interval, not one per frame.
-        var logged = producer.Logs.Entries.Count(entry => entry.Level == LogLevel.Error && entry.Message.Contains("delivery-failed", StringComparison.Ordinal));
+        var logged = producer.Logs.Entries.Count(
+            entry => entry.Level == LogLevel.Error && entry.Message.Contains("delivery-failed", StringComparison.Ordinal));
         Assert.InRange(logged, 1, 2);
     }
 
@@ -233,7 +236,8 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         var acknowledgedBeforeKill = camera.LastPublishedSequence;
         await broker.RestartAsync();
         await Poll.UntilAsync(() => camera.LastPublishedSequence >= acknowledgedBeforeKill + 20, Deadline,
-            () => $"last acknowledged sequence {camera.LastPublishedSequence} (was {acknowledgedBeforeKill}); dropped {string.Join(", ", camera.Dropped)}");
+            () => $"last acknowledged sequence {camera.LastPublishedSequence} (was {acknowledgedBeforeKill}); " +
+                $"dropped {string.Join(", ", camera.Dropped)}");
 
         var lastAcknowledged = camera.LastPublishedSequence;
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -307,8 +311,10 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         meters.RecordObservableInstruments();
         Assert.Equal(["encode", "jpeg-check", "publish"], stageCpu.Keys.Order());
         // Collected after /stats answered, so at least what it reported (which is rounded to the microsecond).
-        Assert.True(stageCpu["encode"] * 1000 >= encodeMs - 0.001, $"producer.stage.cpu_time encode {stageCpu["encode"]} s < /stats {encodeMs} ms");
-        Assert.True(stageCpu["publish"] * 1000 >= publishMs - 0.001, $"producer.stage.cpu_time publish {stageCpu["publish"]} s < /stats {publishMs} ms");
+        Assert.True(stageCpu["encode"] * 1000 >= encodeMs - 0.001,
+            $"producer.stage.cpu_time encode {stageCpu["encode"]} s < /stats {encodeMs} ms");
+        Assert.True(stageCpu["publish"] * 1000 >= publishMs - 0.001,
+            $"producer.stage.cpu_time publish {stageCpu["publish"]} s < /stats {publishMs} ms");
     }
 
     /// <summary>Keeps, per instrument of the Producer's meter, the last value seen (counters: the running sum).</summary>

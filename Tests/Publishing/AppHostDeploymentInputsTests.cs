@@ -46,7 +46,8 @@ public sealed class AppHostDeploymentInputsTests
         start.Environment["HOME"] = home;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var arg in (string[])["run", "--project", Projects.AppHost.ProjectPath, "--no-build", "--", .. ComposePublish.PublishArgs(directory), .. configuration])
+        foreach (var arg in (string[])
+            ["run", "--project", Projects.AppHost.ProjectPath, "--no-build", "--", .. ComposePublish.PublishArgs(directory), .. configuration])
         {
             start.ArgumentList.Add(arg);
         }
@@ -169,7 +170,8 @@ public sealed class AppHostDeploymentInputsTests
         var home = ComposePublish.NewDirectory();
         try
         {
-            using (await PublishAppHostProcessAsync(home, "--Cameras:camera:Source=Rtsp", $"--Parameters:camera-url=rtsp://viewer:{password}@192.0.2.10:554/stream1"))
+            using (await PublishAppHostProcessAsync(
+                home, "--Cameras:camera:Source=Rtsp", $"--Parameters:camera-url=rtsp://viewer:{password}@192.0.2.10:554/stream1"))
             {
             }
 

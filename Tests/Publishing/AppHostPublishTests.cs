@@ -70,7 +70,10 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Equal(["camera", "footage"], Topology.Cameras);
         Assert.Equal(["consumer", "consumer2", "people"], Topology.Groups.Select(group => group.Resource));
         var names = Output.Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(new[] { "aspire-dashboard", "kafka", "producer" }.Concat(Topology.Cameras).Concat(Topology.Groups.Select(g => g.Resource)).Order(StringComparer.Ordinal), names);
+        Assert.Equal(
+            new[] { "aspire-dashboard", "kafka", "producer" }
+                .Concat(Topology.Cameras).Concat(Topology.Groups.Select(g => g.Resource)).Order(StringComparer.Ordinal),
+            names);
 
         Assert.Equal("docker.io/apache/kafka:4.1.0", ComposePublish.Scalar(Output.Service("kafka"), "image"));
         Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(Output.Service("producer"), "image"));
@@ -137,10 +140,16 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         var script = Assert.Single(test.Skip(1)).Replace("$$", "$", StringComparison.Ordinal);
         var lines = script.Split('\n');
         Assert.StartsWith("topics=$(/opt/kafka/bin/kafka-topics.sh --bootstrap-server localhost:9093 --list)", lines[0], StringComparison.Ordinal);
-        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.analysis --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.dlq --partitions 1 --replication-factor 1 --config max.message.bytes=4194304 ", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("--create --if-not-exists --topic frames.events --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(
+            "--create --if-not-exists --topic frames --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 ",
+            StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(
+            "--create --if-not-exists --topic frames.analysis --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(
+            "--create --if-not-exists --topic frames.dlq --partitions 1 --replication-factor 1 --config max.message.bytes=4194304 ",
+            StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(
+            "--create --if-not-exists --topic frames.events --partitions 6 --replication-factor 1 ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(
             "--create --if-not-exists --topic frames.video --partitions 6 --replication-factor 1 --config max.message.bytes=4194304 "
             + "--config retention.ms=86400000 --config retention.bytes=17179869184 ", StringComparison.Ordinal));
@@ -252,6 +261,7 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     {
         Assert.Equal(3, Topology.Group("consumer").Replicas);
         Assert.Equal("3", ComposePublish.Scalar(Output.Service("consumer"), "deploy", "replicas"));
-        Assert.All(Topology.Groups.Where(group => group.Replicas == 1), group => Assert.Null(ComposePublish.Scalar(Output.Service(group.Resource), "deploy", "replicas")));
+        Assert.All(Topology.Groups.Where(group => group.Replicas == 1),
+            group => Assert.Null(ComposePublish.Scalar(Output.Service(group.Resource), "deploy", "replicas")));
     }
 }

@@ -82,7 +82,8 @@ public sealed class DockerComposePublishingTests
 
         builder.AddContainer("kafka-ui", "kafbat/kafka-ui")
             .WithHttpEndpoint(targetPort: 8080)
-            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS", ReferenceExpression.Create($"{broker.GetEndpoint("internal").Property(EndpointProperty.HostAndPort)}"))
+            .WithEnvironment("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS",
+                ReferenceExpression.Create($"{broker.GetEndpoint("internal").Property(EndpointProperty.HostAndPort)}"))
             .ExcludeFromManifest();
     }
 
@@ -137,7 +138,8 @@ public sealed class DockerComposePublishingTests
 
         var topics = publish.Service("create-topics");
         Assert.Equal(["/opt/kafka/bin/kafka-topics.sh"], ComposePublish.List(topics, "entrypoint"));
-        Assert.Equal(["--bootstrap-server", "kafka:9093", "--create", "--if-not-exists", "--topic", "frames"], ComposePublish.List(topics, "command"));
+        Assert.Equal(["--bootstrap-server", "kafka:9093", "--create", "--if-not-exists", "--topic", "frames"],
+            ComposePublish.List(topics, "command"));
 
         var dashboard = publish.Service("aspire-dashboard");
         Assert.Equal(["18888:18888"], ComposePublish.List(dashboard, "ports"));
@@ -308,9 +310,14 @@ public sealed class DockerComposePublishingTests
                 ?? throw new Xunit.Sdk.XunitException("Publishing a broken model logged no error.");
             var problems = FindProblems(failure);
             Assert.Contains(errors.Entries, e => e.Message.Contains("Docker Compose publishing failed", StringComparison.Ordinal));
-            Assert.Contains(problems, p => p.Contains("'cache'", StringComparison.Ordinal) && p.Contains("endpoint 'tcp' has no target port", StringComparison.Ordinal));
-            Assert.Contains(problems, p => p.Contains("'worker' has no container image name", StringComparison.Ordinal) && p.Contains("<ContainerRepository>", StringComparison.Ordinal));
-            Assert.Contains(problems, p => p.Contains("'web'", StringComparison.Ordinal) && p.Contains("'Ui__Url'", StringComparison.Ordinal) && p.Contains("'kafka-ui'", StringComparison.Ordinal) && p.Contains("excluded from publishing", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.Contains("'cache'", StringComparison.Ordinal)
+                && p.Contains("endpoint 'tcp' has no target port", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.Contains("'worker' has no container image name", StringComparison.Ordinal)
+                && p.Contains("<ContainerRepository>", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.Contains("'web'", StringComparison.Ordinal)
+                && p.Contains("'Ui__Url'", StringComparison.Ordinal)
+                && p.Contains("'kafka-ui'", StringComparison.Ordinal)
+                && p.Contains("excluded from publishing", StringComparison.Ordinal));
             Assert.False(File.Exists(Path.Combine(directory, "docker-compose.yaml")), "nothing is written for a broken model");
         }
         finally
@@ -340,6 +347,8 @@ public sealed class DockerComposePublishingTests
             }
         }
 
-        return failure is AggregateException ? [] : throw new Xunit.Sdk.XunitException($"Publishing failed without a DockerComposePublishException:\n{failure}");
+        return failure is AggregateException
+            ? []
+            : throw new Xunit.Sdk.XunitException($"Publishing failed without a DockerComposePublishException:\n{failure}");
     }
 }

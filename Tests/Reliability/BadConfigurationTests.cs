@@ -18,15 +18,30 @@ public sealed class BadConfigurationTests
 
     private static readonly (string Case, string Project, Dictionary<string, string> Settings, string Expected)[] Fatal =
     [
-        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")), "Producer:Encoding is 'H265'; use one of Jpeg, RawBgr, SeedJson"),
-        ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")), "QueueCapacity"),
-        ("negative frame width", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Camera__Width", "-5"), ("Producer__Camera__Height", "48")), "Producer:Camera:Width is -5"),
-        ("bad camera URL scheme", "Producer", Camera("ftp://camera/stream"), "Producer:Camera:Url 'ftp://camera/stream' has unsupported scheme 'ftp'"),
+        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")),
+            "Producer:Encoding is 'H265'; use one of Jpeg, RawBgr, SeedJson"),
+        ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")),
+            "QueueCapacity"),
+        ("negative frame width", "Producer",
+            Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Camera__Width", "-5"), ("Producer__Camera__Height", "48")),
+            "Producer:Camera:Width is -5"),
+        ("bad camera URL scheme", "Producer", Camera("ftp://camera/stream"),
+            "Producer:Camera:Url 'ftp://camera/stream' has unsupported scheme 'ftp'"),
         // A machine without Debian's ffmpeg (PATH without /usr/bin here): named at start, not at the first camera read.
         ("ffmpeg not installed", "Producer", Camera("rtsp://127.0.0.1:9/camera", ("PATH", "/usr/sbin:/sbin")), "install the Debian package ffmpeg"),
-        ("no Kafka connection string", "Producer", new() { ["Producer__Camera__Url"] = "synthetic://?width=64&height=48&fps=5" }, "ConnectionStrings:kafka"),
-        ("missing group id", "Consumer", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "" }, "Aspire:Confluent:Kafka:Consumer:Config:GroupId"),
-        ("negative channel capacity", "Consumer2", new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "bad-configuration", ["FrameProcessing__ChannelCapacity"] = "-3" }, "ChannelCapacity"),
+        ("no Kafka connection string", "Producer", new() { ["Producer__Camera__Url"] = "synthetic://?width=64&height=48&fps=5" },
+            "ConnectionStrings:kafka"),
+        ("missing group id", "Consumer",
+            new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "" },
+            "Aspire:Confluent:Kafka:Consumer:Config:GroupId"),
+        ("negative channel capacity", "Consumer2",
+            new()
+            {
+                ["ConnectionStrings__kafka"] = "127.0.0.1:9",
+                ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "bad-configuration",
+                ["FrameProcessing__ChannelCapacity"] = "-3",
+            },
+            "ChannelCapacity"),
     ];
 
     [Fact]
@@ -35,7 +50,8 @@ public sealed class BadConfigurationTests
         var report = new Observations("5a-bad-configuration", "Bad configuration: fail fast",
             "dotnet test Tests/Tests.csproj --filter FullyQualifiedName~Reliability.BadConfigurationTests.Settings_that")
         {
-            Injected = string.Join("; ", Fatal.Select(item => $"{item.Project}: {item.Case} ({string.Join(", ", item.Settings.Select(s => $"{s.Key}={s.Value}"))})")),
+            Injected = string.Join("; ", Fatal.Select(item =>
+                $"{item.Project}: {item.Case} ({string.Join(", ", item.Settings.Select(s => $"{s.Key}={s.Value}"))})")),
         };
         foreach (var (name, project, settings, expected) in Fatal)
         {
@@ -57,7 +73,8 @@ public sealed class BadConfigurationTests
         var report = new Observations("5b-unreachable", "Bad configuration: unreachable broker or camera",
             "dotnet test Tests/Tests.csproj --filter FullyQualifiedName~Reliability.BadConfigurationTests.An_unreachable")
         {
-            Injected = "Producer and Consumer pointed at a closed port (with SASL/PLAIN credentials configured); Producer with an RTSP camera URL nobody serves",
+            Injected = "Producer and Consumer pointed at a closed port (with SASL/PLAIN credentials configured); " +
+                "Producer with an RTSP camera URL nobody serves",
         };
         var closedPort = ClosedPort();
         await using var broker = await BrokerProcess.StartAsync();
@@ -76,8 +93,13 @@ public sealed class BadConfigurationTests
         {
             ("Producer, broker unreachable", "Producer", Camera("synthetic://?width=64&height=48&fps=5",
                 [("ConnectionStrings__kafka", $"127.0.0.1:{closedPort}"), .. sasl.Select(pair => (pair.Key, pair.Value))])),
-            ("Consumer, broker unreachable", "Consumer", new(sasl) { ["ConnectionStrings__kafka"] = $"127.0.0.1:{closedPort}", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "unreachable" }),
-            ("Producer, camera unreachable", "Producer", Camera($"rtsp://127.0.0.1:{closedPort}/camera", ("ConnectionStrings__kafka", broker.BootstrapServers))),
+            ("Consumer, broker unreachable", "Consumer", new(sasl)
+            {
+                ["ConnectionStrings__kafka"] = $"127.0.0.1:{closedPort}",
+                ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "unreachable",
+            }),
+            ("Producer, camera unreachable", "Producer",
+                Camera($"rtsp://127.0.0.1:{closedPort}/camera", ("ConnectionStrings__kafka", broker.BootstrapServers))),
         };
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         foreach (var (name, project, settings) in cases)
@@ -100,7 +122,8 @@ public sealed class BadConfigurationTests
             var lines = service.Output.Split('\n');
             var warning = lines.FirstOrDefault(line => line.Contains($":{closedPort}", StringComparison.Ordinal)
                 && !line.Contains("Now listening", StringComparison.Ordinal))
-                ?? lines.FirstOrDefault(line => line.StartsWith("warn", StringComparison.Ordinal) || line.StartsWith("fail", StringComparison.Ordinal));
+                ?? lines.FirstOrDefault(line =>
+                    line.StartsWith("warn", StringComparison.Ordinal) || line.StartsWith("fail", StringComparison.Ordinal));
             if (name.Contains("camera", StringComparison.Ordinal))
             {
                 warning = await service.WaitForOutputAsync(line => line.Contains("stream lost or unavailable", StringComparison.Ordinal), Deadline);

@@ -26,15 +26,20 @@ public sealed class BrokerChurnTests
     public async Task Churn_and_clients_that_stop_reading_leave_the_broker_serving_others_with_memory_and_handles_bounded()
     {
         var report = new Observations("6-broker-robustness", "Broker robustness",
-            "dotnet test Tests/Tests.csproj --filter \"FullyQualifiedName~Reliability.BrokerChurnTests|FullyQualifiedName~Broker.BrokerRobustnessTests\"")
+            "dotnet test Tests/Tests.csproj --filter " +
+            "\"FullyQualifiedName~Reliability.BrokerChurnTests|FullyQualifiedName~Broker.BrokerRobustnessTests\"")
         {
             Injected = $"{Rounds} rounds of {RawConnectionsPerRound} raw connections (ApiVersions, then hang up; half without a request) "
                 + $"and a librdkafka producer created, used and disposed; {DeafClients} clients pipelining requests without ever reading "
-                + $"responses (Broker:ClientStallTimeoutMs {StallTimeout.TotalMilliseconds:0}); a steady producer/consumer measuring round trips throughout",
+                + $"responses (Broker:ClientStallTimeoutMs {StallTimeout.TotalMilliseconds:0}); "
+                + "a steady producer/consumer measuring round trips throughout",
         };
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions
         {
-            Environment = new Dictionary<string, string> { ["Broker__ClientStallTimeoutMs"] = ((int)StallTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Environment = new Dictionary<string, string>
+            {
+                ["Broker__ClientStallTimeoutMs"] = ((int)StallTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
         });
         var topic = $"churn-{Guid.NewGuid():N}"[..16];
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
@@ -114,7 +119,8 @@ public sealed class BrokerChurnTests
 
             // The broker cuts the deaf clients after the stall timeout: its descriptors fall back to the baseline.
             await Poll.UntilAsync(() => ProcStat.OpenHandles(broker.ProcessId) <= baselineHandles + 2, Deadline,
-                () => $"broker still holds {ProcStat.OpenHandles(broker.ProcessId)} descriptors (baseline {baselineHandles})", interval: TimeSpan.FromMilliseconds(200));
+                () => $"broker still holds {ProcStat.OpenHandles(broker.ProcessId)} descriptors (baseline {baselineHandles})",
+                interval: TimeSpan.FromMilliseconds(200));
             var cutAfter = deafConnected.Elapsed;
             whileDeaf.Add(await steady.MeasureAsync());
             Assert.False(broker.HasExited, broker.Output);
@@ -128,7 +134,8 @@ public sealed class BrokerChurnTests
             report.Add("steady round trip max during churn (ms)", Math.Round(during.Max(), 1));
             report.Add("steady round trips before churn (ms)", before.Select(value => Math.Round(value, 2)).ToList());
             report.Add("broker RSS MB baseline / peak / after", $"{baselineRss / 1048576} / {peakRss / 1048576} / {afterRss / 1048576}");
-            report.Add("broker open descriptors baseline / peak / after", $"{baselineHandles} / {peakHandles} / {ProcStat.OpenHandles(broker.ProcessId)}");
+            report.Add("broker open descriptors baseline / peak / after",
+                $"{baselineHandles} / {peakHandles} / {ProcStat.OpenHandles(broker.ProcessId)}");
             report.Add("bounds asserted", $"RSS growth < {MaxResidentGrowthBytes / 1048576} MB; descriptors back to baseline + 2");
         }
         finally

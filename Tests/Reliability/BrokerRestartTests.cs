@@ -52,7 +52,8 @@ public sealed class BrokerRestartTests
             ["Producer:Camera:Url"] = camera.Url,
             // Every frame gets a publish span, whose end (acknowledged or failed) tells the test which frames Kafka took.
             ["Producer:TraceEveryNthFrame"] = "1",
-            ["Aspire:Confluent:Kafka:Producer:Config:MessageTimeoutMs"] = buffered ? null : messageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Aspire:Confluent:Kafka:Producer:Config:MessageTimeoutMs"] =
+                buffered ? null : messageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await using var producerLifetime = new DisposeOnce(producer);
         await using var mean = await ConsumerTestHost.StartAsync<MeanIntensityAnalyzer>(broker.BootstrapServers, topics, groups[0]);

@@ -101,14 +101,17 @@ public sealed class OverloadRecoveryTests
                 Deadline, () => $"{motion}: no results yet {OnTimeSpan.TotalSeconds:0} s after its lag reached zero");
             var motionAfter = Records(motion).Where(r => r.ProcessedTimestamp >= resumedAt).OrderBy(r => r.ProcessedTimestamp).ToList();
             var onTimeAt = OnTimeFrom(motionAfter);
-            Assert.True(onTimeAt is not null, $"{motion} was not on time again (p99 under {MaxP99Ms} ms for {OnTimeSpan.TotalSeconds:0} s) after resuming");
+            Assert.True(onTimeAt is not null,
+                $"{motion} was not on time again (p99 under {MaxP99Ms} ms for {OnTimeSpan.TotalSeconds:0} s) after resuming");
             var catchUp = onTimeAt!.Value - resumedAt;
             var drained = motionAfter.Count(r => r.ProcessedTimestamp <= onTimeAt);
             report.Add("backlog when resumed (frames, about)", Math.Round(Cameras * Fps * Stopped.TotalSeconds));
             report.Add("resumed group: lag back to zero after (ms)", Millis.Of(lagZeroAfter));
             report.Add("resumed group: p99 under 100 ms again after (ms)", Millis.Of(catchUp));
-            report.Add("resumed group: drain rate while behind (frames/s) / arrival rate", $"{Math.Round(drained / Math.Max(catchUp.TotalSeconds, 0.001))} / {Cameras * Fps}");
-            Assert.True(catchUp <= CatchUpBound, $"{motion} took {catchUp.TotalSeconds:F1} s to be on time again, more than {CatchUpBound.TotalSeconds:0} s");
+            report.Add("resumed group: drain rate while behind (frames/s) / arrival rate",
+                $"{Math.Round(drained / Math.Max(catchUp.TotalSeconds, 0.001))} / {Cameras * Fps}");
+            Assert.True(catchUp <= CatchUpBound,
+                $"{motion} took {catchUp.TotalSeconds:F1} s to be on time again, more than {CatchUpBound.TotalSeconds:0} s");
 
             // The other group, from the fault to the end of the recovery.
             var meanDuring = Records(mean).Where(r => r.ProcessedTimestamp >= stoppedAt && r.ProcessedTimestamp <= onTimeAt)
@@ -140,7 +143,8 @@ public sealed class OverloadRecoveryTests
             }
             report.Add("frames acknowledged (in topic) / dead-lettered", $"{inTopic.Count} / 0");
             report.Add("bounds asserted", $"resumed group on time (p99 < {MaxP99Ms:0} ms for {OnTimeSpan.TotalSeconds:0} s) within "
-                + $"{CatchUpBound.TotalSeconds:0} s of resuming; the other group's p99 < {MaxP99Ms:0} ms throughout; every frame has a result in both groups; none dead-lettered");
+                + $"{CatchUpBound.TotalSeconds:0} s of resuming; the other group's p99 < {MaxP99Ms:0} ms throughout; "
+                + "every frame has a result in both groups; none dead-lettered");
         }
         finally
         {

@@ -91,7 +91,8 @@ public sealed class PoisonMessageTests
                     var entry = Assert.Single(ofGroup, message => Header(message.Message.Headers, DeadLetterHeaders.Source) == source);
                     Assert.Equal(poison[i].Reason, Header(entry.Message.Headers, DeadLetterHeaders.Reason));
                     Assert.Equal(poison[i].Value, entry.Message.Value);
-                    var logged = services[g].Output.Split('\n').Where(line => line.Contains($"Poison message at {source} ", StringComparison.Ordinal)).ToList();
+                    var logged = services[g].Output.Split('\n')
+                        .Where(line => line.Contains($"Poison message at {source} ", StringComparison.Ordinal)).ToList();
                     Assert.True(logged.Count == 1, $"{project}: {logged.Count} log lines for {source}.\n{services[g].Output}");
                     if (g == 0)
                     {

@@ -83,7 +83,8 @@ public sealed class SoakTests
                 .Sum(camera => camera.Max(frame => frame.Sequence) + 1 - camera.Count());
 
             await Poll.UntilAsync(() => groups.All(group => Lag(broker.BootstrapServers, group.Item2, topics.Frames) == 0),
-                Deadline, () => string.Join(", ", groups.Select(group => $"{group.Item2} lag {Lag(broker.BootstrapServers, group.Item2, topics.Frames)}")),
+                Deadline,
+                () => string.Join(", ", groups.Select(group => $"{group.Item2} lag {Lag(broker.BootstrapServers, group.Item2, topics.Frames)}")),
                 interval: TimeSpan.FromMilliseconds(1000));
             var lagZeroAfterStop = stopped.Elapsed;
 
@@ -92,10 +93,13 @@ public sealed class SoakTests
                 .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!).ToList();
             foreach (var (project, group) in groups)
             {
-                var delivered = records.Where(record => record.Group == group).Select(record => (Camera: record.Camera, Sequence: record.Sequence!.Value)).ToList();
+                var delivered = records.Where(record => record.Group == group)
+                    .Select(record => (Camera: record.Camera, Sequence: record.Sequence!.Value)).ToList();
                 var missing = inTopic.Except(delivered).ToList();
-                Assert.True(missing.Count == 0, $"{project}: {missing.Count} frames in the topic have no result, e.g. {string.Join(", ", missing.Take(5))}");
-                report.Add($"{project}: frames delivered / duplicates", $"{delivered.Distinct().Count()} / {delivered.Count - delivered.Distinct().Count()}");
+                Assert.True(missing.Count == 0,
+                    $"{project}: {missing.Count} frames in the topic have no result, e.g. {string.Join(", ", missing.Take(5))}");
+                report.Add($"{project}: frames delivered / duplicates",
+                    $"{delivered.Distinct().Count()} / {delivered.Count - delivered.Distinct().Count()}");
             }
 
             var warm = samples[samples.Count / 3];
@@ -114,7 +118,8 @@ public sealed class SoakTests
             report.Add("frame rate achieved (frames/s, all cameras)", Math.Round(inTopic.Count / duration.TotalSeconds, 1));
             report.Add("sequence gaps in topic (frames dropped by the producer)", gaps);
             report.Add("lag of both groups back to 0 after the producer stopped (ms)", Millis.Of(lagZeroAfterStop));
-            report.Add("bounds asserted", $"RSS growth < {Mb(MaxResidentGrowthBytes)} MB, handle growth < {MaxHandleGrowth} per process after warm-up");
+            report.Add("bounds asserted",
+                $"RSS growth < {Mb(MaxResidentGrowthBytes)} MB, handle growth < {MaxHandleGrowth} per process after warm-up");
         }
         finally
         {

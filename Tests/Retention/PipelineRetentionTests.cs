@@ -28,7 +28,8 @@ public sealed class PipelineRetentionTests
             ],
             ["kafka", "camera", "producer"], StartTimeout);
         var bootstrap = await appHost.ConnectionStringAsync("kafka");
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "retention-observer" }).Build();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(
+            new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "retention-observer" }).Build();
         var partitions = Enumerable.Range(0, 3).Select(p => new TopicPartition("frames", p)).ToList();
 
         // Retention has deleted frames once a partition's log starts after offset 0.

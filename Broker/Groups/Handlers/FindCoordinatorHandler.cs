@@ -25,7 +25,8 @@ internal sealed class FindCoordinatorHandler(IBrokerIdentity identity) : IApiHan
         var (error, message) = keyType switch
         {
             GroupKeyType => (ErrorCode.None, (string?)null),
-            TransactionKeyType => (ErrorCode.CoordinatorNotAvailable, "this broker does not support transactions; use an idempotent producer without transactional.id"),
+            TransactionKeyType => (ErrorCode.CoordinatorNotAvailable,
+                "this broker does not support transactions; use an idempotent producer without transactional.id"),
             _ => (ErrorCode.InvalidRequest, $"unknown coordinator key type {keyType}; 0 is a consumer group"),
         };
 

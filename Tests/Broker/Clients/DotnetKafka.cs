@@ -43,12 +43,17 @@ internal static class DotnetKafka
     /// <summary>Produces messages first..first+count-1 with acks=all and returns where each landed.</summary>
     public static async Task<List<(int Partition, long Offset)>> ProduceAsync(string bootstrap, string topic, string prefix, int count, int first = 0)
     {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All, LingerMs = 5 }).Build();
+        using var producer = new ProducerBuilder<string, string>(
+            new ProducerConfig { BootstrapServers = bootstrap, Acks = Acks.All, LingerMs = 5 }).Build();
         var deliveries = Enumerable.Range(first, count).Select(i => producer.ProduceAsync(topic, new Message<string, string>
         {
             Key = $"{prefix}-key-{i}",
             Value = $"{prefix}-value-{i}",
-            Headers = new Headers { { "index", Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)) }, { "origin", "dotnet"u8.ToArray() } },
+            Headers = new Headers
+            {
+                { "index", Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+                { "origin", "dotnet"u8.ToArray() },
+            },
         })).ToList();
         var results = await Task.WhenAll(deliveries).WaitAsync(Timeout);
         return [.. results.Select(r => (r.Partition.Value, r.Offset.Value))];
@@ -93,11 +98,16 @@ internal static class DotnetKafka
     public static Dictionary<int, long> HighWatermarks(string bootstrap, string topic)
     {
         var partitions = PartitionCount(bootstrap, topic);
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = $"watermarks-{Guid.NewGuid():N}" }).Build();
-        return Enumerable.Range(0, partitions).ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), Timeout).High.Value);
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(
+            new ConsumerConfig { BootstrapServers = bootstrap, GroupId = $"watermarks-{Guid.NewGuid():N}" }).Build();
+        return Enumerable.Range(0, partitions)
+            .ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), Timeout).High.Value);
     }
 
-    /// <summary>Asserts that <paramref name="seen"/> is exactly messages first..first+count-1 of <paramref name="prefix"/>, each with its own key and headers.</summary>
+    /// <summary>
+    /// Asserts that <paramref name="seen"/> is exactly messages first..first+count-1 of <paramref name="prefix"/>, each with
+    /// its own key and headers.
+    /// </summary>
     public static void AssertExactly(IReadOnlyCollection<SeenMessage> seen, string prefix, int count, string origin, int first = 0)
     {
         Assert.Equal(

@@ -48,8 +48,10 @@ public sealed class KcatClientTests(ClientsBrokerFixture broker) : IClassFixture
         Assert.Equal(Bootstrap, brokerEntry.GetProperty("name").GetString());
         var topicEntry = Assert.Single(metadata.RootElement.GetProperty("topics").EnumerateArray());
         Assert.Equal(topic, topicEntry.GetProperty("topic").GetString());
-        Assert.Equal([0, 1, 2], topicEntry.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("partition").GetInt32()).Order());
-        Assert.All(topicEntry.GetProperty("partitions").EnumerateArray(), p => Assert.Equal(brokerEntry.GetProperty("id").GetInt32(), p.GetProperty("leader").GetInt32()));
+        Assert.Equal([0, 1, 2],
+            topicEntry.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("partition").GetInt32()).Order());
+        Assert.All(topicEntry.GetProperty("partitions").EnumerateArray(),
+            p => Assert.Equal(brokerEntry.GetProperty("id").GetInt32(), p.GetProperty("leader").GetInt32()));
     }
 
     [Fact]
@@ -98,7 +100,8 @@ public sealed class KcatClientTests(ClientsBrokerFixture broker) : IClassFixture
         await DotnetKafka.CreateTopicAsync(Bootstrap, topic, partitions: 3);
         await DotnetKafka.ProduceAsync(Bootstrap, topic, "g", count: 15);
 
-        var output = (await KcatAsync(null, "-G", group, "-X", "auto.offset.reset=earliest", "-c", "15", "-J", topic)).EnsureSuccess("kcat -G").StandardOutput;
+        var output = (await KcatAsync(null, "-G", group, "-X", "auto.offset.reset=earliest", "-c", "15", "-J", topic))
+            .EnsureSuccess("kcat -G").StandardOutput;
 
         DotnetKafka.AssertExactly(ParseJsonEnvelopes(output), "g", 15, "dotnet");
         var committed = await DotnetKafka.CommittedAsync(Bootstrap, group, topic);

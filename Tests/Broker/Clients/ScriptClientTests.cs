@@ -23,7 +23,8 @@ public abstract class ScriptClientTests(ClientsBrokerFixture broker)
 
     private async Task<string> RunClientAsync(params string[] arguments)
     {
-        var result = await ClientProcess.RunAsync(Program, [Path.Combine(RepositoryPaths.Clients, Script), .. arguments, "--bootstrap", Bootstrap], ClientTimeout);
+        var result = await ClientProcess.RunAsync(
+            Program, [Path.Combine(RepositoryPaths.Clients, Script), .. arguments, "--bootstrap", Bootstrap], ClientTimeout);
         return result.EnsureSuccess($"{Script} {arguments[0]}").StandardOutput;
     }
 
