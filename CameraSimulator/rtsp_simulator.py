@@ -19,7 +19,7 @@ this script restarts on the same port at once when it dies by a signal; readers 
 With --codec mjpeg the test pattern is sent as Motion JPEG (jpegenc, rtpjpegpay: RFC 2435) instead of H.264, as
 many IP cameras offer it.
 
-With --clip FILE it serves an already encoded clip (a bare H.264 or Motion JPEG stream) without decoding or
+With --clip FILE it serves an already encoded clip (a bare H.264, H.265 or Motion JPEG stream) without decoding or
 encoding it: the clip's frames are loaded once and sent looped, paced at --fps. A camera that costs this machine
 (almost) no CPU, for benchmarks that measure the pipeline and not the camera.
 
@@ -84,9 +84,17 @@ CLIP_ELEMENT_PACKAGES = {
     "appsink": "gstreamer1.0-plugins-base",
     "appsrc": "gstreamer1.0-plugins-base",
     "h264parse": "gstreamer1.0-plugins-bad",
+    "h265parse": "gstreamer1.0-plugins-bad",
     "jpegparse": "gstreamer1.0-plugins-bad",
     "rtph264pay": "gstreamer1.0-plugins-good",
+    "rtph265pay": "gstreamer1.0-plugins-good",
     "rtpjpegpay": "gstreamer1.0-plugins-good",
+}
+# The payloader of each --clip codec; H.264 and H.265 resend their parameter sets with every keyframe (-1).
+CLIP_PAYLOADERS = {
+    "mjpeg": "rtpjpegpay name=pay0 pt=26",
+    "h264": "rtph264pay name=pay0 pt=96 config-interval=-1",
+    "h265": "rtph265pay name=pay0 pt=96 config-interval=-1",
 }
 # How often a --clip stream checks whether its next frame is due: well under a frame at 30 fps.
 CLIP_TICK_MS = 4
@@ -118,7 +126,7 @@ def parse_args(argv):
                         help="the test pattern's (and --video's) codec: H.264 or Motion JPEG")
     parser.add_argument("--jpeg-quality", type=int, default=85, help="--codec mjpeg's JPEG quality (1..100)")
     parser.add_argument("--clip", metavar="FILE",
-                        help="serve this encoded clip (H.264 or MJPEG) as it is, looped and paced at --fps, without "
+                        help="serve this encoded clip (H.264, H.265 or MJPEG) as it is, looped and paced at --fps, without "
                              "decoding or encoding it")
     parser.add_argument("--mounts", type=int, default=1,
                         help="serve N independent copies of the stream: PATH, PATH2, ..., PATHN (own pipeline each, so "
@@ -199,9 +207,7 @@ def mjpeg(args):
 
 def clip_chain(args):
     """The served side of --clip: the clip's own frames, pushed by ClipFeeder, payloaded as they are."""
-    payloader = "rtpjpegpay name=pay0 pt=26" if args.clip_codec == "mjpeg" else \
-        "rtph264pay name=pay0 pt=96 config-interval=-1"
-    return f"appsrc name=clipsrc is-live=true format=time do-timestamp=true ! {payloader}"
+    return f"appsrc name=clipsrc is-live=true format=time do-timestamp=true ! {CLIP_PAYLOADERS[args.clip_codec]}"
 
 
 def missing_elements(packages_by_element):
@@ -221,19 +227,23 @@ def load_clip(args):
     location = args.clip.replace("\\", "\\\\").replace('"', '\\"')
     # Access units for H.264 (byte-stream, so the payloader needs no codec_data), whole JPEGs for MJPEG.
     with open(args.clip, "rb") as clip:
-        head = clip.read(4)
+        head = clip.read(6)
     # Bare elementary streams, told apart by their first bytes: the parsers split them into whole frames.
+    annex_b = head[:4] == b"\x00\x00\x00\x01" or head[:3] == b"\x00\x00\x01"
     if head[:2] == b"\xff\xd8":
         parse = "jpegparse"
-    elif head == b"\x00\x00\x00\x01" or head[:3] == b"\x00\x00\x01":
+    elif annex_b and is_hevc_nal_header(head[4:6] if head[2] == 0 else head[3:5]):
+        parse = "h265parse"
+    elif annex_b:
         parse = "h264parse"
     else:
-        return (f"--clip {args.clip} is neither a bare H.264 (Annex B) nor a bare Motion JPEG stream; record one with "
-                f"e.g. ffmpeg -i INPUT -c:v libx264 -bf 0 -f h264 clip.h264, or -c:v mjpeg -huffman default -f mjpeg "
-                f"clip.mjpeg (RTP's JPEG payload carries only the standard Huffman tables)")
+        return (f"--clip {args.clip} is neither a bare H.264 or H.265 (Annex B) nor a bare Motion JPEG stream; record one "
+                f"with e.g. ffmpeg -i INPUT -c:v libx264 -bf 0 -f h264 clip.h264 (libx265 ... -f hevc clip.h265), or -c:v "
+                f"mjpeg -huffman default -f mjpeg clip.mjpeg (RTP's JPEG payload carries only the standard Huffman tables)")
     pipeline = Gst.parse_launch(
         f'filesrc location="{location}" ! {parse} '
-        f'! capsfilter caps="video/x-h264,alignment=au,stream-format=byte-stream;image/jpeg" ! appsink name=frames sync=false')
+        f'! capsfilter caps="video/x-h264,alignment=au,stream-format=byte-stream;'
+        f'video/x-h265,alignment=au,stream-format=byte-stream;image/jpeg" ! appsink name=frames sync=false')
     sink = pipeline.get_by_name("frames")
     pipeline.set_state(Gst.State.PLAYING)
     frames, caps = [], None
@@ -250,10 +260,16 @@ def load_clip(args):
         reason = error.parse_error()[0].message if error is not None else "no frame came out of it"
         return f"--clip {args.clip} gives no frames ({reason})"
     name = caps.get_structure(0).get_name()
-    args.clip_codec = "mjpeg" if name == "image/jpeg" else "h264"
+    args.clip_codec = {"image/jpeg": "mjpeg", "video/x-h265": "h265"}.get(name, "h264")
     args.clip_caps = caps
     args.clip_frames = frames
     return None
+
+
+def is_hevc_nal_header(header):
+    """True for the two-byte header of an H.265 parameter set, delimiter or SEI (what a stream starts with); an H.264
+    stream's first NAL unit (SPS 0x67, delimiter 0x09, SEI 0x06) has another type in those bits."""
+    return len(header) == 2 and (header[0] >> 1) & 0x3F in (32, 33, 34, 35, 39) and header[1] == 1
 
 
 class ClipFeeder:

@@ -59,7 +59,7 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
     /// <param name="fps">Test pattern frame rate.</param>
     /// <param name="video">A video file to serve looped (<c>--video</c>) instead of the test pattern; it keeps its own size and rate.</param>
     /// <param name="codec"><c>--codec</c>: <c>mjpeg</c> for a Motion JPEG camera (the simulator's default is H.264).</param>
-    /// <param name="clip">A bare H.264 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
+    /// <param name="clip">A bare H.264, H.265 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
     /// <param name="serve"><c>--serve</c>: <c>http</c> for an HTTP Motion JPEG camera (the simulator's default is RTSP).</param>
     /// <param name="credentials"><c>--credentials user:password</c> the HTTP camera asks for (Basic).</param>
     public static async Task<CameraSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,

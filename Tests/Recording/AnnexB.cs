@@ -23,7 +23,7 @@ internal static class AnnexB
         }
         if (start >= 0 && start < stream.Length)
         {
-            units.Add(stream[start..].ToArray());
+            units.Add(Trimmed(stream[start..]));
         }
         return units;
     }
@@ -37,7 +37,7 @@ internal static class AnnexB
     /// <summary>Slices: the coded picture data (H.264 types 1-5; H.265 types 0-31, the VCL units).</summary>
     public static bool IsSlice(byte[] unit, bool hevc) => hevc ? HevcType(unit) < 32 : H264Type(unit) is >= 1 and <= 5;
 
-    // A four-byte start code's leading zero belongs to no NAL unit (trailing_zero_8bits).
+    // Zero bytes after a NAL unit belong to none (a four-byte start code's first byte, trailing_zero_8bits).
     private static byte[] Trimmed(ReadOnlySpan<byte> unit)
     {
         var end = unit.Length;

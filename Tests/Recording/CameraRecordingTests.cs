@@ -21,17 +21,23 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
     private const int ClipFrames = 90;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Every_slice_of_every_frame_is_recorded_as_the_camera_sent_it_in_order_with_keyframes_and_pts()
+    [Theory]
+    [InlineData(VideoCodecs.H264)]
+    [InlineData(VideoCodecs.Hevc)]
+    public async Task Every_slice_of_every_frame_is_recorded_as_the_camera_sent_it_in_order_with_keyframes_and_pts(string codec)
     {
+        var hevc = codec == VideoCodecs.Hevc;
         var directory = Directory.CreateTempSubdirectory("recording").FullName;
         try
         {
-            var clip = Path.Combine(directory, "known.h264");
+            var clip = Path.Combine(directory, $"known.{codec}");
+            string[] encoder = hevc
+                ? ["-c:v", "libx265", "-x265-params", $"log-level=error:keyint={Gop}:min-keyint={Gop}:scenecut=0:bframes=0", "-f", "hevc"]
+                : ["-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-f", "h264"];
             (await ChildProcess.RunAsync("ffmpeg",
             [
                 "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate={Fps}",
-                "-frames:v", $"{ClipFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-f", "h264", "-y", clip,
+                "-frames:v", $"{ClipFrames}", .. encoder, "-y", clip,
             ], Deadline)).EnsureSuccess("encoding the known clip");
             await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
             var frames = await fixture.CreateTopicAsync();
@@ -52,7 +58,7 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
 
             Assert.All(messages, message => Assert.Equal("gate", message.Message.Key));
             var headers = messages.Select(message => Headers(message.Message)).ToList();
-            Assert.All(headers, h => Assert.Equal(VideoCodecs.H264, h[VideoHeaders.Codec]));
+            Assert.All(headers, h => Assert.Equal(codec, h[VideoHeaders.Codec]));
             Assert.All(headers, h => Assert.Equal(TransportStream.ContainerName, h[VideoHeaders.Container]));
             Assert.Equal(Enumerable.Range(0, messages.Count).Select(i => $"{i}"), headers.Select(h => h[VideoHeaders.Sequence]));
 
@@ -61,21 +67,23 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
             Assert.Equal(0, keyframes[0]);
             Assert.All(keyframes.Zip(keyframes.Skip(1)), pair => Assert.Equal(Gop, pair.Second - pair.First));
 
-            // pts continuous: about one frame (90 kHz / fps) apart, none missing. The simulator stamps each frame when it
-            // sends it (a live camera's clock), so steps vary by a few per cent, never by a frame.
+            // pts continuous: rising, and spanning as many frames (90 kHz / fps each) as were recorded, none missing. The
+            // simulator stamps each frame when it sends it, as a live camera's clock does: a late frame's step is longer
+            // and the next one's shorter, so single steps vary, the span does not.
             var pts = headers.Select(h => long.Parse(h[VideoHeaders.Pts], System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            const int FrameTicks = 90_000 / Fps;
-            Assert.All(pts.Zip(pts.Skip(1)), pair => Assert.InRange(pair.Second - pair.First, FrameTicks / 2, FrameTicks * 3 / 2));
+            Assert.All(pts.Zip(pts.Skip(1)), pair => Assert.True(pair.Second > pair.First, $"pts {pair.Second} after {pair.First}"));
+            var framesSpanned = (int)Math.Round((pts[^1] - pts[0]) / (90_000.0 / Fps)) + 1;
+            Assert.InRange(framesSpanned, messages.Count - 1, messages.Count + 1);
 
             // The recorded coded pictures, as a decoder sees them, against the file's: every slice byte for byte, in order.
             var recorded = Path.Combine(directory, "recorded.ts");
             await File.WriteAllBytesAsync(recorded, [.. messages.SelectMany(message => message.Message.Value)]);
-            var elementary = Path.Combine(directory, "recorded.h264");
+            var elementary = Path.Combine(directory, "recorded.es");
             (await ChildProcess.RunAsync("ffmpeg",
-                ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", recorded, "-c:v", "copy", "-f", "h264", "-y", elementary], Deadline))
+                ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", recorded, "-c:v", "copy", "-f", encoder[^1], "-y", elementary], Deadline))
                 .EnsureSuccess("demuxing the recording");
-            var source = AnnexB.NalUnits(await File.ReadAllBytesAsync(clip)).Where(unit => AnnexB.IsSlice(unit, hevc: false)).ToList();
-            var slices = AnnexB.NalUnits(await File.ReadAllBytesAsync(elementary)).Where(unit => AnnexB.IsSlice(unit, hevc: false)).ToList();
+            var source = AnnexB.NalUnits(await File.ReadAllBytesAsync(clip)).Where(unit => AnnexB.IsSlice(unit, hevc)).ToList();
+            var slices = AnnexB.NalUnits(await File.ReadAllBytesAsync(elementary)).Where(unit => AnnexB.IsSlice(unit, hevc)).ToList();
             Assert.Equal(ClipFrames, source.Count);
             Assert.Equal(messages.Count, slices.Count);
             var first = source.FindIndex(unit => unit.AsSpan().SequenceEqual(slices[0]));
@@ -83,7 +91,7 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
             for (var index = 0; index < slices.Count; index++)
             {
                 Assert.True(slices[index].AsSpan().SequenceEqual(source[(first + index) % ClipFrames]),
-                    $"recorded slice {index} differs from the clip's slice {(first + index) % ClipFrames}");
+                    $"recorded slice {index} ({slices[index].Length} bytes) differs from the clip's slice {(first + index) % ClipFrames} ({source[(first + index) % ClipFrames].Length} bytes)");
             }
 
             // A decoder can start at any keyframe message: alone, it decodes to its picture (the parameter sets go with it).
@@ -102,9 +110,10 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
 
             // What else differs, for the record. Measured when this test was written: an access-unit delimiter (type 9) per
             // frame, which ffmpeg's MPEG-TS muxer adds; SPS and PPS (7, 8) twice per keyframe, once as the clip has them and
-            // once as the RTP payloader resends them (config-interval=-1); the encoder's SEI (6) as often as the clip's.
-            var sourceOther = NonSliceTypes(await File.ReadAllBytesAsync(clip));
-            var recordedOther = NonSliceTypes(await File.ReadAllBytesAsync(elementary));
+            // once as the RTP payloader resends them (config-interval=-1); the encoder's SEI (6) as often as the clip's. For
+            // H.265: a delimiter (35) per frame, VPS, SPS and PPS (32-34) and the SEI (39) with each keyframe, as the clip.
+            var sourceOther = NonSliceTypes(await File.ReadAllBytesAsync(clip), hevc);
+            var recordedOther = NonSliceTypes(await File.ReadAllBytesAsync(elementary), hevc);
             output.WriteLine($"non-slice NAL units per type, clip (one loop): {sourceOther}; recorded ({messages.Count} frames): {recordedOther}");
 
             using var stats = await producer.StatsAsync();
@@ -119,8 +128,9 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
         }
     }
 
-    private static string NonSliceTypes(byte[] stream) => string.Join(", ", AnnexB.NalUnits(stream)
-        .Where(unit => !AnnexB.IsSlice(unit, hevc: false)).GroupBy(AnnexB.H264Type).OrderBy(group => group.Key)
+    private static string NonSliceTypes(byte[] stream, bool hevc) => string.Join(", ", AnnexB.NalUnits(stream)
+        .Where(unit => !AnnexB.IsSlice(unit, hevc)).GroupBy(unit => hevc ? AnnexB.HevcType(unit) : AnnexB.H264Type(unit))
+        .OrderBy(group => group.Key)
         .Select(group => $"type {group.Key}: {group.Count()}"));
 
     private static Dictionary<string, string> Headers(Message<string, byte[]> message) =>
