@@ -128,6 +128,71 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
         }
     }
 
+    [Fact]
+    public async Task After_a_broker_restart_during_recording_no_frame_is_missing_but_those_the_producer_reports_dropped()
+    {
+        var directory = Directory.CreateTempSubdirectory("recording-restart").FullName;
+        try
+        {
+            var clip = Path.Combine(directory, "known.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=320x180:rate={Fps}",
+                "-frames:v", $"{ClipFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-f", "h264", "-y", clip,
+            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
+            await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
+            var video = $"video-{Guid.NewGuid():N}"[..20];
+            await FrameTopicsAdmin.CreateAsync(broker.BootstrapServers, video, partitions: 1);
+            await using var producer = await ProducerTestHost.StartAsync(broker.BootstrapServers, $"frames-{Guid.NewGuid():N}"[..20],
+                new Dictionary<string, string?>
+                {
+                    ["Producer:Cameras:0:Id"] = "gate",
+                    ["Producer:Cameras:0:Url"] = camera.Url,
+                    ["Producer:Cameras:0:Record"] = "true",
+                    ["Producer:VideoTopic"] = video,
+                });
+            var recording = producer.Camera("gate").Recording;
+            await Poll.UntilAsync(() => recording.Published >= Gop, Deadline, () => $"recorded {recording.Published} before the restart");
+
+            broker.Kill();
+            var beforeKill = recording.Published;
+            await broker.RestartAsync();
+            await Poll.UntilAsync(() => recording.Published >= beforeKill + 2 * Gop, Deadline,
+                () => $"recorded {recording.Published} (was {beforeKill} at the kill); not recorded: {string.Join(", ", recording.Dropped)}");
+
+            var handed = recording.Handed;
+            var dropped = recording.Dropped.Values.Sum();
+            using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = broker.BootstrapServers,
+                GroupId = $"recording-{Guid.NewGuid():N}",
+                EnableAutoCommit = false,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                FetchWaitMaxMs = 100,
+            }).Build();
+            consumer.Assign(new TopicPartitionOffset(video, 0, Offset.Beginning));
+            var messages = TestSupport.Consume.AtLeast(consumer, (int)(handed - dropped), Deadline);
+
+            var headers = messages.Select(message => Headers(message.Message)).ToList();
+            var sequences = headers.Select(h => long.Parse(h[VideoHeaders.Sequence], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(sequences.Order(), sequences);
+            Assert.Equal(sequences.Count, sequences.Distinct().Count());
+            var missingSequences = sequences[^1] + 1 - sequences.Count;
+            Assert.True(missingSequences <= dropped, $"{missingSequences} access units missing from frames.video; reported dropped: {dropped}");
+            // In the camera's own timeline: the pts span as many frames as were recorded, but for those reported dropped.
+            var pts = headers.Select(h => long.Parse(h[VideoHeaders.Pts], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var framesSpanned = (int)Math.Round((pts[^1] - pts[0]) / (90_000.0 / Fps)) + 1;
+            Assert.True(framesSpanned - messages.Count <= dropped + 1,
+                $"the recording's pts span {framesSpanned} frames, {messages.Count} recorded, {dropped} reported dropped");
+            output.WriteLine($"recorded {messages.Count} access units across the restart; reported dropped {dropped}");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static string NonSliceTypes(byte[] stream, bool hevc) => string.Join(", ", AnnexB.NalUnits(stream)
         .Where(unit => !AnnexB.IsSlice(unit, hevc)).GroupBy(unit => hevc ? AnnexB.HevcType(unit) : AnnexB.H264Type(unit))
         .OrderBy(group => group.Key)
