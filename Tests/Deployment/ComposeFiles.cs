@@ -82,6 +82,35 @@ internal static class ComposeFiles
         return merged;
     }
 
+    /// <summary>
+    /// The services <c>up SERVICE...</c> of <paramref name="composeFile"/> starts: those named and what they depend on
+    /// (<c>depends_on</c>, in the list or the mapping form), or every service when none is named.
+    /// </summary>
+    public static IReadOnlySet<string> ServicesStartedBy(string composeFile, IReadOnlyCollection<string> named)
+    {
+        var services = Child(Parse(File.ReadAllText(composeFile)).Documents[0].RootNode, "services") as YamlMappingNode;
+        var pending = new Stack<string>(named.Count > 0 ? named : Names(services?.Children.Keys ?? []));
+        var started = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryPop(out var service))
+        {
+            if (!started.Add(service))
+            {
+                continue;
+            }
+            var dependencies = Child(Child(services, service), "depends_on") switch
+            {
+                YamlMappingNode mapping => Names(mapping.Children.Keys),
+                YamlSequenceNode list => Names(list.Children),
+                _ => [],
+            };
+            foreach (var dependency in dependencies)
+            {
+                pending.Push(dependency);
+            }
+        }
+        return started;
+    }
+
     // docker-compose writes a service's networks as a mapping (`aspire: {}`), which podman-compose 1.0.3 misreads as a
     // network named "aspire={}": back to the list form the published file has.
     private static string WithNetworkLists(string compose)
@@ -117,6 +146,9 @@ internal static class ComposeFiles
         stream.Load(new StringReader(yaml));
         return stream;
     }
+
+    private static IEnumerable<string> Names(IEnumerable<YamlNode> nodes) =>
+        nodes.OfType<YamlScalarNode>().Select(node => node.Value).OfType<string>();
 
     private static YamlNode? Child(YamlNode? node, string key) =>
         node is YamlMappingNode mapping && mapping.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;

@@ -16,16 +16,24 @@ internal sealed class ComposeProject(string name, string composeFile, ContainerE
     public string Name => name;
 
     /// <summary>
-    /// <c>up -d SERVICE...</c> (all services when none is named), then every container of the project must have
-    /// started: podman-compose 1.0.3 goes on (and exits 0) when <c>podman run</c> fails, so a container that cannot
-    /// start fails the test at once with podman's own message and the Debian packages the engine lacks, instead of a
-    /// long wait on a <c>/health</c> that can never answer.
+    /// <c>up -d SERVICE...</c> (all services when none is named), then every service it starts must have a container
+    /// and every container of the project must have started: podman-compose 1.0.3 goes on (and exits 0) when
+    /// <c>podman run</c> fails, so a container that cannot start (or an image that cannot be had) fails the test at once
+    /// with podman's own message and the Debian packages the engine lacks, instead of a long wait on a <c>/health</c>
+    /// that can never answer.
     /// </summary>
     public async Task UpAsync(params string[] services)
     {
-        // Its exit code says nothing (see above): the containers' states do.
+        // Its exit code says nothing (see above): the containers and their states do.
         var up = await engine.RunAsync("podman-compose", ["-p", name, "-f", composeFile, "up", "-d", .. services], UpTimeout);
         var neverStarted = new List<string>();
+        foreach (var service in ComposeFiles.ServicesStartedBy(composeFile, services).Order(StringComparer.Ordinal))
+        {
+            if (await ContainerOfAsync(service) is null)
+            {
+                neverStarted.Add($"service {service} (no container)");
+            }
+        }
         foreach (var container in await ListAsync("ps", "-a", "--filter", $"label={ProjectLabel}={name}", "--format", "{{.Names}}"))
         {
             var status = await InspectAsync(container, "{{.State.Status}}") ?? "missing";
