@@ -27,16 +27,6 @@ dotnet test Tests/Tests.csproj --no-build --nologo \
 test_exit=$?
 set -e
 
-# The deployment test (docs/deploy.md run for real on podman: images, aspire publish, compose) is one more test, run
-# with the whole suite; a --filter or other dotnet test arguments select xunit tests only.
-deployment=none
-if (( $# == 0 )); then
-  echo "==> Deployment test (scripts/deployment-test.sh)"
-  deployment_start=$SECONDS
-  if bash scripts/deployment-test.sh; then deployment=passed; else deployment=failed; fi
-  echo "==> Deployment test: $deployment after $((SECONDS - deployment_start)) s"
-fi
-
 trx="$(find "$results_dir" -name results.trx -print -quit 2>/dev/null || true)"
 passed=0 failed=0 total=0
 if [[ -n "$trx" ]]; then
@@ -48,17 +38,11 @@ if [[ -n "$trx" ]]; then
   (( not_run > 0 )) && failed=$(( failed + not_run ))
 fi
 
-case "$deployment" in
-  passed) passed=$(( ${passed:-0} + 1 )); total=$(( ${total:-0} + 1 )) ;;
-  failed) failed=$(( ${failed:-0} + 1 )); total=$(( ${total:-0} + 1 )) ;;
-esac
-
 # Name what failed last, beside the count, so the end of a long CI log says which tests to look at.
 if [[ -n "$trx" ]]; then
   grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Timeout\|Aborted\|NotExecuted\)"[^>]*>' "$trx" \
     | sed -n 's/.* testName="\([^"]*\)".*outcome="\([^"]*\)".*/  \2: \1/p' || true
 fi
-[[ "$deployment" == failed ]] && echo "  Failed: deployment test (scripts/deployment-test.sh)"
 echo "Tests: ${passed:-0} passed, ${failed:-0} failed"
 if (( test_exit != 0 || ${failed:-0} > 0 || ${total:-0} == 0 )); then
   exit 1
