@@ -26,12 +26,10 @@ packages=(
   opencv-doc
 )
 # Tests: real Kafka clients, an offline compose validator, a browser, and the original design's own clients (its Go
-# producer built offline with Debian's Go and sarama, whose zstd dependency needs cgo; its kafka-python consumer with numpy),
-# and the deployment test's tools (curl, jq, python3-yaml).
+# producer built offline with Debian's Go and sarama, whose zstd dependency needs cgo; its kafka-python consumer with numpy).
 if $with_tests; then
   packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm
-    golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy
-    curl jq python3-yaml)
+    golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy)
 fi
 
 missing=()

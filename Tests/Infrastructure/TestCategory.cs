@@ -1,13 +1,15 @@
 namespace AspirePipeline.Tests.Infrastructure;
 
 /// <summary>
-/// The two tiers of the suite, as xunit traits (<c>./test.sh --filter Category=Unit</c>): Unit tests run in this
-/// process only (no broker process, AppHost, camera, container or other program), in well under a minute all
-/// together; Integration tests start the real parts. Every test class carries one (a test checks it).
+/// The tiers of the suite, as xunit traits (<c>./test.sh --filter Category=Unit</c>): Unit tests run in this process
+/// only (no broker process, AppHost, camera, container or other program), in well under a minute all together;
+/// Integration tests start the real parts; the Deployment test builds the container images and runs the published
+/// compose file on podman, minutes on its own. Every test class carries one (a test checks it).
 /// </summary>
 public static class TestCategory
 {
     public const string Key = "Category";
     public const string Unit = "Unit";
     public const string Integration = "Integration";
+    public const string Deployment = "Deployment";
 }

@@ -18,10 +18,11 @@ public sealed class TestCategoryTests
             .ToList();
 
         Assert.True(uncategorised.Count == 0,
-            $"Test classes without [Trait(TestCategory.Key, TestCategory.Unit or Integration)]: {string.Join(", ", uncategorised)}");
+            $"Test classes without [Trait(TestCategory.Key, TestCategory.Unit, Integration or Deployment)]: {string.Join(", ", uncategorised)}");
     }
 
     private static bool HasCategory(Type type) =>
         type.GetCustomAttributesData().Any(attribute => attribute.AttributeType == typeof(TraitAttribute)
-            && attribute.ConstructorArguments is [{ Value: TestCategory.Key }, { Value: TestCategory.Unit or TestCategory.Integration }]);
+            && attribute.ConstructorArguments is
+                [{ Value: TestCategory.Key }, { Value: TestCategory.Unit or TestCategory.Integration or TestCategory.Deployment }]);
 }
