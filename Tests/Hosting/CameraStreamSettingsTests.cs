@@ -32,7 +32,8 @@ public sealed class CameraStreamSettingsTests
         var ids = Enumerable.Range(0, 2).ToDictionary(index => (string)environment[$"Producer__Cameras__{index}__Id"], index => index);
         Assert.Equal("true", environment[$"Producer__Cameras__{ids["footage"]}__Record"]);
         Assert.DoesNotContain($"Producer__Cameras__{ids["camera"]}__Record", environment.Keys);
-        Assert.DoesNotContain(environment.Keys, key => key.EndsWith("__Fps", StringComparison.Ordinal) || key.EndsWith("__Width", StringComparison.Ordinal));
+        Assert.DoesNotContain(environment.Keys,
+            key => key.EndsWith("__Fps", StringComparison.Ordinal) || key.EndsWith("__Width", StringComparison.Ordinal));
     }
 
     [Theory]

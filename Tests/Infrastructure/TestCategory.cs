@@ -2,7 +2,8 @@ namespace AspirePipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The tiers of the suite, as xunit traits (<c>./test.sh --filter Category=Unit</c>): Unit tests run in this process
-/// only (no broker process, AppHost, camera, container or other program), in well under a minute all together;
+/// only (no broker process, AppHost, camera, container or other program but `git ls-files`, which the source line
+/// check reads), in well under a minute all together;
 /// Integration tests start the real parts; the Deployment test builds the container images and runs the published
 /// compose file on podman, minutes on its own. Every test class carries one (a test checks it).
 /// </summary>
