@@ -22,6 +22,16 @@ public static class MarkdownSection
         File.WriteAllText(file, text.TrimEnd() + "\n\n" + heading.TrimEnd() + "\n\n" + $"<!-- {name}:begin -->\n<!-- {name}:end -->\n");
     }
 
+    /// <summary>
+    /// A report's section written: added with <paramref name="heading"/> when the file lacks it, then its generated part
+    /// replaced with <paramref name="content"/>.
+    /// </summary>
+    public static void Write(string file, string name, string heading, string content)
+    {
+        AddIfMissing(file, name, heading);
+        Replace(file, name, content);
+    }
+
     /// <summary>Replaces the section <paramref name="name"/> of <paramref name="file"/> with <paramref name="content"/>, or appends it.</summary>
     public static void Replace(string file, string name, string content)
     {

@@ -64,8 +64,7 @@ internal static class PeopleBenchmark
         Console.WriteLine(markdown);
         if (arguments.Output is not null)
         {
-            MarkdownSection.AddIfMissing(arguments.Output, Section, Heading);
-            MarkdownSection.Replace(arguments.Output, Section, markdown);
+            MarkdownSection.Write(arguments.Output, Section, Heading, markdown);
             Progress($"written to {arguments.Output}");
         }
         return 0;

@@ -41,8 +41,7 @@ internal static class FloorBenchmark
         Console.WriteLine(markdown);
         if (arguments.Output is not null)
         {
-            MarkdownSection.AddIfMissing(arguments.Output, Section, Heading);
-            MarkdownSection.Replace(arguments.Output, Section, markdown);
+            MarkdownSection.Write(arguments.Output, Section, Heading, markdown);
             Progress($"written to {arguments.Output}");
         }
         return 0;
