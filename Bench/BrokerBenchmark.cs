@@ -151,6 +151,53 @@ internal static class BrokerBenchmark
         }).Build();
 
     /// <summary>Tracks delivery reports: how many arrived, how many failed, and when the last one did.</summary>
+    /// <summary>
+    /// A phase with the consumer reading while the producer produces: the topic, the consume worker (joined first,
+    /// primed one message per partition), the producer and the payload; <see cref="FinishAsync"/> waits for both ends.
+    /// </summary>
+    private sealed class ConcurrentPhase(string topic, int count, ConsumeWorkerProcess worker, IProducer<Null, byte[]> producer,
+        Message<Null, byte[]> message) : IAsyncDisposable
+    {
+        public string Topic => topic;
+
+        public int Count => count;
+
+        public IProducer<Null, byte[]> Producer => producer;
+
+        public Message<Null, byte[]> Message => message;
+
+        public Deliveries Deliveries { get; } = new(count);
+
+        public static async Task<ConcurrentPhase> StartAsync(string bootstrap, int size, Acks acks, long totalBytes)
+        {
+            var topic = await CreateTopicAsync(bootstrap, size);
+            var count = (int)Math.Max(totalBytes / size, 50);
+            var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
+            var producer = CreateProducer(bootstrap, acks);
+            var message = Payload(size);
+            await PrimeAsync(producer, topic, message, worker);
+            return new ConcurrentPhase(topic, count, worker, producer, message);
+        }
+
+        /// <summary>Every delivery acknowledged and every message consumed: when the last delivery came, and the consumer's figures.</summary>
+        public async Task<(long ProduceEnd, BrokerConsumeWorker.WorkerResult Consumed)> FinishAsync()
+        {
+            await Deliveries.All.WaitAsync(PhaseTimeout);
+            var produceEnd = Deliveries.LastTicks;
+            Deliveries.ThrowIfFailed();
+            var consumed = await worker.Result.WaitAsync(PhaseTimeout);
+            return consumed.Consumed < count
+                ? throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.")
+                : (produceEnd, consumed);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            producer.Dispose();
+            await worker.DisposeAsync();
+        }
+    }
+
     private sealed class Deliveries(int expected)
     {
         private int _delivered;
@@ -271,28 +318,15 @@ internal static class BrokerBenchmark
 
     private static async Task<SaturatedResult> RunSaturatedAsync(string bootstrap, int size, Acks acks, long totalBytes)
     {
-        var topic = await CreateTopicAsync(bootstrap, size);
-        var count = (int)Math.Max(totalBytes / size, 50);
-        // The consumer joins first so it is consuming while the producer produces.
-        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
-        using var producer = CreateProducer(bootstrap, acks);
-        var message = Payload(size);
-        await PrimeAsync(producer, topic, message, worker);
-        var deliveries = new Deliveries(count);
+        await using var phase = await ConcurrentPhase.StartAsync(bootstrap, size, acks, totalBytes);
+        var (topic, count, producer, message, deliveries) = (phase.Topic, phase.Count, phase.Producer, phase.Message, phase.Deliveries);
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
             Produce(producer, topic, message, deliveries);
         }
 
-        await deliveries.All.WaitAsync(PhaseTimeout);
-        var produceEnd = deliveries.LastTicks;
-        deliveries.ThrowIfFailed();
-        var consumed = await worker.Result.WaitAsync(PhaseTimeout);
-        if (consumed.Consumed < count)
-        {
-            throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.");
-        }
+        var (produceEnd, consumed) = await phase.FinishAsync();
 
         var produceSeconds = Stopwatch.GetElapsedTime(start, produceEnd).TotalSeconds;
         var consumeSeconds = Stopwatch.GetElapsedTime(consumed.FirstTicks, consumed.LastTicks).TotalSeconds;
@@ -312,13 +346,8 @@ internal static class BrokerBenchmark
     /// </summary>
     private static async Task<FixedRateResult> RunFixedRateAsync(string bootstrap, int size, Acks acks, long totalBytes, double megabytesPerSecond)
     {
-        var topic = await CreateTopicAsync(bootstrap, size);
-        var count = (int)Math.Max(totalBytes / size, 50);
-        await using var worker = await ConsumeWorkerProcess.StartAsync(bootstrap, topic, count, Partitions, PhaseTimeout);
-        using var producer = CreateProducer(bootstrap, acks);
-        var message = Payload(size);
-        await PrimeAsync(producer, topic, message, worker);
-        var deliveries = new Deliveries(count);
+        await using var phase = await ConcurrentPhase.StartAsync(bootstrap, size, acks, totalBytes);
+        var (topic, count, producer, message, deliveries) = (phase.Topic, phase.Count, phase.Producer, phase.Message, phase.Deliveries);
         var messagesPerSecond = megabytesPerSecond * 1e6 / size;
         // Every tick, as many messages as the schedule says should have been sent by then.
         using var pacing = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
@@ -340,14 +369,7 @@ internal static class BrokerBenchmark
             await pacing.WaitForNextTickAsync();
         }
 
-        await deliveries.All.WaitAsync(PhaseTimeout);
-        var produceEnd = deliveries.LastTicks;
-        deliveries.ThrowIfFailed();
-        var consumed = await worker.Result.WaitAsync(PhaseTimeout);
-        if (consumed.Consumed < count)
-        {
-            throw new InvalidOperationException($"the consumer read only {consumed.Consumed} of {count} messages.");
-        }
+        var (produceEnd, consumed) = await phase.FinishAsync();
 
         var bytes = (double)count * size;
         return new FixedRateResult(
