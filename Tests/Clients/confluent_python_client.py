@@ -3,13 +3,12 @@
 
 Same modes, arguments and JSON output as kafka_python_client.py (origin header "confluent-python").
 """
-import argparse
-import json
-import sys
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+
+import client_cli
 
 
 def produce(args):
@@ -78,19 +77,7 @@ def create_topic(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["produce", "consume", "create-topic"])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--prefix", default="m")
-    parser.add_argument("--group")
-    parser.add_argument("--partitions", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=30)
-    args = parser.parse_args()
-    result = {"produce": produce, "consume": consume, "create-topic": create_topic}[args.mode](args)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
+    client_cli.run(__doc__, produce, consume, create_topic)
 
 
 if __name__ == "__main__":

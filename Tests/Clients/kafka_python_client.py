@@ -8,12 +8,12 @@ key "P-key-i", value "P-value-i" and headers index=i, origin=<client>.
   create-topic --bootstrap H:P --topic T --partitions N            -> {"created": T, "partitions": N}
 """
 import argparse
-import json
-import sys
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
+
+import client_cli
 
 
 def produce(args):
@@ -70,19 +70,7 @@ def create_topic(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["produce", "consume", "create-topic"])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--prefix", default="m")
-    parser.add_argument("--group")
-    parser.add_argument("--partitions", type=int, default=1)
-    parser.add_argument("--timeout", type=float, default=30)
-    args = parser.parse_args()
-    result = {"produce": produce, "consume": consume, "create-topic": create_topic}[args.mode](args)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
+    client_cli.run(__doc__, produce, consume, create_topic, formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 if __name__ == "__main__":
