@@ -1,3 +1,5 @@
+using AspirePipeline.Contracts;
+
 namespace AspirePipeline.Frames;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace AspirePipeline.Frames;
 /// </summary>
 public static class FrameHeaders
 {
-    public const string CameraId = "frame.camera-id";
+    public const string CameraId = CameraHeader.Name;
 
     /// <summary>Per-camera sequence number, starting at 0 and contiguous while the producer runs.</summary>
     public const string Sequence = "frame.sequence";

@@ -1,3 +1,5 @@
+using AspirePipeline.Contracts;
+
 namespace AspirePipeline.Recording;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace AspirePipeline.Recording;
 public static class VideoHeaders
 {
     /// <summary>The camera id (also the key), under the frame contract's header name.</summary>
-    public const string CameraId = "frame.camera-id";
+    public const string CameraId = CameraHeader.Name;
 
     /// <summary>Per-camera message number, from 0 and contiguous while the producer runs.</summary>
     public const string Sequence = "video.sequence";
