@@ -75,6 +75,7 @@ public static class FrameProcessingExtensions
         services.AddSingleton(serviceProvider => ReplayStart.Create(
             serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value, serviceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProcessingStatistics>();
+        services.AddSingleton<RecentEvents>();
         services.AddSingleton<FrameProcessingTelemetry>();
         services.AddSingleton<LiveFrameHub>();
         services.AddSingleton<OverlayRenderer>();

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace AspirePipeline.FrameProcessing.LiveView;
 
@@ -19,10 +20,14 @@ internal static class LiveViewEndpoints
     {
         endpoints.MapGet("/", () => Results.Content(LiveViewPage.Html, "text/html; charset=utf-8"));
         endpoints.MapGet("/stats", (ConsumerIdentity identity, ProcessingStatistics statistics, FrameProcessingTelemetry telemetry,
-                KafkaClientMetrics kafka) =>
+                KafkaClientMetrics kafka, RecentEvents events, IOptions<LiveViewOptions> liveView) =>
             Results.Json(new LiveStats(identity.GroupId, identity.Analyzer, identity.InstanceId, identity.Topic,
-                statistics.Latest, telemetry.Stages.Snapshot(), ThreadCpuClock.ClockName) { Kafka = kafka.LatestConsumerFetchState() },
-                FrameProcessingJsonContext.Default.LiveStats));
+                statistics.Latest, telemetry.Stages.Snapshot(), ThreadCpuClock.ClockName)
+            {
+                Kafka = kafka.LatestConsumerFetchState(),
+                RecentEvents = events.Snapshot(),
+                ClipsUrl = liveView.Value.ClipsUrl,
+            }, FrameProcessingJsonContext.Default.LiveStats));
         endpoints.MapGet("/video.mjpeg", StreamAsync);
         return endpoints;
     }

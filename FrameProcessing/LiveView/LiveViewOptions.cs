@@ -19,4 +19,11 @@ public sealed class LiveViewOptions
     /// <summary>Overlay frames wider than this are shrunk first, which keeps encoding and bandwidth small.</summary>
     [Range(64, 16384)]
     public int MaxWidth { get; set; } = 960;
+
+    /// <summary>
+    /// The clips service's address (the AppHost sets it): the page links each recent event to its clip there,
+    /// <c>{ClipsUrl}/events/{partition}/{offset}/clip</c>. Unset, events are listed without links.
+    /// </summary>
+    [Url]
+    public string? ClipsUrl { get; set; }
 }

@@ -1,6 +1,9 @@
 namespace AspirePipeline.FrameProcessing.LiveView;
 
-/// <summary>The live view's single page: the MJPEG stream beside a statistics panel refreshed from <c>/stats</c>.</summary>
+/// <summary>
+/// The live view's single page: the MJPEG stream beside a statistics panel refreshed from <c>/stats</c>, and the recent
+/// events, each linked to its clip when the clips service is known.
+/// </summary>
 internal static class LiveViewPage
 {
     public const string Html = """
@@ -16,6 +19,8 @@ internal static class LiveViewPage
             table { border-collapse: collapse; }
             th { text-align: left; padding-right: 1rem; color: #aaa; font-weight: normal; }
             td { font-variant-numeric: tabular-nums; }
+            a { color: #8cf; }
+            #events li { margin: 0.2rem 0; }
           </style>
         </head>
         <body>
@@ -39,6 +44,10 @@ internal static class LiveViewPage
               <tr><th id="cpu-stages">CPU per frame (ms)</th><td id="cpu">-</td></tr>
             </table>
           </main>
+          <section aria-label="Recent events">
+            <h2>Recent events</h2>
+            <ul id="events"><li>none yet</li></ul>
+          </section>
           <script>
             const show = (id, text) => { document.getElementById(id).textContent = text; };
             const number = (value, digits) => value === null || value === undefined ? '-' : value.toFixed(digits);
@@ -63,9 +72,28 @@ internal static class LiveViewPage
                 show('partitions', t.assignedPartitions.join(', ') || 'none');
                 show('cpu-stages', `CPU per frame (ms): ${s.stages.map(stage => stage.name).join(' / ')}`);
                 show('cpu', s.stages.map(stage => number(stage.cpuMsPerFrame, 2)).join(' / '));
+                showEvents(s.recentEvents || [], s.clipsUrl);
               } catch (e) {
                 show('fps', 'unavailable');
               }
+            }
+            function showEvents(events, clipsUrl) {
+              const list = document.getElementById('events');
+              if (events.length === 0) {
+                return;
+              }
+              list.replaceChildren(...events.map(e => {
+                const item = document.createElement('li');
+                const when = e.captureTimestamp ? new Date(e.captureTimestamp).toLocaleTimeString() : '-';
+                item.append(`${when} ${e.camera}: ${e.type} `);
+                if (clipsUrl) {
+                  const link = document.createElement('a');
+                  link.href = `${clipsUrl.replace(/\/$/, '')}/events/${e.partition}/${e.offset}/clip`;
+                  link.textContent = 'clip';
+                  item.append(link);
+                }
+                return item;
+              }));
             }
             refresh();
             setInterval(refresh, 1000);

@@ -31,6 +31,7 @@ internal sealed partial class FrameProcessor(
     IOptions<FrameProcessingOptions> options,
     IOptions<HeaderlessFrameOptions> headerlessOptions,
     ReplayStart replay,
+    RecentEvents recentEvents,
     TimeProvider timeProvider,
     ILogger<FrameProcessor> logger)
 {
@@ -320,7 +321,15 @@ internal sealed partial class FrameProcessor(
                     Key = Encoding.UTF8.GetBytes(cameraId),
                     Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.FrameEventRecord),
                     Headers = headers,
-                }, _onResultDelivered);
+                }, report =>
+                {
+                    _onResultDelivered(report);
+                    if (!report.Error.IsError)
+                    {
+                        // Where the event now is: the live view links its clip by this position.
+                        recentEvents.Add(new PublishedEvent(type, cameraId, capturedAt, report.Partition.Value, report.Offset.Value));
+                    }
+                });
             }
             catch (KafkaException exception)
             {

@@ -66,4 +66,10 @@ public sealed record LiveStats(string Group, string Analyzer, string Instance, s
 {
     /// <summary>The Kafka consumer's fetching from its latest librdkafka statistics (null before the first).</summary>
     public ConsumerFetchState? Kafka { get; init; }
+
+    /// <summary>The last events this consumer published, newest first, with their position on the events topic.</summary>
+    public IReadOnlyList<PublishedEvent> RecentEvents { get; init; } = [];
+
+    /// <summary>The clips service's address (<c>LiveView:ClipsUrl</c>): where an event's clip is; null when there is none.</summary>
+    public string? ClipsUrl { get; init; }
 }

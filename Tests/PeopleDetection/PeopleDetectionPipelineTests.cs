@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.Tests.Consumers;
 using AspirePipeline.Tests.Infrastructure;
@@ -18,9 +19,10 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
     : IClassFixture<ConsumerBrokerFixture>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private const string ClipsUrl = "http://clips.test:8080";
 
     [Fact]
-    public async Task Recorded_pedestrians_through_the_pipeline_raise_person_appeared_with_boxes_in_the_frame()
+    public async Task Recorded_pedestrians_through_the_pipeline_raise_person_appeared_with_boxes_in_the_frame_listed_with_its_clip()
     {
         var topics = await TestTopics.CreateAsync(fixture.BootstrapServers, framePartitions: 1);
         var eventsTopic = $"events-{Guid.NewGuid():N}"[..19];
@@ -38,6 +40,7 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
                 // Its own pace: at most the newest frame or two waits; older ones are skipped and counted.
                 ["FrameProcessing:ChannelCapacity"] = "1",
                 ["FrameProcessing:SkipToNewestWhenLagExceeds"] = "2",
+                ["LiveView:ClipsUrl"] = ClipsUrl,
             });
         await using var producer = await ProducerTestHost.StartAsync(fixture.BootstrapServers, topics.Frames,
             new Dictionary<string, string?>
@@ -67,6 +70,23 @@ public sealed class PeopleDetectionPipelineTests(ConsumerBrokerFixture fixture, 
             Assert.True(box.GetProperty("score").GetDouble() > 0);
         }
         Assert.True(detectors.Statistics.FramesProcessed >= 2, $"{detectors.Statistics.FramesProcessed} frames processed");
+
+        // The live view lists it where the events topic holds it (the first event of a new topic: partition 0, offset
+        // 0), with the clips service's address its page links the clip at.
+        using var http = new HttpClient { BaseAddress = detectors.Address };
+        JsonElement listed = default;
+        await Poll.UntilAsync(async () =>
+        {
+            using var stats = JsonDocument.Parse(await http.GetStringAsync("/stats"));
+            listed = stats.RootElement.Clone();
+            return listed.GetProperty("recentEvents").EnumerateArray().Any(e => e.GetProperty("offset").GetInt64() == 0);
+        }, TimeSpan.FromSeconds(10), () => $"/stats listed {listed}");
+        Assert.Equal(ClipsUrl, listed.GetProperty("clipsUrl").GetString());
+        var first = listed.GetProperty("recentEvents").EnumerateArray().Single(e => e.GetProperty("offset").GetInt64() == 0);
+        Assert.Equal((PeopleDetector.PersonAppeared, "path", 0),
+            (first.GetProperty("type").GetString(), first.GetProperty("camera").GetString(), first.GetProperty("partition").GetInt32()));
+        Assert.Equal(appeared.GetProperty("captureTimestamp").GetDateTimeOffset(), first.GetProperty("captureTimestamp").GetDateTimeOffset());
+        Assert.Contains("/events/${e.partition}/${e.offset}/clip", await http.GetStringAsync("/"), StringComparison.Ordinal);
         output.WriteLine($"processed {detectors.Statistics.FramesProcessed}, skipped {detectors.Statistics.SkippedFrames}: {appeared}");
     }
 }
