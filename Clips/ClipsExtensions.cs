@@ -1,11 +1,15 @@
 using AspirePipeline.Clips;
 using AspirePipeline.Clips.Catalog;
+using AspirePipeline.Clips.Kafka;
 using AspirePipeline.Clips.Remux;
+using AspirePipeline.Clips.Telemetry;
 using AspirePipeline.Clips.Web;
 using AspirePipeline.Contracts;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -22,7 +26,7 @@ public static class ClipsExtensions
     /// </summary>
     public const string DefaultGroupId = "clips";
 
-    /// <summary>Options, the Kafka consumer (the catalog's, whose health check is the Kafka check), the catalog, the ffmpeg check.</summary>
+    /// <summary>Options, the Kafka consumer (the catalog's, whose health check is the Kafka check), readers, ffmpeg, telemetry.</summary>
     public static TBuilder AddClips<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -30,6 +34,7 @@ public static class ClipsExtensions
         services.AddOptions<ClipsOptions>().BindConfiguration(ClipsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClipsOptions>, ClipsOptionsValidator>();
 
+        ConsumerConfig? bound = null;
         builder.AddKafkaConsumer<string, Ignore>(KafkaConnectionName, settings =>
         {
             var config = settings.Config;
@@ -40,15 +45,24 @@ public static class ClipsExtensions
             config.EnablePartitionEof = true;
             config.AllowAutoCreateTopics = false;
             config.AutoOffsetReset = AutoOffsetReset.Earliest;
+            bound = config;
         });
+        var readerConfig = bound ?? throw new InvalidOperationException("The Kafka consumer registration did not report its settings.");
+        services.AddSingleton(provider =>
+            new ReaderConsumerFactory(readerConfig, provider.GetRequiredService<ILogger<ReaderConsumerFactory>>()));
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ClipsTelemetry>();
         services.AddSingleton<RecordingCatalog>();
+        services.AddSingleton<VideoReader>();
+        services.AddSingleton<FfmpegRemuxer>();
+        services.AddSingleton<ClipService>();
         services.AddHostedService<RecordingCatalogService>();
         services.AddHealthChecks().AddCheck<FfmpegHealthCheck>(FfmpegHealthCheck.Name);
         return builder;
     }
 
-    /// <summary><c>/</c>: the recorded cameras.</summary>
+    /// <summary><c>/</c> and <c>/clips/{camera}</c> (page, or clip with <c>from</c> and <c>to</c>).</summary>
     public static WebApplication MapClips(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

@@ -4,7 +4,7 @@ using AspirePipeline.Clips.Catalog;
 
 namespace AspirePipeline.Clips.Web;
 
-/// <summary>The HTML page of the recorded cameras (<c>/</c>).</summary>
+/// <summary>The two HTML pages: the recorded cameras (<c>/</c>) and one camera's recording (<c>/clips/{camera}</c>).</summary>
 internal static class ClipPages
 {
     private const string Style = """
@@ -15,6 +15,9 @@ internal static class ClipPages
         td { padding-right: 1.5rem; font-variant-numeric: tabular-nums; }
         .note { color: #aaa; }
         """;
+
+    private static readonly (string Label, TimeSpan Length)[] QuickClips =
+        [("last 10 s", TimeSpan.FromSeconds(10)), ("last minute", TimeSpan.FromMinutes(1)), ("last 10 minutes", TimeSpan.FromMinutes(10))];
 
     public static string Index(IReadOnlyList<RecordedCamera> cameras, CatalogStatus status)
     {
@@ -41,7 +44,33 @@ internal static class ClipPages
         return End(html);
     }
 
+    public static string Camera(string camera, RecordedCamera? recorded, CatalogStatus status, ClipsOptions options)
+    {
+        var html = Begin($"Camera {camera}");
+        html.Append($"<h1>Camera {Encode(camera)}</h1>\n<p><a href=\"/\">All recorded cameras</a></p>\n");
+        if (recorded is null)
+        {
+            html.Append($"<p id=\"range\">No recording of this camera in {Encode(options.VideoTopic)} (yet).</p>\n");
+        }
+        else
+        {
+            html.Append($"<p id=\"range\">{Encode(options.VideoTopic)} keeps this camera from ")
+                .Append($"<time>{Instants.Format(recorded.First)}</time> to <time>{Instants.Format(recorded.Last)}</time> ")
+                .Append($"({Instants.Describe(recorded.Last - recorded.First)}, {Encode(recorded.Codec ?? "unknown codec")}).</p>\n<p>Clips: ");
+            var quick = QuickClips.Where(q => q.Length <= options.MaxDuration)
+                .Select(q => (q.Label, From: Max(recorded.First, recorded.Last - q.Length)))
+                .Select(q => $"<a href=\"{ClipHref(camera, q.From, recorded.Last)}\">{q.Label}</a>");
+            html.Append(string.Join(" · ", quick)).Append("</p>\n");
+        }
+        html.Append($"<p class=\"note\" id=\"catalog\">{Encode(status.Describe())}</p>\n");
+        return End(html);
+    }
+
     public static string CameraPath(string camera) => $"/clips/{Uri.EscapeDataString(camera)}";
+
+    /// <summary>A clip's path, its query's &amp;amp; escaped for an HTML attribute.</summary>
+    public static string ClipHref(string camera, DateTimeOffset from, DateTimeOffset to) =>
+        $"{CameraPath(camera)}?from={Instants.Format(from)}&amp;to={Instants.Format(to)}";
 
     private static StringBuilder Begin(string title) => new StringBuilder()
         .Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -50,4 +79,6 @@ internal static class ClipPages
     private static string End(StringBuilder html) => html.Append("</body>\n</html>\n").ToString();
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

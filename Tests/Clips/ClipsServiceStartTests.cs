@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Clips;
@@ -27,5 +29,35 @@ public sealed class ClipsServiceStartTests
 
         Assert.True(exitCode != 0, $"Clips with {key}={value} exited with 0.\n{service.Output}");
         Assert.Contains(expected, service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_kafka_a_clip_is_503_saying_what_to_check_and_health_is_unhealthy()
+    {
+        await using var service = await ServiceProcess.StartListeningAsync("Clips", "clips-no-kafka", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__kafka"] = $"127.0.0.1:{Ports.Unused()}",
+            ["Clips__KafkaTimeout"] = "00:00:02",
+        });
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        using var clip = await http.GetAsync(new Uri("/clips/cam-a?from=2026-12-07T10:00:00Z&to=2026-12-07T10:00:10Z", UriKind.Relative));
+
+        var body = await clip.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, clip.StatusCode);
+        using var problem = JsonDocument.Parse(body);
+        var detail = problem.RootElement.GetProperty("detail").GetString();
+        Assert.Contains("Kafka did not", detail, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:kafka", detail, StringComparison.Ordinal);
+
+        var health = "";
+        await Poll.UntilAsync(async () =>
+            {
+                using var response = await http.GetAsync(new Uri("/health", UriKind.Relative));
+                health = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable;
+            },
+            Deadline, () => $"/health answering 503 without Kafka; it said {health}");
+        Assert.Contains("Aspire.Confluent.Kafka.Consumer", health, StringComparison.Ordinal);
     }
 }
