@@ -1,5 +1,6 @@
 using AspirePipeline.Clips;
 using AspirePipeline.Clips.Catalog;
+using AspirePipeline.Clips.Events;
 using AspirePipeline.Clips.Kafka;
 using AspirePipeline.Clips.Remux;
 using AspirePipeline.Clips.Telemetry;
@@ -55,6 +56,7 @@ public static class ClipsExtensions
         services.AddSingleton<ClipsTelemetry>();
         services.AddSingleton<RecordingCatalog>();
         services.AddSingleton<VideoReader>();
+        services.AddSingleton<EventReader>();
         services.AddSingleton<FfmpegRemuxer>();
         services.AddSingleton<ClipService>();
         services.AddHostedService<RecordingCatalogService>();
@@ -62,7 +64,9 @@ public static class ClipsExtensions
         return builder;
     }
 
-    /// <summary><c>/</c> and <c>/clips/{camera}</c> (page, or clip with <c>from</c> and <c>to</c>).</summary>
+    /// <summary>
+    /// <c>/</c>, <c>/clips/{camera}</c> (page, or clip with <c>from</c> and <c>to</c>) and <c>/events/{partition}/{offset}/clip</c>.
+    /// </summary>
     public static WebApplication MapClips(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);

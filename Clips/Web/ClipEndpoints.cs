@@ -1,4 +1,5 @@
 using AspirePipeline.Clips.Catalog;
+using AspirePipeline.Clips.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace AspirePipeline.Clips.Web;
 
 /// <summary>
-/// <c>GET /</c> (recorded cameras) and <c>GET /clips/{camera}</c> (its page; with <c>from</c> and <c>to</c>, its clip).
-/// Refusals are problem details (RFC 9457) whose detail says what the recording holds and what to ask instead.
+/// <c>GET /</c> (recorded cameras), <c>GET /clips/{camera}</c> (its page; with <c>from</c> and <c>to</c>, its clip) and
+/// <c>GET /events/{partition}/{offset}/clip</c> (an event's clip). Refusals are problem details (RFC 9457) whose detail
+/// says what the recording holds and what to ask instead.
 /// </summary>
 internal static class ClipEndpoints
 {
@@ -20,18 +22,19 @@ internal static class ClipEndpoints
     {
         endpoints.MapGet("/", (RecordingCatalog catalog) => Results.Content(ClipPages.Index(catalog.Cameras(), catalog.Status()), Html));
         endpoints.MapGet("/clips/{camera}", CameraAsync);
+        endpoints.MapGet("/events/{partition:int}/{offset:long}/clip", EventClipAsync);
         return endpoints;
     }
 
     private static async Task<IResult> CameraAsync(string camera, string? from, string? to, HttpContext context, ClipService clips,
-        RecordingCatalog catalog, IOptions<ClipsOptions> options, IHostApplicationLifetime lifetime)
+        RecordingCatalog catalog, EventReader events, IOptions<ClipsOptions> options, IHostApplicationLifetime lifetime)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
             if (from is null && to is null)
             {
-                return Page(camera, catalog, clips, options.Value);
+                return await PageAsync(camera, catalog, clips, events, options.Value, stop.Token);
             }
             if (from is null || to is null)
             {
@@ -56,15 +59,52 @@ internal static class ClipEndpoints
         }
     }
 
-    private static IResult Page(string camera, RecordingCatalog catalog, ClipService clips, ClipsOptions options)
+    private static async Task<IResult> EventClipAsync(int partition, long offset, HttpContext context, ClipService clips, EventReader events,
+        IOptions<ClipsOptions> options, IHostApplicationLifetime lifetime)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
+        {
+            var found = await Task.Factory.StartNew(() => events.ReadAt(partition, offset, stop.Token), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var settings = options.Value;
+            var clip = await clips.MakeAsync(found.Camera, found.Time - settings.EventBefore, found.Time + settings.EventAfter, stop.Token);
+            ClipHeaders.Write(context.Response, clip, settings);
+            context.Response.Headers[ClipHeaders.Event] = ClipHeaders.Ascii(
+                $"{found.Event.Type ?? "event"} at {Instants.Format(found.Time)} ({settings.EventsTopic} partition {partition} offset {offset})");
+            return Results.File(clip.Mp4, Mp4);
+        }
+        catch (ClipException exception)
+        {
+            return Problem(exception);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+    }
+
+    private static async Task<IResult> PageAsync(string camera, RecordingCatalog catalog, ClipService clips, EventReader events,
+        ClipsOptions options, CancellationToken cancellationToken)
     {
         var recorded = catalog.Find(camera);
         var status = catalog.Status();
-        if (recorded is null && status.CaughtUp)
+        IReadOnlyList<PositionedEvent> recent = [];
+        string? eventsProblem = null;
+        try
+        {
+            recent = await Task.Factory.StartNew(() => events.Recent(camera, FrameEvent.PersonAppeared, cancellationToken), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        catch (ClipException exception)
+        {
+            eventsProblem = exception.Message;
+        }
+        if (recorded is null && recent.Count == 0 && status.CaughtUp)
         {
             throw clips.UnknownCamera(camera);
         }
-        return Results.Content(ClipPages.Camera(camera, recorded, status, options), Html);
+        return Results.Content(ClipPages.Camera(camera, recorded, status, recent, eventsProblem, options), Html);
     }
 
     private static DateTimeOffset Parse(string name, string text) =>

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Text;
 using AspirePipeline.Clips.Catalog;
+using AspirePipeline.Clips.Events;
 
 namespace AspirePipeline.Clips.Web;
 
-/// <summary>The two HTML pages: the recorded cameras (<c>/</c>) and one camera's recording (<c>/clips/{camera}</c>).</summary>
+/// <summary>The two HTML pages: the recorded cameras (<c>/</c>) and one camera's recording and events (<c>/clips/{camera}</c>).</summary>
 internal static class ClipPages
 {
     private const string Style = """
@@ -44,7 +45,8 @@ internal static class ClipPages
         return End(html);
     }
 
-    public static string Camera(string camera, RecordedCamera? recorded, CatalogStatus status, ClipsOptions options)
+    public static string Camera(string camera, RecordedCamera? recorded, CatalogStatus status, IReadOnlyList<PositionedEvent> events,
+        string? eventsProblem, ClipsOptions options)
     {
         var html = Begin($"Camera {camera}");
         html.Append($"<h1>Camera {Encode(camera)}</h1>\n<p><a href=\"/\">All recorded cameras</a></p>\n");
@@ -61,6 +63,28 @@ internal static class ClipPages
                 .Select(q => (q.Label, From: Max(recorded.First, recorded.Last - q.Length)))
                 .Select(q => $"<a href=\"{ClipHref(camera, q.From, recorded.Last)}\">{q.Label}</a>");
             html.Append(string.Join(" · ", quick)).Append("</p>\n");
+        }
+        html.Append($"<h2>Recent {FrameEvent.PersonAppeared} events</h2>\n");
+        if (eventsProblem is not null)
+        {
+            html.Append($"<p>Events cannot be read: {Encode(eventsProblem)}</p>\n");
+        }
+        else if (events.Count == 0)
+        {
+            html.Append($"<p>None among the newest {options.EventsScanLimit} messages of each partition of ")
+                .Append($"{Encode(options.EventsTopic)}.</p>\n");
+        }
+        else
+        {
+            html.Append("<table id=\"events\">\n<tr><th>Captured</th><th>Seen by</th><th>Clip</th></tr>\n");
+            foreach (var item in events)
+            {
+                html.Append($"<tr><td><time>{Instants.Format(item.Time)}</time></td>")
+                    .Append($"<td>{Encode(item.Event.Group ?? "-")} ({Encode(item.Event.Analyzer ?? "-")})</td>")
+                    .Append($"<td><a href=\"{item.ClipPath}\">{Instants.Describe(options.EventBefore)} before to ")
+                    .Append($"{Instants.Describe(options.EventAfter)} after</a></td></tr>\n");
+            }
+            html.Append("</table>\n");
         }
         html.Append($"<p class=\"note\" id=\"catalog\">{Encode(status.Describe())}</p>\n");
         return End(html);

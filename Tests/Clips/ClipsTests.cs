@@ -4,12 +4,14 @@ using System.Text.Json;
 using AspirePipeline.Clips;
 using AspirePipeline.Clips.Web;
 using AspirePipeline.Contracts;
+using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
 
 namespace AspirePipeline.Tests.Clips;
 
-/// <summary>The Clips service on a real broker holding two cameras' recordings: clips and their errors.</summary>
+/// <summary>The Clips service on a real broker holding two cameras' recordings: clips, their errors, event clips, pages.</summary>
 [Trait(TestCategory.Key, TestCategory.Integration)]
 [Collection("processes")]
 public sealed class ClipsTests(ClipsFixture fixture) : IClassFixture<ClipsFixture>
@@ -151,6 +153,42 @@ public sealed class ClipsTests(ClipsFixture fixture) : IClassFixture<ClipsFixtur
     }
 
     [Fact]
+    public async Task An_events_clip_runs_from_five_seconds_before_to_ten_after_and_the_camera_page_links_it()
+    {
+        var eventTime = fixture.Start.AddSeconds(15.5);
+        using var producer = RecordedStream.NewProducer(fixture.Broker.BootstrapServers);
+        var appeared = await ProduceEventAsync(producer, PeopleDetector.PersonAppeared, ClipsFixture.Camera, eventTime);
+        var left = await ProduceEventAsync(producer, PeopleDetector.PersonLeft, ClipsFixture.Camera, eventTime.AddSeconds(3));
+        var otherCamera = await ProduceEventAsync(producer, PeopleDetector.PersonAppeared, ClipsFixture.OtherCamera, eventTime);
+
+        var path = $"/events/{appeared.Partition.Value}/{appeared.Offset.Value}/clip";
+        var (response, mp4, body) = await fixture.GetAsync(path);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK && mp4 is not null, $"{(int)response.StatusCode}: {body}\n{fixture.Service.Output}");
+        try
+        {
+            var (_, _, _, duration) = await VideoProbe.StreamAsync(mp4);
+            Assert.InRange(duration, 15 - FrameSeconds, 15 + GopSeconds + FrameSeconds);
+            var frames = await VideoProbe.FramesAsync(mp4);
+            Assert.Equal((true, "I"), (frames[0].Key, frames[0].PictType));
+            var first = DateTimeOffset.Parse(Header(response, ClipHeaders.FirstCapture), CultureInfo.InvariantCulture);
+            Assert.True(first <= eventTime.AddSeconds(-4), $"The clip starts at {first:O}, less than 4 s before the event at {eventTime:O}.");
+            Assert.Contains(PeopleDetector.PersonAppeared, Header(response, ClipHeaders.Event), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(mp4);
+        }
+
+        var page = await fixture.Http.GetStringAsync(new Uri($"/clips/{ClipsFixture.Camera}", UriKind.Relative));
+        Assert.Contains($"href=\"{path}\"", page, StringComparison.Ordinal);
+        Assert.Contains(Instants.Format(eventTime), page, StringComparison.Ordinal);
+        Assert.Contains($"keeps this camera from <time>{Instants.Format(fixture.Start)}</time>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/events/{left.Partition.Value}/{left.Offset.Value}/clip", page, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/events/{otherCamera.Partition.Value}/{otherCamera.Offset.Value}/clip", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_clip_whose_end_is_still_to_come_waits_for_the_recording_to_pass_it()
     {
         const string live = "cam-live";
@@ -210,6 +248,18 @@ public sealed class ClipsTests(ClipsFixture fixture) : IClassFixture<ClipsFixtur
         var cancelled = await fixture.Service.WaitForOutputAsync(
             line => line.Contains($"Clip of camera {ClipsFixture.Camera} cancelled", StringComparison.Ordinal), TimeSpan.FromSeconds(8));
         Assert.Contains("Kafka read and ffmpeg stopped", cancelled, StringComparison.Ordinal);
+    }
+
+    private static async Task<DeliveryResult<string, byte[]>> ProduceEventAsync(IProducer<string, byte[]> producer, string type, string camera,
+        DateTimeOffset capturedAt)
+    {
+        var record = new FrameEventRecord(type, camera, "consumerGroup_people", PeopleDetector.AnalyzerName, "test", 465, ClipsFixture.VideoPartition,
+            465, capturedAt, capturedAt.AddMilliseconds(40), []);
+        return await producer.ProduceAsync(FrameTopics.Events, new Message<string, byte[]>
+        {
+            Key = camera,
+            Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.FrameEventRecord),
+        });
     }
 
     private int FrameIndex(string header)
