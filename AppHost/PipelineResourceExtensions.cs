@@ -12,11 +12,12 @@ internal static class PipelineResourceExtensions
 
     /// <summary>
     /// One consumer group of <c>Pipeline:Groups</c> as its own resource: the project that hosts it, its Kafka group id,
-    /// analysis, replicas, cameras and further settings, all passed as the service's configuration.
+    /// analysis, replicas, cameras and further settings, all passed as the service's configuration; its live view links
+    /// events to their clips at <paramref name="clips"/>.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddConsumerGroup(
         this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline,
-        IResourceBuilder<IKafkaResource> kafka)
+        IResourceBuilder<IKafkaResource> kafka, IResourceBuilder<ProjectResource> clips)
     {
         // Keys of FrameProcessing's options and of the Kafka consumer integration (Aspire:Confluent:Kafka:Consumer).
         var consumer = ConsumerProjects.Add(builder, name, group.Project)
@@ -27,6 +28,8 @@ internal static class PipelineResourceExtensions
             .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
             .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
             .WithEnvironment("FrameProcessing__EventsTopic", pipeline.EventsTopic)
+            // The live view links each event to its clip there.
+            .WithEnvironment("LiveView__ClipsUrl", clips.GetEndpoint(HttpEndpointName))
             .WithReplicas(group.Replicas);
         if (!string.IsNullOrWhiteSpace(group.Analyzer))
         {
@@ -55,6 +58,20 @@ internal static class PipelineResourceExtensions
         return consumer.WithServiceEndpoints().WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Live view");
     }
+
+    /// <summary>
+    /// The clips service: MP4 clips of the recordings (<see cref="PipelineOptions.VideoTopic"/>) by time range and around
+    /// each event (<see cref="PipelineOptions.EventsTopic"/>), remuxed, never re-encoded; its page lists the cameras.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddClips(
+        this IDistributedApplicationBuilder builder, PipelineOptions pipeline, IResourceBuilder<IKafkaResource> kafka) =>
+        builder.AddProject<Projects.Clips>("clips")
+            .WithReference(kafka).WaitFor(kafka)
+            .WithEnvironment("Clips__VideoTopic", pipeline.VideoTopic)
+            .WithEnvironment("Clips__EventsTopic", pipeline.EventsTopic)
+            .WithServiceEndpoints()
+            .WithHttpHealthCheck("/health")
+            .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Recordings");
 
     /// <summary>The producer's frame encoding when the pipeline sets one (the original design's JSON, say).</summary>
     public static IResourceBuilder<ProjectResource> WithFrameEncoding(this IResourceBuilder<ProjectResource> producer, string? encoding) =>

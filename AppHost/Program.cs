@@ -28,10 +28,13 @@ builder.AddProject<Projects.Producer>("producer")
     .WithServiceEndpoints()
     .WithHttpHealthCheck("/health");
 
+// Clips of the recordings by time and by event, remuxed from frames.video (Clips/README.md).
+var clips = builder.AddClips(pipeline, kafka);
+
 // One resource per entry of Pipeline:Groups: each group sees every frame; its replicas split the partitions.
 foreach (var (name, group) in pipeline.EnabledGroups)
 {
-    builder.AddConsumerGroup(name, group, pipeline, kafka);
+    builder.AddConsumerGroup(name, group, pipeline, kafka, clips);
 }
 
 builder.Build().Run();

@@ -3,7 +3,7 @@
 #
 #   containers/build-images.sh [--engine docker|podman] [--tag TAG] [IMAGE...]
 #
-# IMAGE: producer consumer consumer2 camera-simulator (the default set: what the published compose file runs from
+# IMAGE: producer consumer consumer2 clips camera-simulator (the default set: what the published compose file runs from
 # this repository), and broker, dashboard (stand-ins for apache/kafka and the Aspire dashboard image where those
 # cannot be pulled, used by the deployment test). Each .NET image is `dotnet publish -r linux-x64 --self-contained`
 # into artifacts/containers/<image>/, then a stage of containers/Dockerfile built on debian:bookworm-slim.
@@ -24,7 +24,7 @@ while (( $# > 0 )); do
     *) images+=("$1"); shift ;;
   esac
 done
-(( ${#images[@]} > 0 )) || images=(producer consumer consumer2 camera-simulator)
+(( ${#images[@]} > 0 )) || images=(producer consumer consumer2 clips camera-simulator)
 
 if [[ -z "$engine" ]]; then
   if command -v docker >/dev/null; then engine=docker
@@ -63,12 +63,13 @@ for image in "${images[@]}"; do
     producer) publish Producer producer ;;
     consumer) publish Consumer consumer ;;
     consumer2) publish Consumer2 consumer2 ;;
+    clips) publish Clips clips ;;
     broker) publish Broker broker ;;
     dashboard) dashboard_package ;;
     camera-simulator)
       rm -rf "${context:?}/camera-simulator" && mkdir -p "$context/camera-simulator"
       cp CameraSimulator/rtsp_simulator.py "$context/camera-simulator/" ;;
-    *) echo "error: unknown image '$image': use producer, consumer, consumer2, camera-simulator, broker or dashboard" >&2; exit 2 ;;
+    *) echo "error: unknown image '$image': use producer, consumer, consumer2, clips, camera-simulator, broker or dashboard" >&2; exit 2 ;;
   esac
   echo "==> $engine build --target $image -> aspirepipeline/$image:$tag"
   # --network host: the RUN steps (apt-get) use the host's network and resolver, not the engine's default bridge.

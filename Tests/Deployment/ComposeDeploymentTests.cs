@@ -24,7 +24,8 @@ public sealed class ComposeDeploymentTests(ITestOutputHelper output)
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
     // Each service whose last log lines a failure shows.
-    private static readonly string[] Services = ["kafka", "camera", "footage", "producer", "consumer", "consumer2", "people", "aspire-dashboard"];
+    private static readonly string[] Services =
+        ["kafka", "camera", "footage", "producer", "consumer", "consumer2", "people", "clips", "aspire-dashboard"];
     private static readonly string[] Consumers = ["consumer", "consumer2"];
 
     private readonly DeploymentLog _log = new(output);
@@ -71,7 +72,8 @@ public sealed class ComposeDeploymentTests(ITestOutputHelper output)
         var phase = Stopwatch.StartNew();
         _log.Write("building images (containers/build-images.sh --engine podman)");
         (await engine.RunAsync(Path.Combine(RepoLayout.Root, "containers", "build-images.sh"),
-                ["--engine", "podman", "producer", "consumer", "consumer2", "camera-simulator", "broker", "dashboard"], BuildTimeout))
+                ["--engine", "podman", "producer", "consumer", "consumer2", "clips", "camera-simulator", "broker", "dashboard"],
+                BuildTimeout))
             .EnsureSuccess("containers/build-images.sh");
         _log.Write($"images built in {phase.Elapsed.TotalSeconds:0} s");
     }
@@ -100,7 +102,7 @@ public sealed class ComposeDeploymentTests(ITestOutputHelper output)
             () => probes.HealthyAsync("producer"));
         _log.Write("starting the consumers and the dashboard");
         await project.UpAsync();
-        foreach (var service in (string[])[.. Consumers, "people"])
+        foreach (var service in (string[])[.. Consumers, "people", "clips"])
         {
             await WaitUntilAsync(240, $"{service} /health is Healthy", () => probes.HealthyAsync(service));
         }
@@ -112,6 +114,8 @@ public sealed class ComposeDeploymentTests(ITestOutputHelper output)
         // The people group runs at its own pace on the footage only: it skips to the newest frame, so only a count is asked.
         await WaitUntilAsync(240, "people analysed 20 frames of the recorded footage", () => probes.PeopleAnalysedAtLeastAsync(20));
         await WaitUntilAsync(60, "producer /health is still Healthy", () => probes.HealthyAsync("producer"));
+        await WaitUntilAsync(120, "a clip of the footage camera's last seconds, remuxed from its recording, is an MP4",
+            () => probes.RecentClipAsync("footage"));
         await WaitUntilAsync(120, "the dashboard asks for a login", probes.DashboardAsksForLoginAsync);
         _log.Write($"pipeline running in {phase.Elapsed.TotalSeconds:0} s");
     }

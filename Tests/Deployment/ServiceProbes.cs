@@ -6,7 +6,7 @@ namespace AspirePipeline.Tests.Deployment;
 /// <summary>
 /// What a user would check on the running deployment, asked over HTTP at the containers' addresses on the project's
 /// network (no host port is published but the dashboard's, on a port the engine picks): the services' <c>/health</c>
-/// and <c>/stats</c> on 8080, the dashboard on 18888.
+/// and <c>/stats</c> on 8080, a clip of the recording, the dashboard on 18888.
 /// </summary>
 internal sealed class ServiceProbes(ComposeProject project) : IDisposable
 {
@@ -121,6 +121,33 @@ internal sealed class ServiceProbes(ComposeProject project) : IDisposable
         return status == HttpStatusCode.OK && landed?.AbsolutePath.StartsWith("/login", StringComparison.Ordinal) == true
             ? Observation.Held
             : Observation.NotYet($"dashboard: a browser without the token ended at '{(int)status} {landed}', not the login page");
+    });
+
+    /// <summary>
+    /// The clips service answers an MP4 (an <c>ftyp</c> box first) of <paramref name="camera"/>'s recording from 8 to 3
+    /// seconds ago: the camera is recorded to frames.video and the clip is remuxed from it.
+    /// </summary>
+    public Task<Observation> RecentClipAsync(string camera) => ObserveAsync(async () =>
+    {
+        var address = await project.AddressOfAsync("clips");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var uri = new Uri($"http://{address}:{ServicePort}/clips/{camera}?from={now - 8000}&to={now - 3000}");
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            var isMp4 = response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "video/mp4"
+                && body.Length > 8 && body.AsSpan(4, 4).SequenceEqual("ftyp"u8);
+            return isMp4
+                ? Observation.Held
+                : Observation.NotYet($"clips {uri.PathAndQuery}: {(int)response.StatusCode} {response.Content.Headers.ContentType}, "
+                    + $"{body.Length} bytes: {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 300)))}");
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            throw new ServiceNotReadyException($"clips {uri.PathAndQuery}: {exception.Message}");
+        }
     });
 
     public void Dispose() => _http.Dispose();
