@@ -91,7 +91,8 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
             for (var index = 0; index < slices.Count; index++)
             {
                 Assert.True(slices[index].AsSpan().SequenceEqual(source[(first + index) % ClipFrames]),
-                    $"recorded slice {index} ({slices[index].Length} bytes) differs from the clip's slice {(first + index) % ClipFrames} ({source[(first + index) % ClipFrames].Length} bytes)");
+                    $"recorded slice {index} ({slices[index].Length} bytes) differs from the clip's slice {(first + index) % ClipFrames} "
+                    + $"({source[(first + index) % ClipFrames].Length} bytes)");
             }
 
             // A decoder can start at any keyframe message: alone, it decodes to its picture (the parameter sets go with it).
