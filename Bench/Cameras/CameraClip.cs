@@ -53,6 +53,20 @@ internal static class CameraClip
         return mjpeg;
     }
 
+    /// <summary>
+    /// The camera's own bitrate, bytes a second: the clip's bytes over its duration at <paramref name="fps"/> (its
+    /// access units, counted by ffprobe, one frame each), since the simulator sends the clip's bytes looped at that rate.
+    /// </summary>
+    public static async Task<double> BytesPerSecondAsync(string clip, int fps)
+    {
+        var probe = (await ChildProcess.RunAsync("ffprobe",
+            ["-v", "error", "-count_packets", "-select_streams", "v:0", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", clip],
+            TimeSpan.FromMinutes(1))).EnsureSuccess($"ffprobe counting the access units of {clip}");
+        var frames = long.Parse(probe.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
+        return frames > 0 ? new FileInfo(clip).Length * (double)fps / frames
+            : throw new InvalidOperationException($"ffprobe found no access unit in {clip}.");
+    }
+
     private static bool IsUsable(string path) => new FileInfo(path) is { Exists: true, Length: > 0 };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -17,6 +17,12 @@ internal sealed record CamerasArguments(
     /// <summary><c>--group-fps</c>: each group analyses at most this many frames a second per camera (0: every frame).</summary>
     public int GroupFps { get; init; }
 
+    /// <summary><c>--site-fps</c>: a site camera's analysis stream, frames a second (its recording is every frame).</summary>
+    public int SiteFps { get; init; } = 5;
+
+    /// <summary><c>--site-width</c>: a site camera's analysis stream, pixels wide (the height keeps the aspect ratio).</summary>
+    public int SiteWidth { get; init; } = 640;
+
     /// <summary><c>--stress-cpu-load</c>: a background process (stress-ng) loads one core to this percentage during the runs.</summary>
     public int StressCpuLoad { get; init; }
 
@@ -32,16 +38,32 @@ internal sealed record CamerasArguments(
     public const string Usage =
         "cameras [--runs 5] [--seconds 30] [--warmup 10] [--codecs h264,h264-opencv,mjpeg] [--max-cameras 32] [--cameras 1,2,4] "
         + "[--cameras-mjpeg 20,24,28 (per codec)] [--fps 30] [--replicas 1] [--group-fps 5] [--stress-cpu-load 50] [--section NAME] "
-        + "[--no-floor] [--output FILE]";
+        + "[--site-fps 5] [--site-width 640] [--no-floor] [--output FILE]; --codecs site: recorded cameras analysed at --site-fps";
 
-    /// <summary>H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG.</summary>
-    public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg"];
+    /// <summary>The <see cref="KnownCodecs"/> name of a realistic site's cameras (<see cref="SiteSettings"/>).</summary>
+    public const string Site = "site";
+
+    /// <summary>
+    /// H.264 with ffmpeg encoding the JPEGs (the default), H.264 with OpenCV encoding them in the producer, Motion JPEG,
+    /// and a site's cameras: H.264 recorded in full to <c>frames.video</c> and analysed at <see cref="SiteFps"/> and
+    /// <see cref="SiteWidth"/> (JPEGs by ffmpeg).
+    /// </summary>
+    public static readonly string[] KnownCodecs = ["h264", "h264-opencv", "mjpeg", Site];
 
     /// <summary>The clip a codec's cameras serve.</summary>
     public static string ClipCodec(string codec) => codec == "mjpeg" ? "mjpeg" : "h264";
 
     /// <summary>The producer's <c>Producer:JpegEncoder</c> for a codec's run.</summary>
     public static string JpegEncoder(string codec) => codec == "h264-opencv" ? "OpenCv" : "Ffmpeg";
+
+    /// <summary>
+    /// Frames a second per camera the producer publishes to <c>frames</c> in a codec's run: a site's analysis rate, else
+    /// the cameras'.
+    /// </summary>
+    public int PublishFps(string codec) => codec == Site ? SiteFps : Fps;
+
+    /// <summary>Each group's <c>FrameProcessing:Fps</c> in a codec's run: a site's groups analyse every frame of its analysis stream.</summary>
+    public int GroupFpsOf(string codec) => codec == Site ? 0 : GroupFps;
 
     public static CamerasArguments Parse(IReadOnlyList<string> args)
     {
@@ -69,6 +91,10 @@ internal sealed record CamerasArguments(
             GroupFps = Value("--group-fps") is null ? 0 : Int("--group-fps", 0),
             StressCpuLoad = Value("--stress-cpu-load") is null ? 0 : Int("--stress-cpu-load", 0) is var load && load <= 100
                 ? load : throw new ArgumentException("--stress-cpu-load is a percentage of one core, 1 to 100."),
+            SiteFps = Int("--site-fps", 5) is var siteFps && siteFps <= Int("--fps", 30)
+                ? siteFps : throw new ArgumentException("--site-fps is at most the cameras' --fps."),
+            SiteWidth = Int("--site-width", 640) is var siteWidth && siteWidth % 2 == 0
+                ? siteWidth : throw new ArgumentException("--site-width must be even (ffmpeg's 4:2:0 JPEGs)."),
             Section = Value("--section") is { } section
                 ? section.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
                     ? section

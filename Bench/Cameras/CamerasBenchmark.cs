@@ -9,7 +9,8 @@ namespace AspirePipeline.Bench.Cameras;
 /// Issue #15's figure: how many 1280x720 30 fps cameras one machine carries with both consumer groups. Steps the
 /// number of cameras up (doubling, then bisecting) and reports the largest count every run of which was clean (no
 /// drops, nothing missing, lag back to zero once the cameras stop, p99 capture-to-processed under 100 ms), with the CPU
-/// per frame per process and the ratio to the CPU floor.
+/// per frame per process and the ratio to the CPU floor. A realistic site's cameras (<c>--codecs site</c>,
+/// <see cref="SiteSettings"/>) are recorded too, and carried only with their recording complete in the window.
 /// </summary>
 internal static class CamerasBenchmark
 {
@@ -22,7 +23,20 @@ internal static class CamerasBenchmark
         + "cameras, on a quiet machine). A smoke run that checks the benchmark works: `dotnet run --project Bench -c Release -- "
         + "cameras --runs 1 --max-cameras 4 --seconds 10 --no-floor`. `--codecs h264,h264-opencv,mjpeg`, `--cameras 1,2,4` "
         + "(fixed steps; `--cameras-mjpeg 20,24,28` for one codec), "
-        + "`--warmup` and `--fps` narrow it down.\n\n";
+        + "`--warmup` and `--fps` narrow it down. `--codecs site` is a realistic site's camera (recorded in full to `frames.video`, "
+        + "analysed at `--site-fps 5` and `--site-width 640`), measured on its own: see *A realistic site*.\n\n";
+
+    /// <summary>The full measurement of a realistic site (<c>--codecs site</c>), written to a section of its own.</summary>
+    private const string SiteCommand = Command + " --codecs site --cameras-site 12,16,20 --runs 5 --section cameras-site";
+
+    private const string SiteHeading =
+        "## A realistic site: recorded 720p30 cameras, analysed at 5 fps\n\n"
+        + "Reproduce: `" + SiteCommand + "` (the full measurement: 30 s windows, on a quiet machine; the floor is measured too, "
+        + "`--no-floor` leaves it out). A smoke run: `" + Command + " --runs 1 --seconds 5 --warmup 3 --codecs site --cameras 1,2 "
+        + "--no-floor --output /tmp/site-smoke.md`. Each camera is H.264 at 1280x720 and 30 fps, recorded in full to "
+        + "`frames.video` and analysed by both groups from a 5 fps, 640 px wide stream (`--site-fps`, `--site-width`); "
+        + "the section below, written by the command in its first line, gives the largest count carried with nothing missing from "
+        + "the recording and the analyses on time, and what the recording costs in bytes against the camera's own bitrate.\n";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, string repoRoot, string? output)
     {
@@ -33,10 +47,15 @@ internal static class CamerasBenchmark
         var machine = $"{MachineInfo.Describe(dataRoot)}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start";
         Progress($"machine: {machine}");
 
-        FloorResult? floor = null;
+        FloorResult? floor = null, siteFloor = null;
         if (arguments.Floor)
         {
             floor = await FloorMeasurement.MeasureAsync(repoRoot, CameraClip.Width, CameraClip.Height, arguments.Fps, Progress);
+            if (arguments.Codecs.Contains(CamerasArguments.Site))
+            {
+                // A site's JPEGs are of its analysis stream's size: their encode and decodes measured at that size.
+                siteFloor = await FloorMeasurement.MeasureAsync(repoRoot, arguments.SiteWidth, SiteHeight(arguments), arguments.Fps, Progress);
+            }
         }
 
         var steps = new List<StepResult>();
@@ -46,15 +65,23 @@ internal static class CamerasBenchmark
             foreach (var codec in arguments.Codecs)
             {
                 var clip = await CameraClip.GetAsync(repoRoot, CamerasArguments.ClipCodec(codec), arguments.Fps, Progress);
-                steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments));
+                var site = codec == CamerasArguments.Site
+                    ? new SiteSettings(arguments.SiteFps, arguments.SiteWidth, await CameraClip.BytesPerSecondAsync(clip, arguments.Fps))
+                    : null;
+                if (site is not null)
+                {
+                    Progress(Invariant($"site: the camera's own bitrate is {site.CameraBytesPerSecond / 1000:F1} kB/s ({clip})"));
+                }
+                steps.AddRange(await StepAsync(repoRoot, codec, clip, arguments, site));
             }
         }
 
-        var markdown = Render(arguments, args, machine, floor, steps);
+        var markdown = Render(arguments, args, machine, floor, siteFloor, steps);
         Console.WriteLine(markdown);
         if (output is not null)
         {
             MarkdownSection.AddIfMissing(output, arguments.Section, arguments.Section == Section ? Heading
+                : arguments.Codecs.SequenceEqual([CamerasArguments.Site]) ? SiteHeading
                 : $"### Cameras per box, `{arguments.Section}`\n\nReproduce: the command in the section's first line.\n");
             MarkdownSection.Replace(output, arguments.Section, markdown);
             Progress($"written to {output}");
@@ -72,12 +99,13 @@ internal static class CamerasBenchmark
     }
 
     /// <summary>Doubling from one camera until a count is not carried, then bisecting; or the fixed <c>--cameras</c> steps.</summary>
-    private static async Task<List<StepResult>> StepAsync(string repoRoot, string codec, string clip, CamerasArguments arguments)
+    private static async Task<List<StepResult>> StepAsync(string repoRoot, string codec, string clip, CamerasArguments arguments,
+        SiteSettings? site)
     {
         var measured = new SortedDictionary<int, StepResult>();
         async Task<bool> Measure(int cameras)
         {
-            var step = await MeasureAsync(repoRoot, codec, clip, cameras, arguments);
+            var step = await MeasureAsync(repoRoot, codec, clip, cameras, arguments, site);
             measured[cameras] = step;
             return step.IsClean;
         }
@@ -119,15 +147,26 @@ internal static class CamerasBenchmark
         return [.. measured.Values];
     }
 
-    private static async Task<StepResult> MeasureAsync(string repoRoot, string codec, string clip, int cameras, CamerasArguments arguments)
+    private static async Task<StepResult> MeasureAsync(string repoRoot, string codec, string clip, int cameras, CamerasArguments arguments,
+        SiteSettings? site)
     {
         var runs = new List<CamerasRunResult>();
         for (var run = 1; run <= arguments.Runs; run++)
         {
             Progress(Invariant($"{codec}, {cameras} camera(s): run {run}/{arguments.Runs}"));
             var result = await CamerasRun.RunAsync(repoRoot, clip, codec, cameras, arguments.Fps, arguments.Window, arguments.Warmup,
-                arguments.Replicas, Progress, arguments.GroupFps);
+                arguments.Replicas, Progress, arguments.GroupFpsOf(codec), site);
             runs.Add(result);
+            if (result.Recording is { } recording)
+            {
+                Progress(Invariant($"  recording: {recording.SlowestCameraFps:F1} pictures/s of the camera recorded least, ")
+                    + Invariant($"{recording.Missing} missing, pts span − pictures worst {recording.WorstPtsMismatch:+0;-0;0}, ")
+                    + Invariant($"{recording.Split} messages continuing a picture, ")
+                    + Invariant($"{recording.Producer.Dropped} dropped by the producer; ")
+                    + Invariant($"{recording.BytesPerSecondPerCamera / 1000:F1} kB/s per camera, ")
+                    + Invariant($"{recording.Ratio:F3} x the camera's {recording.CameraBytesPerSecond / 1000:F1} kB/s ")
+                    + Invariant($"(the broker's files {recording.DiskRatio:F3} x)"));
+            }
             Progress(
                 Invariant($"  published {result.PublishedFps:F1} fps, {result.TotalMsPerFrame:F2} CPU ms/frame ")
                 + Invariant($"(producer {result.ProducerMsPerFrame:F2} + ffmpeg {result.FfmpegMsPerFrame:F2}, broker {result.BrokerMsPerFrame:F2}, ")
@@ -144,8 +183,11 @@ internal static class CamerasBenchmark
     }
 
     private static string Render(CamerasArguments arguments, IReadOnlyList<string> args, string machine, FloorResult? floor,
-        IReadOnlyList<StepResult> steps)
+        FloorResult? siteFloor, IReadOnlyList<StepResult> steps)
     {
+        string Name(string codec) => codec == CamerasArguments.Site
+            ? Invariant($"site: H.264 recorded, analysed at {arguments.SiteFps} fps, {arguments.SiteWidth} px")
+            : CodecName(codec);
         var text = new StringBuilder();
         // One line of the report, given in parts (each formatted invariantly) where it is too long for one source line.
         void Line(params FormattableString[] parts) =>
@@ -161,7 +203,7 @@ internal static class CamerasBenchmark
                 $"ran beside the pipeline for every run (it shows in *other processes' cores*).");
             Line($"");
         }
-        if (arguments.GroupFps > 0)
+        if (arguments.GroupFps > 0 && arguments.Codecs.Any(codec => codec != CamerasArguments.Site))
         {
             Line($"**Each group analyses at most {arguments.GroupFps} frames a second per camera** (`FrameProcessing:Fps={arguments.GroupFps}`); ",
                 $"the other frames are passed over undecoded. Latency and CPU per frame are of the analysed frames.");
@@ -191,6 +233,25 @@ internal static class CamerasBenchmark
             $"the broker's per published frame, each consumer's per frame it processed; ",
             $"the camera server's is reported apart and not counted. Figures are medians over the runs of a count.");
         Line($"");
+        if (arguments.Codecs.Contains(CamerasArguments.Site))
+        {
+            Line($"**A realistic site** (`--codecs site`): each camera is the H.264 clip, recorded in full ",
+                $"(`Producer:Cameras:N:Record=true`: its ffmpeg copies the stream unmodified into MPEG-TS, one `frames.video` message ",
+                $"per access unit) and analysed from a smaller, slower stream (`Fps={arguments.SiteFps}`, `Width={arguments.SiteWidth}`, ",
+                $"the height following the aspect ratio), every frame of which both groups analyse (no group rate). ",
+                $"Its analyses are judged as above against the analysis rate, {arguments.SiteFps} frames a second per camera: ",
+                $"published at least 95 % of {arguments.SiteFps} × cameras, caught up with a tenth of a second of those frames, ",
+                $"nothing dropped, missing or skipped, p99 under {CamerasRunResult.MaxP99Ms:0} ms, lag 0 at the end; its CPU ms/frame ",
+                $"is per analysed frame (each one {arguments.Fps / (double)arguments.SiteFps:0.#} camera frames decoded by ffmpeg). ",
+                $"And its recording must be complete in the window: a benchmark consumer reads `frames.video` from the beginning, ",
+                $"and per camera the messages captured in the window must have contiguous `video.sequence` numbers in the topic's order ",
+                $"(none missing, none out of order), carry pts spanning as many frames at {arguments.Fps} fps as they hold pictures (±1), ",
+                $"come at least at 95 % of {arguments.Fps} pictures a second, and the producer's /stats must report no access unit ",
+                $"dropped from the recording (`recording.dropped`, since it started). A picture is a message but for a message less ",
+                $"than a millisecond of pts after a keyframe, which continues it: ffmpeg hands on this clip's keyframes ",
+                $"(two slices, the RTP payloader's parameter sets before each) as two messages 1 tick apart.");
+            Line($"");
+        }
         Line($"### Cameras carried");
         Line($"");
         Line($"| codec | cameras carried | cameras per core ({Environment.ProcessorCount} cores) ",
@@ -202,7 +263,7 @@ internal static class CamerasBenchmark
             // above a failed one that happened to pass is not capacity the machine has (it is shown in the next table).
             var ceiling = steps.Where(s => s.Codec == codec && !s.IsClean).Select(s => (int?)s.Cameras).Min();
             var best = steps.Where(s => s.Codec == codec && s.IsClean && (ceiling is null || s.Cameras < ceiling)).MaxBy(s => s.Cameras);
-            var floorMs = FloorMs(codec, floor);
+            var floorMs = FloorMs(codec, floor, siteFloor, arguments);
             if (best is null)
             {
                 Line($"| {Name(codec)} | none of the counts tried | – | – | – | {Format(floorMs)} | – |");
@@ -222,6 +283,14 @@ internal static class CamerasBenchmark
                 $"+ one JPEG encode ({floor.JpegEncodeMs:F2}, OpenCV's) + one JPEG decode per group (2 × {floor.JpegDecodeMs:F2}); ",
                 $"for MJPEG passed through only the two group decodes (of the producer's quality-80 JPEG, near the camera's in size). ",
                 $"Both H.264 rows are measured against the same floor.");
+            if (siteFloor is not null)
+            {
+                Line($"");
+                Line($"A site's floor per analysed frame: ffmpeg decodes every camera frame, so {arguments.Fps}/{arguments.SiteFps} × the ",
+                    $"{floor.Size} decode ({floor.FfmpegDecodeMs:F2}), + one JPEG encode ({siteFloor.JpegEncodeMs:F2}) and one decode per group ",
+                    $"(2 × {siteFloor.JpegDecodeMs:F2}) at {siteFloor.Size}, measured in this run; the scaling and the recording's stream copy ",
+                    $"are left out, as the floor leaves out Kafka.");
+            }
         }
         else
         {
@@ -247,6 +316,7 @@ internal static class CamerasBenchmark
                 $"| {step.Runs.Sum(r => r.PassedThrough)} / {step.Runs.Sum(r => r.EncodedByFfmpeg)} / {step.Runs.Sum(r => r.Encoded)} ",
                 $"| {string.Join("; ", step.Runs.SelectMany(r => r.Problems).Distinct())} |");
         }
+        RenderSiteRecording(steps, Line);
         Line($"");
         Line($"### Where the time goes (medians of the runs of each count)");
         Line($"");
@@ -285,10 +355,70 @@ internal static class CamerasBenchmark
 
     private static string Format0(double? value) => value is { } v ? v.ToString("F0", CultureInfo.InvariantCulture) : "–";
 
-    private static double? FloorMs(string codec, FloorResult? floor) => floor is null ? null
-        : codec == "mjpeg" ? 2 * floor.JpegDecodeMs : floor.FloorMs(2);
+    /// <summary>The site rows' recording: complete or not, and its bytes against the camera's own bitrate.</summary>
+    private static void RenderSiteRecording(IReadOnlyList<StepResult> steps, Action<FormattableString[]> line)
+    {
+        void Line(params FormattableString[] parts) => line(parts);
+        var siteSteps = steps.Where(step => step.Codec == CamerasArguments.Site).ToList();
+        if (siteSteps.Count == 0)
+        {
+            return;
+        }
+        Line($"");
+        Line($"### The site's recording (frames.video)");
+        Line($"");
+        Line($"Per count over its runs: how many runs' recordings were complete in the window (see above); in the window the pictures ",
+            $"a second of the camera recorded least (median), access units missing, the worst distance of a camera's pts span from its ",
+            $"pictures, and messages that continue a picture (summed over the runs); the producer's `recording.dropped` and ",
+            $"`skippedBytes` (summed; in the window, and in the run, which adds the access unit each camera's stream was cut in ",
+            $"when the cameras stopped). **frames.video / camera bitrate** is the recording's payload per second of a camera's video ",
+            $"(the access units in MPEG-TS packets, as the messages hold them) over the camera's own bitrate (the clip's bytes over ",
+            $"its duration: the simulator sends the clip's bytes looped); it is over 1 by the transport stream's packet and PES ",
+            $"headers, the access-unit delimiters and PAT/PMT ffmpeg's muxer adds and the parameter sets the RTP payloader resends. ",
+            $"The broker's figure is its `frames.video-N` directories' bytes per second of a camera's video over the same bitrate: ",
+            $"the payload with Kafka's batches, keys and headers. Both are taken over every message of the run (median of the runs), ",
+            $"not the window alone: the clip's keyframes, six times its other pictures, come twice a second, and how many a short ",
+            $"window holds moves its bytes by a few percent.");
+        Line($"");
+        Line($"| cameras | runs | recording complete | pictures/s, camera recorded least | missing | pts span − pictures, worst ",
+            $"| messages continuing a picture | dropped by the producer | skipped bytes: window / run | frames.video kB/s per camera ",
+            $"| camera's own kB/s | frames.video / camera bitrate | broker's frames.video files / camera bitrate |");
+        Line($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var step in siteSteps)
+        {
+            var recordings = step.Runs.Select(run => run.Recording).OfType<SiteRecordingResult>().ToList();
+            if (recordings.Count == 0)
+            {
+                Line($"| {step.Cameras} | {step.Runs.Count} | not measured | – | – | – | – | – | – | – | – | – | – |");
+                continue;
+            }
+            double Median(Func<SiteRecordingResult, double> value) => Statistics.Median(recordings.Select(value));
+            var worst = recordings.Select(r => r.WorstPtsMismatch).MaxBy(Math.Abs);
+            Line($"| {step.Cameras} | {step.Runs.Count} | {recordings.Count(r => r.Problems.Count == 0)} of {recordings.Count} ",
+                $"| {Median(r => r.SlowestCameraFps):F1} | {recordings.Sum(r => r.Missing)} | {worst:+0;-0;0} | {recordings.Sum(r => r.Split)} ",
+                $"| {recordings.Sum(r => r.Producer.Dropped)} ",
+                $"| {recordings.Sum(r => r.SkippedInWindow)} / {recordings.Sum(r => r.Producer.SkippedBytes)} ",
+                $"| {Median(r => r.BytesPerSecondPerCamera) / 1000:F1} | {recordings[0].CameraBytesPerSecond / 1000:F1} ",
+                $"| {Median(r => r.Ratio):F3} | {Median(r => r.DiskRatio):F3} |");
+        }
+    }
 
-    private static string Name(string codec) => codec switch
+    /// <summary>The analysis stream's height of a site camera.</summary>
+    private static int SiteHeight(CamerasArguments arguments) =>
+        new SiteSettings(arguments.SiteFps, arguments.SiteWidth, 0).AnalysisHeight(CameraClip.Width, CameraClip.Height);
+
+    /// <summary>
+    /// The least CPU per published frame a codec's cameras need: for a site, per analysed frame, with every camera frame
+    /// decoded and the JPEGs at the analysis size (<paramref name="siteFloor"/>).
+    /// </summary>
+    private static double? FloorMs(string codec, FloorResult? floor, FloorResult? siteFloor, CamerasArguments arguments) => floor is null
+        ? null
+        : codec == CamerasArguments.Site
+            ? siteFloor is null ? null
+                : (double)arguments.Fps / arguments.SiteFps * floor.FfmpegDecodeMs + siteFloor.JpegEncodeMs + 2 * siteFloor.JpegDecodeMs
+            : codec == "mjpeg" ? 2 * floor.JpegDecodeMs : floor.FloorMs(2);
+
+    private static string CodecName(string codec) => codec switch
     {
         "mjpeg" => "MJPEG (passthrough)",
         "h264-opencv" => "H.264, JPEG by OpenCV in the producer",

@@ -22,6 +22,9 @@ internal static class CamerasRun
 
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(20);
 
+    // Reading a site's whole recording after the run: 20 cameras' minute is some 450 MB.
+    private static readonly TimeSpan RecordingReadDeadline = TimeSpan.FromSeconds(90);
+
     /// <param name="repoRoot">The repository.</param>
     /// <param name="clip">The clip each camera serves.</param>
     /// <param name="codec">The camera kind (<see cref="CamerasArguments.KnownCodecs"/>).</param>
@@ -32,9 +35,16 @@ internal static class CamerasRun
     /// <param name="replicas">Consumer processes per group, splitting its partitions (the AppHost's <c>Replicas</c>).</param>
     /// <param name="progress">Progress lines.</param>
     /// <param name="groupFps">Each group's <c>FrameProcessing:Fps</c> (0: every frame).</param>
+    /// <param name="site">
+    /// A site's cameras: each recorded to <c>frames.video</c> and analysed at the site's rate and width; the run then
+    /// reads <c>frames.video</c> and checks that the window's recording is complete. Null: the cameras are analysed
+    /// at their own rate and size, and not recorded.
+    /// </param>
     public static async Task<CamerasRunResult> RunAsync(string repoRoot, string clip, string codec, int cameras, int fps,
-        TimeSpan window, TimeSpan warmup, int replicas, Action<string> progress, int groupFps = 0)
+        TimeSpan window, TimeSpan warmup, int replicas, Action<string> progress, int groupFps = 0, SiteSettings? site = null)
     {
+        // What the producer publishes to frames per camera, which is what the groups analyse and lag is counted in.
+        var publishFps = site?.AnalysisFps ?? fps;
         var dataDir = Path.Combine(repoRoot, ".data", "bench", $"cameras-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDir);
         try
@@ -63,6 +73,7 @@ internal static class CamerasRun
                     }
                 }
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
+                var cameraIds = Enumerable.Range(1, cameras).Select(camera => Invariant($"camera-{camera}")).ToList();
                 var producerConfiguration = new Dictionary<string, string>(kafka)
                 {
                     ["Producer__Encoding"] = "Jpeg",
@@ -70,12 +81,18 @@ internal static class CamerasRun
                 };
                 for (var index = 0; index < cameras; index++)
                 {
-                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = Invariant($"camera-{index + 1}");
+                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = cameraIds[index];
                     producerConfiguration[Invariant($"Producer__Cameras__{index}__Url")] = server.Urls[index];
+                    if (site is not null)
+                    {
+                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Record")] = "true";
+                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Fps")] = Invariant($"{site.AnalysisFps}");
+                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Width")] = Invariant($"{site.AnalysisWidth}");
+                    }
                 }
                 await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", producerConfiguration);
 
-                var warmupDrain = await WarmUpAsync(producer, consumers, cameras, fps, warmup, progress);
+                var warmupDrain = await WarmUpAsync(producer, consumers, cameras, publishFps, warmup, progress);
                 var start = await SnapshotAsync(producer, broker.ProcessId, server.Pid, consumers);
                 var watch = Stopwatch.StartNew();
                 while (watch.Elapsed < window)
@@ -101,8 +118,29 @@ internal static class CamerasRun
                     }
                     await Task.Delay(TimeSpan.FromMilliseconds(250));
                 }
-                return CamerasRunResult.From(codec, cameras, fps, start, end, final, drain.Elapsed, warmupDrain,
+                var result = CamerasRunResult.From(codec, cameras, publishFps, start, end, final, drain.Elapsed, warmupDrain,
                     collector.Between(start.WallClock, end.WallClock));
+                if (site is null)
+                {
+                    return result;
+                }
+                // A site's recording, read as the broker holds it (headers and sizes; the video is not kept), once the run
+                // is over, so that reading it takes no CPU from the pipeline in the window. All the producer published is
+                // read before the window's recording is judged, so that a message not read yet does not count as missing
+                // (what is still not read when the deadline passes is reported). The broker's files then hold what was read.
+                using var video = new VideoCollector(bootstrap, FrameTopics.Video);
+                var readDeadline = Stopwatch.StartNew();
+                while (video.Count + video.Unreadable < final.Recording.Published && readDeadline.Elapsed < RecordingReadDeadline)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250));
+                }
+                var recorded = video.Snapshot();
+                return result with
+                {
+                    Recording = SiteRecordingResult.Of(fps, cameraIds, recorded, start.WallClock, end.WallClock, final.Recording, site,
+                        TopicDiskBytes(dataDir, FrameTopics.Video), video.Unreadable,
+                        end.Recording.SkippedBytes - start.Recording.SkippedBytes),
+                };
             }
             finally
             {
@@ -186,7 +224,8 @@ internal static class CamerasRun
             consumerCpu[stats.Group] = consumerCpu.GetValueOrDefault(stats.Group) + Cpu(consumer.Pid);
         }
         var consumerStats = replicaStats.GroupBy(stats => stats.Group).Select(group => ConsumerStats.Sum([.. group])).ToList();
-        var producerStats = ProducerFigures.Parse(await producer.GetStatsAsync());
+        var producerJson = await producer.GetStatsAsync();
+        var producerStats = ProducerFigures.Parse(producerJson);
         // Run-queue wait: time each process was runnable with no core free, the sign of a machine short of CPU.
         // Thread ids are unique machine-wide, so a key's threads from several processes share one dictionary.
         static IReadOnlyDictionary<int, long> Threads(IEnumerable<int> pids) =>
@@ -207,8 +246,15 @@ internal static class CamerasRun
             RunQueueWait = waits,
             MachineBusySeconds = machineBusy,
             BenchCpuSeconds = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+            Recording = RecordingFigures.Parse(producerJson),
         };
     }
+
+    /// <summary>The bytes of the broker's files of <paramref name="topic"/>: its partition directories <c>topic-N</c>.</summary>
+    private static long TopicDiskBytes(string dataDir, string topic) => new DirectoryInfo(dataDir)
+        .EnumerateDirectories(topic + "-*")
+        .Where(partition => int.TryParse(partition.Name.AsSpan(topic.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        .Sum(partition => partition.EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length));
 
     /// <summary>Keys of <see cref="Snapshot.RunQueueWait"/> beside the groups' names.</summary>
     public const string ProducerKey = "producer", BrokerKey = "broker";
@@ -239,6 +285,9 @@ internal static class CamerasRun
 
         /// <summary>This benchmark's own CPU seconds so far (it polls the services and reads the results topic).</summary>
         public double BenchCpuSeconds { get; init; }
+
+        /// <summary>The producer's recording figures so far (all zero when no camera is recorded).</summary>
+        public RecordingFigures Recording { get; init; } = RecordingFigures.None;
     }
 }
 

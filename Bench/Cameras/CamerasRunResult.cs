@@ -40,11 +40,14 @@ internal sealed record LateFrames(int Count, double FirstSeconds, double LastSec
         $"from {Cameras} cameras, worst {WorstMs:F0} ms");
 }
 
-/// <summary>The figures of one run with <see cref="Cameras"/> cameras.</summary>
+/// <summary>
+/// The figures of one run with <see cref="Cameras"/> cameras; <see cref="PublishFps"/> is what the producer publishes
+/// to <c>frames</c> per camera (the cameras' rate, or a site's analysis rate), which the analyses are judged against.
+/// </summary>
 internal sealed record CamerasRunResult(
     string Codec,
     int Cameras,
-    int Fps,
+    int PublishFps,
     double WindowSeconds,
     double PublishedFps,
     long Dropped,
@@ -78,6 +81,9 @@ internal sealed record CamerasRunResult(
     /// <summary>The broker's run-queue wait in the window, ms a second.</summary>
     public double BrokerRunQueueMsPerSecond { get; init; }
 
+    /// <summary>A site's recording (null when the cameras were not recorded): complete, or why not.</summary>
+    public SiteRecordingResult? Recording { get; init; }
+
     /// <summary>How long a run's warm-up (flowing, then caught up) may take at the most.</summary>
     public const double WarmupDeadlineSeconds = 120;
 
@@ -97,9 +103,9 @@ internal sealed record CamerasRunResult(
             {
                 problems.Add("the groups had not caught up when the warm-up's deadline passed");
             }
-            if (PublishedFps < MinRateShare * Cameras * Fps)
+            if (PublishedFps < MinRateShare * Cameras * PublishFps)
             {
-                problems.Add(Invariant($"published {PublishedFps:F1} fps of {Cameras * Fps}"));
+                problems.Add(Invariant($"published {PublishedFps:F1} fps of {Cameras * PublishFps}"));
             }
             if (Dropped > 0)
             {
@@ -121,13 +127,14 @@ internal sealed record CamerasRunResult(
                     problems.Add(Invariant($"{group.Group}: lag {group.LagAfterDrain} after the cameras stopped"));
                 }
             }
+            problems.AddRange(Recording?.Problems ?? []);
             return problems;
         }
     }
 
     public bool IsClean => Problems.Count == 0;
 
-    public static CamerasRunResult From(string codec, int cameras, int fps, CamerasRun.Snapshot start, CamerasRun.Snapshot end,
+    public static CamerasRunResult From(string codec, int cameras, int publishFps, CamerasRun.Snapshot start, CamerasRun.Snapshot end,
         CamerasRun.Snapshot final, TimeSpan drain, TimeSpan? warmupDrain, IReadOnlyList<AnalysisRecord> frames)
     {
         var seconds = Stopwatch.GetElapsedTime(start.Timestamp, end.Timestamp).TotalSeconds;
@@ -168,7 +175,7 @@ internal sealed record CamerasRunResult(
         var serverCores = (end.ServerCpu - start.ServerCpu) / seconds;
         var machineCores = (end.MachineBusySeconds - start.MachineBusySeconds) / seconds;
         var benchCores = (end.BenchCpuSeconds - start.BenchCpuSeconds) / seconds;
-        return new CamerasRunResult(codec, cameras, fps, seconds, published / seconds,
+        return new CamerasRunResult(codec, cameras, publishFps, seconds, published / seconds,
             final.ProducerStats.Dropped - start.ProducerStats.Dropped,
             end.ProducerStats.PassedThrough - start.ProducerStats.PassedThrough,
             end.ProducerStats.Encoded - start.ProducerStats.Encoded,
