@@ -90,11 +90,13 @@ CLIP_ELEMENT_PACKAGES = {
     "rtph265pay": "gstreamer1.0-plugins-good",
     "rtpjpegpay": "gstreamer1.0-plugins-good",
 }
-# The payloader of each --clip codec; H.264 and H.265 resend their parameter sets with every keyframe (-1).
+# The payloader of each --clip codec. The clip is sent as it is, parameter sets only where the clip has them (an
+# encoder writing Annex B repeats them before each keyframe) and in the SDP: config-interval=-1 would insert them before
+# every slice of a keyframe, which splits a picture of several slices in two (a parameter set starts an access unit).
 CLIP_PAYLOADERS = {
     "mjpeg": "rtpjpegpay name=pay0 pt=26",
-    "h264": "rtph264pay name=pay0 pt=96 config-interval=-1",
-    "h265": "rtph265pay name=pay0 pt=96 config-interval=-1",
+    "h264": "rtph264pay name=pay0 pt=96 config-interval=0",
+    "h265": "rtph265pay name=pay0 pt=96 config-interval=0",
 }
 # How often a --clip stream checks whether its next frame is due: well under a frame at 30 fps.
 CLIP_TICK_MS = 4

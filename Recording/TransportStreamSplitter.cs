@@ -4,7 +4,10 @@ namespace AspirePipeline.Recording;
 /// Cuts a single-program MPEG transport stream (ffmpeg's <c>-c:v copy -f mpegts</c> of a camera) into its video access
 /// units, each with the packets exactly as they came: nothing is dropped but null packets and bytes outside packet
 /// sync, so the units' concatenation is the stream. Tables (PAT, PMT, SDT) go with the access unit that follows them.
-/// A unit is complete when the next one starts, so it is handed on one frame late. Not thread-safe: one per stream.
+/// A unit is one picture: a PES whose first slice does not start a picture (ffmpeg writes one PES per packet, and a
+/// camera that repeats its parameter sets before every slice of a keyframe makes its parser cut the picture in two)
+/// is kept with the picture it continues. A unit is complete when the next picture starts, so it is handed on one or
+/// two PES late. Not thread-safe: one per stream.
 /// </summary>
 public sealed class TransportStreamSplitter
 {
@@ -14,9 +17,14 @@ public sealed class TransportStreamSplitter
     // Packets kept while no PMT has named the video (a stream that is not ffmpeg's, or joined mid-way): bounded.
     private const int MaxTableBytes = 1 << 20;
 
+    // Enough of a PES's elementary stream to reach its first slice after delimiter, parameter sets and SEI.
+    private const int PictureCheckBytes = 4096;
+
     private readonly byte[] _partial = new byte[TransportStream.PacketSize];
     private readonly MemoryStream _tables = new();
     private MemoryStream? _unit;
+    private readonly MemoryStream _unitStream = new();
+    private Held? _held;
     private bool _unitKeyframe;
     private long? _unitPts;
     private long _unitReceivedAt;
@@ -73,12 +81,38 @@ public sealed class TransportStreamSplitter
         }
     }
 
-    /// <summary>The access unit in progress, at the end of the stream (null when there is none).</summary>
-    public RecordedAccessUnit? Complete()
+    /// <summary>
+    /// At the end of the stream, the access units not handed on yet, in order (none, one, or two when the last PES
+    /// started a picture of its own). The last may be cut off if the stream was.
+    /// </summary>
+    public IReadOnlyList<RecordedAccessUnit> Complete()
     {
-        var unit = _unit is null || Codec is null ? null : new RecordedAccessUnit(_unit.ToArray(), Codec, _unitKeyframe, _unitPts, _unitReceivedAt);
+        var done = FinishPes();
+        var last = _held?.Unit(Codec!);
+        _held = null;
+        return [.. new[] { done, last }.OfType<RecordedAccessUnit>()];
+    }
+
+    // The PES read so far joins the picture held, or starts the next one and hands the held picture on.
+    private RecordedAccessUnit? FinishPes()
+    {
+        if (_unit is null || Codec is null)
+        {
+            _unit = null;
+            return null;
+        }
+        var pes = new Held(_unit, _unitKeyframe, _unitPts, _unitReceivedAt);
+        var startsPicture = StartsPicture(_unitStream.GetBuffer().AsSpan(0, (int)_unitStream.Length), Codec);
         _unit = null;
-        return unit;
+        _unitStream.SetLength(0);
+        if (_held is not null && !startsPicture)
+        {
+            pes.Packets.WriteTo(_held.Packets);
+            return null;
+        }
+        var done = _held?.Unit(Codec);
+        _held = pes;
+        return done;
     }
 
     private void OnPacket(ReadOnlySpan<byte> packet, ICollection<RecordedAccessUnit> completed)
@@ -94,7 +128,7 @@ public sealed class TransportStreamSplitter
         {
             if (unitStart)
             {
-                if (Complete() is { } unit)
+                if (FinishPes() is { } unit)
                 {
                     completed.Add(unit);
                 }
@@ -112,6 +146,7 @@ public sealed class TransportStreamSplitter
                 return;
             }
             _unit.Write(packet);
+            KeepForPictureCheck(payload, unitStart);
             return;
         }
         if (unitStart && pid == TransportStream.PatPid)
@@ -129,6 +164,46 @@ public sealed class TransportStreamSplitter
             _tables.SetLength(0);
         }
         _tables.Write(packet);
+    }
+
+    // The elementary stream's first bytes of the PES, its header left out.
+    private void KeepForPictureCheck(ReadOnlySpan<byte> payload, bool pesStart)
+    {
+        if (pesStart)
+        {
+            payload = payload.Length >= 9 && payload.Length >= 9 + payload[8] ? payload[(9 + payload[8])..] : [];
+        }
+        var room = PictureCheckBytes - (int)_unitStream.Length;
+        if (room > 0)
+        {
+            _unitStream.Write(payload[..Math.Min(room, payload.Length)]);
+        }
+    }
+
+    /// <summary>
+    /// Whether the first slice in these elementary-stream bytes starts a picture (H.264: first_mb_in_slice is 0, a
+    /// leading 1 bit; H.265: first_slice_segment_in_pic_flag). True when no slice is in them: nothing to continue.
+    /// </summary>
+    internal static bool StartsPicture(ReadOnlySpan<byte> stream, string codec)
+    {
+        var hevc = codec == VideoCodecs.Hevc;
+        var headerBytes = hevc ? 2 : 1;
+        for (var index = 0; index + 2 + headerBytes < stream.Length; index++)
+        {
+            if (stream[index] != 0 || stream[index + 1] != 0 || stream[index + 2] != 1)
+            {
+                continue;
+            }
+            var header = stream[index + 3];
+            var type = hevc ? (header >> 1) & 0x3F : header & 0x1F;
+            var slice = hevc ? type < 32 : type is >= 1 and <= 5;
+            if (slice)
+            {
+                return (stream[index + 3 + headerBytes] & 0x80) != 0;
+            }
+            index += 2;
+        }
+        return true;
     }
 
     private static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> packet, out bool randomAccess)
@@ -214,5 +289,13 @@ public sealed class TransportStreamSplitter
         var pts = payload[9..14];
         return ((long)((pts[0] >> 1) & 0x07) << 30) | ((long)pts[1] << 22) | ((long)(pts[2] >> 1) << 15)
             | ((long)pts[3] << 7) | ((long)pts[4] >> 1);
+    }
+
+    // A picture read whole but not handed on yet: a PES that continues it may still follow.
+    private sealed class Held(MemoryStream packets, bool keyframe, long? pts, long receivedAt)
+    {
+        public MemoryStream Packets { get; } = packets;
+
+        public RecordedAccessUnit Unit(string codec) => new(Packets.ToArray(), codec, keyframe, pts, receivedAt);
     }
 }

@@ -97,9 +97,17 @@ internal sealed partial class RecordingOutput : IDisposable
                 }
             }
             // The access unit in progress when the stream ended may be cut off (ffmpeg killed mid-write): not recorded.
-            if (splitter.Complete() is { } last)
+            var rest = splitter.Complete();
+            for (var index = 0; index < rest.Count; index++)
             {
-                _recorder.Status.OnSkipped(last.Packets.Length);
+                if (index < rest.Count - 1)
+                {
+                    _recorder.Record(rest[index], rest[index].ReceivedAt);
+                }
+                else
+                {
+                    _recorder.Status.OnSkipped(rest[index].Packets.Length);
+                }
             }
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException && _disposed)

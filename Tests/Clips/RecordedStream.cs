@@ -56,10 +56,7 @@ public sealed class RecordedStream : IDisposable
         var splitter = new TransportStreamSplitter();
         var units = new List<RecordedAccessUnit>();
         splitter.Write(await File.ReadAllBytesAsync(path), units);
-        if (splitter.Complete() is { } last)
-        {
-            units.Add(last);
-        }
+        units.AddRange(splitter.Complete());
         Assert.Equal(seconds * Fps, units.Count);
         Assert.All(units, unit => Assert.NotNull(unit.Pts));
         return new RecordedStream(path, units, width, height);

@@ -44,12 +44,72 @@ public sealed class TransportStreamSplitterTests
         var splitter = new TransportStreamSplitter();
         var units = new List<RecordedAccessUnit>();
         splitter.Write(damaged, units);
-        units.Add(splitter.Complete()!);
+        units.AddRange(splitter.Complete());
 
         Assert.Equal(Frames, units.Count);
         Assert.Equal(stream, units.SelectMany(unit => unit.Packets).ToArray());
         Assert.Equal(garbage.Length * (long)Math.Ceiling(stream.Length / (TransportStream.PacketSize * 50.0)), splitter.SkippedBytes);
     }
+
+    [Fact]
+    public async Task A_keyframe_cut_in_two_by_parameter_sets_before_its_second_slice_stays_one_access_unit()
+    {
+        // Two slices a picture, and before each keyframe's second slice its SPS and PPS again, as a payloader that
+        // resends them with every keyframe slice sends it: ffmpeg's parser starts a packet, and the muxer a PES, there.
+        var directory = Directory.CreateTempSubdirectory("split-keyframes").FullName;
+        try
+        {
+            var clip = Path.Combine(directory, "two-slices.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+            [
+                "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30", "-frames:v", $"{Frames}",
+                "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-x264-params", "slices=2", "-f", "h264", "-y", clip,
+            ], TimeSpan.FromMinutes(1))).EnsureSuccess("encoding two slices a picture");
+            var cut = Path.Combine(directory, "cut.h264");
+            await File.WriteAllBytesAsync(cut, ParameterSetsBeforeEveryKeyframeSlice(await File.ReadAllBytesAsync(clip)));
+            var muxed = Path.Combine(directory, "cut.ts");
+            (await ChildProcess.RunAsync("ffmpeg",
+            [
+                "-hide_banner", "-loglevel", "error", "-i", cut, "-c:v", "copy",
+                "-f", TransportStream.ContainerName, .. TransportStream.MuxerOptions, "-y", muxed,
+            ], TimeSpan.FromMinutes(1))).EnsureSuccess("muxing the cut stream");
+            var stream = await File.ReadAllBytesAsync(muxed);
+
+            var units = Split(stream, new Random(3));
+
+            // The muxer did write a PES for each half of every keyframe (the case this is about)...
+            Assert.Equal(Frames + Frames / Gop, PesStarts(stream));
+            // ...and each picture is still one unit: a decoder can start at a whole keyframe, never at its second half.
+            Assert.Equal(Frames, units.Count);
+            Assert.Equal([0, Gop, 2 * Gop], units.Select((unit, index) => (unit, index)).Where(u => u.unit.Keyframe).Select(u => u.index));
+            Assert.Equal(stream, units.SelectMany(unit => unit.Packets).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static byte[] ParameterSetsBeforeEveryKeyframeSlice(byte[] annexB)
+    {
+        var output = new List<byte>();
+        byte[]? sps = null, pps = null;
+        foreach (var unit in AnnexB.NalUnits(annexB))
+        {
+            var type = AnnexB.H264Type(unit);
+            (sps, pps) = (type == 7 ? unit : sps, type == 8 ? unit : pps);
+            var continuesPicture = (unit[1] & 0x80) == 0;
+            if (type == 5 && continuesPicture && sps is not null && pps is not null)
+            {
+                output.AddRange([0, 0, 0, 1, .. sps, 0, 0, 0, 1, .. pps]);
+            }
+            output.AddRange([0, 0, 0, 1, .. unit]);
+        }
+        return [.. output];
+    }
+
+    private static int PesStarts(byte[] stream) => stream.Chunk(TransportStream.PacketSize)
+        .Count(packet => (packet[1] & 0x40) != 0 && (((packet[1] & 0x1F) << 8) | packet[2]) == 0x100);
 
     private static List<RecordedAccessUnit> Split(byte[] stream, Random random)
     {
@@ -62,10 +122,7 @@ public sealed class TransportStreamSplitterTests
             splitter.Write(stream.AsSpan(offset, length), units);
             offset += length;
         }
-        if (splitter.Complete() is { } last)
-        {
-            units.Add(last);
-        }
+        units.AddRange(splitter.Complete());
         Assert.Equal(0, splitter.SkippedBytes);
         return units;
     }
