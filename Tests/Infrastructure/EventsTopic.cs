@@ -8,7 +8,12 @@ public static class EventsTopic
 {
     /// <summary>The first record matching <paramref name="match"/>; fails at the deadline listing what was seen.</summary>
     public static async Task<JsonElement> FirstAsync(string bootstrapServers, string topic, Func<JsonElement, bool> match, TimeSpan deadline,
-        Func<string>? describe = null)
+        Func<string>? describe = null) =>
+        (await FirstWithPositionAsync(bootstrapServers, topic, match, deadline, describe)).Record;
+
+    /// <summary>The first record matching <paramref name="match"/> with where the topic holds it (partition, offset).</summary>
+    public static async Task<(JsonElement Record, int Partition, long Offset)> FirstWithPositionAsync(string bootstrapServers, string topic,
+        Func<JsonElement, bool> match, TimeSpan deadline, Func<string>? describe = null)
     {
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
         {
@@ -37,7 +42,7 @@ public static class EventsTopic
                     Assert.Equal(record.GetProperty("camera").GetString(), result.Message.Key);
                     if (match(record))
                     {
-                        return record;
+                        return (record, result.Partition.Value, result.Offset.Value);
                     }
                 }
             }

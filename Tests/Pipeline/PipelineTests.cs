@@ -1,7 +1,11 @@
+using System.Globalization;
+using Aspire.Hosting.Testing;
 using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Tests.Infrastructure;
+using Confluent.Kafka;
+
 namespace AspirePipeline.Tests.Pipeline;
 
 /// <summary>What a user checks of the running pipeline, read from the results topic the consumer groups write.</summary>
@@ -14,6 +18,7 @@ public sealed class PipelineTests(PipelineFixture pipeline)
 
     /// <summary>Startup (group joins, first keyframes) plus 60 frames at 10 fps, with room for a loaded 2-core machine.</summary>
     private static readonly TimeSpan ResultsDeadline = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ClipDeadline = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task Each_group_processes_at_least_60_frames_of_every_camera_in_one_contiguous_ordered_run()
@@ -112,6 +117,71 @@ public sealed class PipelineTests(PipelineFixture pipeline)
             e => e.GetProperty("type").GetString() == PeopleDetector.PersonAppeared, ResultsDeadline);
         Assert.Equal(PipelineFixture.FootageCamera, appeared.GetProperty("camera").GetString());
         Assert.NotEmpty(appeared.GetProperty("detections").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_person_appeared_event_on_the_recorded_footage_has_its_clip_from_at_least_4_s_before_it()
+    {
+        // An event with at least 5 s of recording before it: the footage camera is recorded from the producer's start.
+        var recordingStart = await FirstRecordedAsync(PipelineFixture.FootageCamera);
+        var (appeared, partition, offset) = await EventsTopic.FirstWithPositionAsync(pipeline.BootstrapServers, FrameTopics.Events,
+            e => e.GetProperty("type").GetString() == PeopleDetector.PersonAppeared
+                && e.GetProperty("camera").GetString() == PipelineFixture.FootageCamera
+                && e.GetProperty("captureTimestamp").GetDateTimeOffset() >= recordingStart.AddSeconds(5),
+            ClipDeadline, () => $"recording of {PipelineFixture.FootageCamera} began {recordingStart:O}");
+        var happened = appeared.GetProperty("captureTimestamp").GetDateTimeOffset();
+
+        using var clips = pipeline.App.CreateHttpClient("clips", "http");
+        // The service waits for the recording to pass the clip's end (10 s after the event) before it answers.
+        clips.Timeout = ClipDeadline;
+        using var response = await clips.GetAsync($"/events/{partition}/{offset}/clip");
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}");
+        Assert.Equal("video/mp4", response.Content.Headers.ContentType?.MediaType);
+        var first = DateTimeOffset.Parse(response.Headers.GetValues("Clip-First-Capture").Single(), CultureInfo.InvariantCulture);
+        Assert.True(first <= happened.AddSeconds(-4), $"the clip starts at {first:O}, the event was at {happened:O}");
+        var file = Path.Combine(Path.GetTempPath(), $"event-clip-{Guid.NewGuid():N}.mp4");
+        try
+        {
+            await File.WriteAllBytesAsync(file, body);
+            var probe = (await ChildProcess.RunAsync("ffprobe",
+                ["-v", "error", "-select_streams", "v:0", "-show_entries", "format=duration:stream=codec_name", "-of", "default=nw=1", file],
+                ClipDeadline)).EnsureSuccess("ffprobe of the event's clip");
+            Assert.Contains("codec_name=h264", probe.StandardOutput, StringComparison.Ordinal);
+            var duration = double.Parse(probe.StandardOutput.Split('\n').Single(line => line.StartsWith("duration=", StringComparison.Ordinal))[9..],
+                CultureInfo.InvariantCulture);
+            Assert.InRange(duration, 10, 20);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task<DateTimeOffset> FirstRecordedAsync(string camera)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = pipeline.BootstrapServers,
+            GroupId = $"recording-reader-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(FrameTopics.Video);
+        return await Task.Run(() =>
+        {
+            var until = DateTime.UtcNow + ClipDeadline;
+            while (DateTime.UtcNow < until)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result && result.Message.Key == camera)
+                {
+                    return result.Message.Timestamp.UtcDateTime;
+                }
+            }
+            Assert.Fail($"{camera} is not recorded: nothing of it on {FrameTopics.Video} within {ClipDeadline}");
+            return default(DateTimeOffset);
+        });
     }
 
     [Fact]
