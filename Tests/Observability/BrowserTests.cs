@@ -80,8 +80,9 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
             .Max(file => OverlayPixels.CountBoxColoured(file.GetString()!));
         Assert.True(boxPixels >= 200, $"the people view's screenshots show {boxPixels} pixels of box colour: no person boxed in {peopleView}");
 
-        // Health links on the producer and every consumer replica; together they name each check with its verdict.
-        Assert.Equal(topology.Groups.Sum(group => group.Replicas) + 1, root.GetProperty("healthLinks").GetInt32());
+        // Health links on the producer, the clips service and every consumer replica; together they name each check with
+        // its verdict.
+        Assert.Equal(topology.Groups.Sum(group => group.Replicas) + 2, root.GetProperty("healthLinks").GetInt32());
         var checks = root.GetProperty("health").EnumerateArray()
             .SelectMany(h => h.GetProperty("report").GetProperty("checks").EnumerateObject())
             .GroupBy(c => c.Name)

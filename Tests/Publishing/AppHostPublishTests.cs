@@ -65,18 +65,19 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
     }
 
     [Fact]
-    public void The_pipeline_becomes_kafka_every_camera_the_producer_every_consumer_group_and_the_dashboard()
+    public void The_pipeline_becomes_kafka_every_camera_the_producer_every_consumer_group_the_clips_service_and_the_dashboard()
     {
         Assert.Equal(["camera", "footage"], Topology.Cameras);
         Assert.Equal(["consumer", "consumer2", "people"], Topology.Groups.Select(group => group.Resource));
         var names = Output.Services.Children.Keys.Select(k => ((YamlScalarNode)k).Value).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(
-            new[] { "aspire-dashboard", "kafka", "producer" }
+            new[] { "aspire-dashboard", "clips", "kafka", "producer" }
                 .Concat(Topology.Cameras).Concat(Topology.Groups.Select(g => g.Resource)).Order(StringComparer.Ordinal),
             names);
 
         Assert.Equal("docker.io/apache/kafka:4.1.0", ComposePublish.Scalar(Output.Service("kafka"), "image"));
         Assert.Equal("aspirepipeline/producer:latest", ComposePublish.Scalar(Output.Service("producer"), "image"));
+        Assert.Equal("aspirepipeline/clips:latest", ComposePublish.Scalar(Output.Service("clips"), "image"));
         // A group runs in the image of the project that hosts it: the people group in the Consumer project's.
         Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("consumer"), "image"));
         Assert.Equal("aspirepipeline/consumer2:latest", ComposePublish.Scalar(Output.Service("consumer2"), "image"));

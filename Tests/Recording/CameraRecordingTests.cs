@@ -133,6 +133,78 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_ten_second_clip_of_the_recorded_camera_starts_at_a_keyframe_and_is_the_cameras_own_pictures()
+    {
+        const int SourceFrames = 10 * Fps;
+        var directory = Directory.CreateTempSubdirectory("recording-clip").FullName;
+        try
+        {
+            var clip = Path.Combine(directory, "known.h264");
+            (await ChildProcess.RunAsync("ffmpeg",
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate={Fps}",
+                "-frames:v", $"{SourceFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-f", "h264", "-y", clip,
+            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
+            var video = await fixture.CreateTopicAsync();
+            var events = await fixture.CreateTopicAsync();
+            await using var producer = await ProducerTestHost.StartAsync(fixture.Broker.BootstrapServers, await fixture.CreateTopicAsync(),
+                new Dictionary<string, string?>
+                {
+                    ["Producer:Cameras:0:Id"] = "gate",
+                    ["Producer:Cameras:0:Url"] = camera.Url,
+                    ["Producer:Cameras:0:Record"] = "true",
+                    ["Producer:VideoTopic"] = video,
+                });
+            using var consumer = fixture.Consumer(video);
+            var first = ProducerFixture.Consume(consumer, 1, Deadline)[0].Message.Timestamp.UtcDateTime;
+            await using var clips = await ServiceProcess.StartListeningAsync("Clips", "clips", new Dictionary<string, string>
+            {
+                ["ConnectionStrings__kafka"] = fixture.Broker.BootstrapServers,
+                ["Clips__VideoTopic"] = video,
+                ["Clips__EventsTopic"] = events,
+            });
+            using var http = new HttpClient { BaseAddress = clips.BaseAddress, Timeout = Deadline };
+
+            // Ten seconds from 2.5 s into the recording; the service waits for the recording to get to their end.
+            var from = new DateTimeOffset(first).AddSeconds(2.5);
+            using var response = await http.GetAsync(
+                $"/clips/gate?from={from.ToUnixTimeMilliseconds()}&to={from.AddSeconds(10).ToUnixTimeMilliseconds()}");
+            var mp4 = Path.Combine(directory, "clip.mp4");
+            await File.WriteAllBytesAsync(mp4, await response.Content.ReadAsByteArrayAsync());
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await File.ReadAllTextAsync(mp4)}\n{clips.Output}");
+
+            var (codec, width, height, duration) = await Clips.VideoProbe.StreamAsync(mp4);
+            Assert.Equal((VideoCodecs.H264, 640, 360), (codec, width, height));
+            // From the keyframe at or before `from`: the range, and at most one GOP (a second) more.
+            Assert.InRange(duration, 9.9, 11.1);
+            var frames = await Clips.VideoProbe.FramesAsync(mp4);
+            Assert.True(frames[0].Key && frames[0].PictType == "I", $"the clip's first frame is {frames[0]}");
+
+            // Its pixels are the camera's pictures: the clip's frames, looped, from one of its keyframes on.
+            var source = Path.Combine(directory, "source.gray");
+            var decoded = Path.Combine(directory, "clip.gray");
+            await Clips.VideoProbe.DecodeGrayAsync(clip, source);
+            await Clips.VideoProbe.DecodeGrayAsync(mp4, decoded);
+            const int FrameBytes = 640 * 360;
+            var sourceFrames = (await File.ReadAllBytesAsync(source)).Chunk(FrameBytes).ToList();
+            var pictures = (await File.ReadAllBytesAsync(decoded)).Chunk(FrameBytes).ToList();
+            Assert.Equal(frames.Count, pictures.Count);
+            var start = Enumerable.Range(0, SourceFrames / Gop).Select(keyframe => keyframe * Gop)
+                .FirstOrDefault(index => sourceFrames[index].AsSpan().SequenceEqual(pictures[0]), -1);
+            Assert.True(start >= 0, "the clip's first frame is none of the camera's keyframes");
+            var expected = Path.Combine(directory, "expected.gray");
+            await File.WriteAllBytesAsync(expected,
+                [.. pictures.Select((_, index) => sourceFrames[(start + index) % SourceFrames]).SelectMany(frame => frame)]);
+            Assert.Null(Clips.VideoProbe.FirstDifferentFrame(decoded, expected, FrameBytes));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task After_a_broker_restart_during_recording_no_frame_is_missing_but_those_the_producer_reports_dropped()
     {
         var directory = Directory.CreateTempSubdirectory("recording-restart").FullName;
