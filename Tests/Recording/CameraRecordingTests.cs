@@ -34,15 +34,7 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
         try
         {
             var clip = Path.Combine(directory, $"known.{codec}");
-            string[] encoder = hevc
-                ? ["-c:v", "libx265", "-x265-params", $"log-level=error:keyint={Gop}:min-keyint={Gop}:scenecut=0:bframes=0", "-f", "hevc"]
-                : ["-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-x264-params", $"slices={slicesPerPicture}",
-                    "-f", "h264"];
-            (await ChildProcess.RunAsync("ffmpeg",
-            [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate={Fps}",
-                "-frames:v", $"{ClipFrames}", .. encoder, "-y", clip,
-            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await KnownClip.EncodeAsync(clip, codec, "640x360", ClipFrames, Fps, Gop, slicesPerPicture);
             await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
             var frames = await fixture.CreateTopicAsync();
             var video = await fixture.CreateTopicAsync();
@@ -84,8 +76,9 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
             await File.WriteAllBytesAsync(recorded, [.. messages.SelectMany(message => message.Message.Value)]);
             var elementary = Path.Combine(directory, "recorded.es");
             (await ChildProcess.RunAsync("ffmpeg",
-                ["-nostdin", "-hide_banner", "-loglevel", "error", "-i", recorded, "-c:v", "copy", "-f", encoder[^1], "-y", elementary], Deadline))
-                .EnsureSuccess("demuxing the recording");
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-i", recorded, "-c:v", "copy", "-f", KnownClip.Format(codec), "-y", elementary,
+            ], Deadline)).EnsureSuccess("demuxing the recording");
             var source = AnnexB.NalUnits(await File.ReadAllBytesAsync(clip)).Where(unit => AnnexB.IsSlice(unit, hevc)).ToList();
             var slices = AnnexB.NalUnits(await File.ReadAllBytesAsync(elementary)).Where(unit => AnnexB.IsSlice(unit, hevc)).ToList();
             Assert.Equal(ClipFrames * slicesPerPicture, source.Count);
@@ -140,11 +133,7 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
         try
         {
             var clip = Path.Combine(directory, "known.h264");
-            (await ChildProcess.RunAsync("ffmpeg",
-            [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate={Fps}",
-                "-frames:v", $"{SourceFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-sc_threshold", "0", "-f", "h264", "-y", clip,
-            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await KnownClip.EncodeAsync(clip, VideoCodecs.H264, "640x360", SourceFrames, Fps, Gop);
             await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
             var video = await fixture.CreateTopicAsync();
             var events = await fixture.CreateTopicAsync();
@@ -211,11 +200,7 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
         try
         {
             var clip = Path.Combine(directory, "known.h264");
-            (await ChildProcess.RunAsync("ffmpeg",
-            [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size=320x180:rate={Fps}",
-                "-frames:v", $"{ClipFrames}", "-c:v", "libx264", "-g", $"{Gop}", "-bf", "0", "-f", "h264", "-y", clip,
-            ], Deadline)).EnsureSuccess("encoding the known clip");
+            await KnownClip.EncodeAsync(clip, VideoCodecs.H264, "320x180", ClipFrames, Fps, Gop);
             await using var camera = await CameraSimulatorProcess.StartAsync(fps: Fps, clip: clip);
             await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { InMemory = false });
             var video = $"video-{Guid.NewGuid():N}"[..20];
