@@ -5,6 +5,7 @@ using AspirePipeline.FrameProcessing.Health;
 using AspirePipeline.FrameProcessing.LiveView;
 using AspirePipeline.FrameProcessing.Pipeline;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.FrameProcessing.Tracking;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,10 @@ public static class FrameProcessingExtensions
             serviceProvider.GetRequiredService<IOptions<FrameProcessingOptions>>().Value, serviceProvider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProcessingStatistics>();
         services.AddSingleton<RecentEvents>();
+        AddValidatedOptions<TrackingOptions>(services, TrackingOptions.SectionName);
+        // Read now, so a bad zone or line stops the start naming its path rather than the first frame of that camera.
+        services.AddSingleton(new SceneCatalog(builder.Configuration));
+        services.AddSingleton<SceneTracking>();
         services.AddSingleton<FrameProcessingTelemetry>();
         services.AddSingleton<LiveFrameHub>();
         services.AddSingleton<OverlayRenderer>();

@@ -141,14 +141,15 @@ internal static class PeopleBenchmark
         builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}; load average at the end: {LoadAverage()}  ");
         builder.AppendLine(CultureInfo.InvariantCulture,
             $"{frames} frames of vtest.avi (768x576, every {FrameStep}th), JPEG quality {FrameEncoder.DefaultJpegQuality}; " +
-            $"default options: WorkingWidth {options.WorkingWidth}, WindowStride {options.WindowStride}, PyramidScale {options.PyramidScale}; " +
+            $"default options: MinPersonHeight {options.MinPersonHeight},"
+            + $" WindowStride {options.WindowStride}, PyramidScale {options.PyramidScale}; " +
             $"clock: {ThreadCpuClock.ClockName}; median of {results.Count} runs.");
         builder.AppendLine();
         builder.AppendLine("| working width | decode CPU ms/frame | detect CPU ms/frame | CPU ms per analysed frame | wall ms/frame " +
             "| frames/s one core sustains | people found per frame |");
         builder.AppendLine("|---|---|---|---|---|---|---|");
         builder.AppendLine(CultureInfo.InvariantCulture,
-            $"| {options.WorkingWidth} | {decode:F2} | {detect:F2} | **{total:F1}** | {wall:F1} | {1000 / total:F1} " +
+            $"| {options.MinPersonHeight} | {decode:F2} | {detect:F2} | **{total:F1}** | {wall:F1} | {1000 / total:F1} " +
             $"| {results.Average(result => (double)result.People) / frames:F2} |");
         builder.AppendLine();
         builder.AppendLine("Per run (decode + detect CPU ms/frame): " + string.Join(", ",

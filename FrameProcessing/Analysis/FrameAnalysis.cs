@@ -12,6 +12,15 @@ public sealed record FrameAnalysis(double Value, IReadOnlyList<KeyValuePair<stri
     /// </summary>
     public IReadOnlyList<Detection>? Detections { get; init; }
 
-    /// <summary>Event types this frame completed (e.g. <c>person-appeared</c>), published to the events topic.</summary>
-    public IReadOnlyList<string> Events { get; init; } = [];
+    /// <summary>
+    /// The parts of the image the analysis looked at, when it did not look at all of it (a motion-gated detector): a
+    /// tracked object outside them is not counted as missed. Null for the whole image; empty when nothing was looked at.
+    /// </summary>
+    public IReadOnlyList<Detection>? ScannedRegions { get; init; }
+
+    /// <summary>What this frame completed (e.g. <c>person-appeared</c>), published to the events topic.</summary>
+    public IReadOnlyList<AnalysisEvent> Events { get; init; } = [];
+
+    /// <summary>Tracks, zone occupancy and line counts, for analyses whose detections are tracked; else null.</summary>
+    public SceneState? Scene { get; init; }
 }

@@ -20,6 +20,13 @@ public interface IFrameAnalyzer
     DecodeTarget DecodeTarget => DecodeTarget.Full;
 
     /// <summary>
+    /// What the <see cref="FrameAnalysis.Detections"/> are (<c>person</c>), when they are to be tracked across frames:
+    /// the pipeline then gives them track ids and raises <c>{kind}-appeared</c> / <c>{kind}-left</c> per track and the
+    /// zone and line events of the camera's scene. Null for analyses that locate nothing.
+    /// </summary>
+    string? TrackedKind => null;
+
+    /// <summary>
     /// Analyses <paramref name="image"/> (8-bit BGR, gray or BGRA, at the frame's size or reduced as
     /// <see cref="DecodeTarget"/> allows) of camera <paramref name="cameraId"/>.
     /// </summary>

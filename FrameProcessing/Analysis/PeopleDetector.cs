@@ -6,110 +6,223 @@ namespace AspirePipeline.FrameProcessing.Analysis;
 
 /// <summary>
 /// People detection with OpenCV's built-in HOG + linear SVM pedestrian model (<see cref="HOGDescriptor.GetDefaultPeopleDetector"/>,
-/// no model file), on a gray copy shrunk to <see cref="PeopleDetectorOptions.WorkingWidth"/>. The headline value is the
-/// number of people; <see cref="FrameAnalysis.Detections"/> holds their boxes and scores. Per camera it tracks presence
-/// with hysteresis and reports <see cref="PersonAppeared"/> / <see cref="PersonLeft"/> as events.
+/// no model file), gated by motion: per camera a background model finds what moved (<see cref="MotionGate"/>), and the
+/// detector looks only there, at the scales a person of that region's size needs, so small people far away are looked
+/// for in an enlarged crop rather than an enlarged frame. A frame where nothing moved is not scanned at all. With
+/// <c>Motion:Enabled=false</c> every frame is scanned whole at every scale from <see cref="PeopleDetectorOptions.MaxPersonHeight"/>
+/// down to <see cref="PeopleDetectorOptions.MinPersonHeight"/>. Boxes are trimmed from the detector's window to the
+/// person in it; the pipeline tracks them (<see cref="TrackedKind"/>).
 /// </summary>
 public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
 {
     public const string AnalyzerName = "people";
-    public const string PersonAppeared = "person-appeared";
-    public const string PersonLeft = "person-left";
+    public const string Kind = "person";
 
-    private static readonly string[] Appeared = [PersonAppeared];
-    private static readonly string[] Left = [PersonLeft];
+    /// <summary>A person's track was confirmed (<see cref="Tracking.SceneEvents.Appeared"/> of <see cref="Kind"/>).</summary>
+    public const string PersonAppeared = Kind + "-appeared";
+
+    /// <summary>A person's confirmed track ended.</summary>
+    public const string PersonLeft = Kind + "-left";
+
+    // The default people detector's window, and where its training put the person inside it: the window's central 80 %
+    // (OpenCV's peopledetect sample trims its boxes the same way).
+    private static readonly Size WindowSize = new(64, 128);
+    private const double PersonLeftInWindow = 0.1, PersonTop = 0.07, PersonShare = 0.8;
+    private static readonly double PersonInWindow = WindowSize.Height * PersonShare;
+    // A moving area's height only bounds the people in it: legs or a head may be still, two may have merged.
+    private const double ShortestInRegion = 0.5, TallestInRegion = 1.4;
 
     private readonly PeopleDetectorOptions _options;
     private readonly HOGDescriptor _hog = new();
+    private readonly MotionGate? _gate;
     private readonly Mat _gray = new();
-    private readonly Mat _working = new();
-    private readonly Dictionary<string, CameraPresence> _cameras = new(StringComparer.Ordinal);
-    private long _tick;
+    private readonly Mat _scaled = new();
 
     public PeopleDetector(IOptions<PeopleDetectorOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _hog.SetSVMDetector(HOGDescriptor.GetDefaultPeopleDetector());
+        _gate = _options.Motion.Enabled ? new MotionGate(_options.Motion) : null;
     }
 
     public string Name => AnalyzerName;
 
-    /// <summary>Gray and no wider than the detector works at: the JPEG decoder does that shrinking almost for free.</summary>
-    public DecodeTarget DecodeTarget => GrayWorkingImage.DecodeTarget(_options.WorkingWidth);
+    public string? TrackedKind => Kind;
+
+    /// <summary>Gray at the frame's own size: small people need every pixel the camera sent.</summary>
+    public DecodeTarget DecodeTarget { get; } = new(Grayscale: true);
 
     public FrameAnalysis Analyze(string cameraId, Mat image)
     {
         ArgumentNullException.ThrowIfNull(cameraId);
         ArgumentNullException.ThrowIfNull(image);
 
-        var working = GrayWorkingImage.Prepare(image, _options.WorkingWidth, _gray, _working);
-        var boxes = _hog.DetectMultiScale(working, out var scores, _options.HitThreshold,
-            new Size(_options.WindowStride, _options.WindowStride), scale: _options.PyramidScale);
-
-        // Boxes go back to the coordinates of the image we were given; the pipeline maps those to the frame's size.
-        var factor = (double)image.Width / working.Width;
-        var detections = new List<Detection>(boxes.Length);
-        var maxScore = 0.0;
-        for (var i = 0; i < boxes.Length; i++)
+        var gray = GrayWorkingImage.Prepare(image, 0, _gray, _gray);
+        var whole = new Rect(0, 0, gray.Width, gray.Height);
+        var minRegion = new Size(
+            (int)Math.Ceiling(WindowSize.Width * _options.MinPersonHeight / PersonInWindow),
+            (int)Math.Ceiling(WindowSize.Height * _options.MinPersonHeight / PersonInWindow));
+        IReadOnlyList<MotionRegion> regions = _gate?.Regions(cameraId, gray, minRegion, _options.MaxCameras)
+            ?? [new MotionRegion(whole, 0, gray.Height)];
+        var scannedArea = regions.Sum(region => (double)region.Box.Width * region.Box.Height);
+        if (regions.Count > 1 && scannedArea > _options.Motion.MaxCoverage * gray.Width * gray.Height)
         {
-            var score = i < scores.Length ? scores[i] : 0;
-            if (score < _options.MinScore)
-            {
-                continue;
-            }
-            var box = boxes[i];
-            detections.Add(new Detection(box.X, box.Y, box.Width, box.Height, score).ScaledInto(factor, image.Width, image.Height));
-            maxScore = Math.Max(maxScore, score);
+            // So much moved that one pass over the frame costs less than the pieces.
+            regions = [new MotionRegion(whole, regions.Min(region => region.ShortestMover), regions.Max(region => region.TallestMover))];
+            scannedArea = whole.Width * whole.Height;
         }
 
-        var change = PresenceOf(cameraId).Observe(detections.Count > 0);
+        var windows = new List<Window>();
+        foreach (var region in regions)
+        {
+            Scan(gray, region, windows);
+        }
+        var detections = Group(windows);
+
+        var maxScore = detections.Count > 0 ? detections.Max(detection => detection.Score) : 0;
         return new FrameAnalysis(detections.Count,
         [
             new("people", detections.Count),
             new("max-score", maxScore),
+            new("scanned-fraction", scannedArea / (gray.Width * (double)gray.Height)),
         ])
         {
-            Detections = detections,
-            Events = change switch
-            {
-                > 0 => Appeared,
-                < 0 => Left,
-                _ => [],
-            },
+            // Same pixels as the image; kept inside it (a trimmed window near the border may reach past it).
+            Detections = [.. detections.Select(detection => detection.ScaledInto(1, image.Width, image.Height))],
+            ScannedRegions = _gate is null ? null : [.. regions.Select(region => new Detection(region.Box.X, region.Box.Y,
+                region.Box.Width, region.Box.Height, 0))],
         };
     }
 
-    /// <summary>
-    /// Gray (HOG takes the strongest gradient over colour channels; gray costs a third and finds the same people), at the
-    /// working width.
-    /// </summary>
-    private PresenceTracker PresenceOf(string cameraId)
+    /// <summary>Every window of the region at each scale from its tallest plausible person down to its shortest.</summary>
+    private void Scan(Mat gray, MotionRegion region, List<Window> windows)
     {
-        if (!_cameras.TryGetValue(cameraId, out var camera))
+        var box = region.Box;
+        var tallest = Math.Min(Math.Min(_options.MaxPersonHeight, box.Height),
+            region.TallestMover > 0 ? region.TallestMover * TallestInRegion : double.MaxValue);
+        var shortest = Math.Max(_options.MinPersonHeight, region.ShortestMover * ShortestInRegion);
+        if (tallest < _options.MinPersonHeight)
         {
-            if (_cameras.Count >= _options.MaxCameras)
-            {
-                _cameras.Remove(_cameras.MinBy(pair => pair.Value.LastSeen).Key);
-            }
-            camera = new CameraPresence(new PresenceTracker(_options.AppearAfterFrames, _options.LeaveAfterFrames));
-            _cameras.Add(cameraId, camera);
+            tallest = _options.MinPersonHeight;
         }
-        camera.LastSeen = ++_tick;
-        return camera.Tracker;
+        using var crop = new Mat(gray, box);
+        var stride = new Size(_options.WindowStride, _options.WindowStride);
+        for (var person = tallest; person >= shortest * 0.999; person /= _options.PyramidScale)
+        {
+            var scale = PersonInWindow / person;
+            var size = new Size((int)Math.Round(box.Width * scale), (int)Math.Round(box.Height * scale));
+            if (size.Width < WindowSize.Width || size.Height < WindowSize.Height)
+            {
+                continue;
+            }
+            Cv2.Resize(crop, _scaled, size, interpolation: scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+            var found = _hog.Detect(_scaled, out var weights, _options.HitThreshold, stride, new Size(0, 0));
+            for (var i = 0; i < found.Length; i++)
+            {
+                windows.Add(new Window(
+                    box.X + ((found[i].X + (WindowSize.Width * PersonLeftInWindow)) / scale),
+                    box.Y + ((found[i].Y + (WindowSize.Height * PersonTop)) / scale),
+                    WindowSize.Width * PersonShare / scale,
+                    PersonInWindow / scale,
+                    i < weights.Length ? weights[i] : 0));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Windows on the same person (overlapping by half or more) become one detection: their score-weighted mean box,
+    /// the best score, kept with <see cref="PeopleDetectorOptions.MinWindows"/> windows or more.
+    /// </summary>
+    private List<Detection> Group(List<Window> windows)
+    {
+        windows.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var groups = new List<WindowGroup>();
+        foreach (var window in windows)
+        {
+            var group = groups.Find(candidate => candidate.Best.Overlap(window) >= 0.5);
+            if (group is null)
+            {
+                groups.Add(new WindowGroup(window));
+            }
+            else
+            {
+                group.Add(window);
+            }
+        }
+        var detections = new List<Detection>();
+        foreach (var group in groups)
+        {
+            if (group.Count >= _options.MinWindows && group.Best.Score >= _options.MinScore)
+            {
+                detections.Add(group.ToDetection());
+            }
+        }
+        // A person found in two regions, or two groups on one person: the weaker goes.
+        detections.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var kept = new List<Detection>(detections.Count);
+        foreach (var detection in detections)
+        {
+            if (!kept.Any(other => Window.Of(other).Overlap(Window.Of(detection)) >= 0.5))
+            {
+                kept.Add(detection);
+            }
+        }
+        return kept;
     }
 
     public void Dispose()
     {
         _hog.Dispose();
+        _gate?.Dispose();
         _gray.Dispose();
-        _working.Dispose();
+        _scaled.Dispose();
     }
 
-    private sealed class CameraPresence(PresenceTracker tracker)
+    private readonly record struct Window(double X, double Y, double Width, double Height, double Score)
     {
-        public PresenceTracker Tracker { get; } = tracker;
+        public static Window Of(Detection detection) => new(detection.X, detection.Y, detection.Width, detection.Height, detection.Score);
 
-        public long LastSeen { get; set; }
+        public double Overlap(Window other)
+        {
+            var width = Math.Min(X + Width, other.X + other.Width) - Math.Max(X, other.X);
+            var height = Math.Min(Y + Height, other.Y + other.Height) - Math.Max(Y, other.Y);
+            if (width <= 0 || height <= 0)
+            {
+                return 0;
+            }
+            var intersection = width * height;
+            return intersection / ((Width * Height) + (other.Width * other.Height) - intersection);
+        }
+    }
+
+    private sealed class WindowGroup
+    {
+        private double _weight, _x, _y, _width, _height;
+
+        public WindowGroup(Window best)
+        {
+            Best = best;
+            Add(best);
+        }
+
+        public Window Best { get; }
+
+        public int Count { get; private set; }
+
+        public void Add(Window window)
+        {
+            // Weights from 0 up: a window just over the threshold still counts a little.
+            var weight = Math.Max(window.Score, 0) + 0.01;
+            _weight += weight;
+            _x += window.X * weight;
+            _y += window.Y * weight;
+            _width += window.Width * weight;
+            _height += window.Height * weight;
+            Count++;
+        }
+
+        public Detection ToDetection() => new((int)Math.Round(_x / _weight), (int)Math.Round(_y / _weight),
+            (int)Math.Round(_width / _weight), (int)Math.Round(_height / _weight), Best.Score);
     }
 }

@@ -8,11 +8,20 @@ public sealed class PeopleDetectorOptions
     public const string SectionName = "PeopleDetection";
 
     /// <summary>
-    /// Frames are shrunk to this width before detection (0 keeps full size). The HOG detector's window is 64x128, so a
-    /// person must stay at least ~128 px tall at this width to be found; the cost grows with the square of the width.
+    /// The shortest person looked for, in the frame's pixels, head to feet. HOG's window is 64x128, a person about 100
+    /// px of its height, so smaller people are looked for in a picture scaled up: the cost grows with the square of
+    /// 100 / this.
     /// </summary>
-    [Range(0, 16384)]
-    public int WorkingWidth { get; set; } = 640;
+    [Range(16, 4096)]
+    public int MinPersonHeight { get; set; } = 64;
+
+    /// <summary>The tallest person looked for, in the frame's pixels (no taller than the frame or the moving region).</summary>
+    [Range(16, 8192)]
+    public int MaxPersonHeight { get; set; } = 400;
+
+    /// <summary>Size ratio between the scales looked at, from the tallest to the shortest person (closer to 1 finds more, slower).</summary>
+    [Range(1.01, 2.0)]
+    public double PyramidScale { get; set; } = 1.1;
 
     /// <summary>SVM score a window needs to count as a person (0 = OpenCV's default; higher = fewer false alarms).</summary>
     [Range(-10.0, 10.0)]
@@ -22,26 +31,18 @@ public sealed class PeopleDetectorOptions
     [Range(8, 64)]
     public int WindowStride { get; set; } = 8;
 
-    /// <summary>Size ratio between the image pyramid's levels (closer to 1 finds more sizes, slower).</summary>
-    [Range(1.01, 2.0)]
-    public double PyramidScale { get; set; } = 1.05;
+    /// <summary>Overlapping windows (across positions and scales) a person needs before it counts (1 = any window).</summary>
+    [Range(1, 100)]
+    public int MinWindows { get; set; } = 2;
 
-    /// <summary>Detections with a lower score are dropped after grouping.</summary>
+    /// <summary>Detections whose best window scores lower are dropped.</summary>
     [Range(0.0, 100.0)]
     public double MinScore { get; set; } = 0.3;
 
-    /// <summary>Consecutive analysed frames with a person before "person appeared" is sent (1 = at once).</summary>
-    [Range(1, 1000)]
-    public int AppearAfterFrames { get; set; } = 2;
-
-    /// <summary>
-    /// Consecutive analysed frames without a person before "person left" is sent: one missed detection must not flap
-    /// the state (HOG misses people now and then, e.g. when they turn or overlap).
-    /// </summary>
-    [Range(1, 1000)]
-    public int LeaveAfterFrames { get; set; } = 5;
-
-    /// <summary>Cameras whose presence state is kept; the least recently seen is forgotten beyond this.</summary>
+    /// <summary>Cameras whose motion model is kept; the least recently seen is forgotten beyond this.</summary>
     [Range(1, 4096)]
     public int MaxCameras { get; set; } = 64;
+
+    /// <summary>The motion gate: detection only where the picture moved (<c>PeopleDetection:Motion</c>).</summary>
+    public MotionGateOptions Motion { get; set; } = new();
 }

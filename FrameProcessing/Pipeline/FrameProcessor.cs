@@ -4,6 +4,7 @@ using System.Text.Json;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.LiveView;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.FrameProcessing.Tracking;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using Confluent.Kafka;
@@ -32,6 +33,7 @@ internal sealed partial class FrameProcessor(
     IOptions<HeaderlessFrameOptions> headerlessOptions,
     ReplayStart replay,
     RecentEvents recentEvents,
+    SceneTracking sceneTracking,
     TimeProvider timeProvider,
     ILogger<FrameProcessor> logger)
 {
@@ -125,14 +127,21 @@ internal sealed partial class FrameProcessor(
             }
 
             analysis = InFrameCoordinates(analysis, frame.Image, metadata);
-
-            section = section.Then(telemetry.Report);
             var processedAt = timeProvider.GetUtcNow();
-            var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
             // Headerless seed-JSON messages carry no capture time; the message timestamp (set by the original Go
             // producer at send time) is the closest stand-in, so latency and the live view work for them too.
             var capturedAt = metadata.CaptureTime
                 ?? (message.Timestamp.Type == TimestampType.NotAvailable ? null : message.Timestamp.UtcDateTime);
+            if (analyzer.TrackedKind is { } kind)
+            {
+                // Tracks, zones and lines run on capture time, so dwell and crossings do not depend on how late a frame is.
+                analysis = sceneTracking.Apply(cameraId, kind, analysis, FrameWidth(metadata, frame.Image),
+                    FrameHeight(metadata, frame.Image), capturedAt ?? processedAt);
+                telemetry.RecordScene(cameraId, analysis);
+            }
+
+            section = section.Then(telemetry.Report);
+            var processingMs = timeProvider.GetElapsedTime(started).TotalMilliseconds;
             double? latencyMs = capturedAt is { } captured ? (processedAt - captured).TotalMilliseconds : null;
 
             if (metadata.Sequence is { } sequence)
@@ -234,16 +243,21 @@ internal sealed partial class FrameProcessor(
     /// </summary>
     private static FrameAnalysis InFrameCoordinates(FrameAnalysis analysis, Mat image, FrameMetadata metadata)
     {
-        if (analysis.Detections is not { Count: > 0 } detections || metadata.Width <= 0 || image.Width == metadata.Width)
+        if (analysis.Detections is null || metadata.Width <= 0 || image.Width == metadata.Width)
         {
             return analysis;
         }
         var factor = (double)metadata.Width / image.Width;
         return analysis with
         {
-            Detections = [.. detections.Select(detection => detection.ScaledInto(factor, metadata.Width, metadata.Height))],
+            Detections = [.. analysis.Detections.Select(detection => detection.ScaledInto(factor, metadata.Width, metadata.Height))],
+            ScannedRegions = analysis.ScannedRegions?.Select(region => region.ScaledInto(factor, metadata.Width, metadata.Height)).ToArray(),
         };
     }
+
+    private static int FrameWidth(FrameMetadata metadata, Mat image) => metadata.Width > 0 ? metadata.Width : image.Width;
+
+    private static int FrameHeight(FrameMetadata metadata, Mat image) => metadata.Height > 0 ? metadata.Height : image.Height;
 
     private void PublishLiveFrame(Mat image, string cameraId, long? sequence, FrameAnalysis analysis)
     {
@@ -277,6 +291,9 @@ internal sealed partial class FrameProcessor(
             metadata.Width, metadata.Height, replay.IsReplay(result.Message.Timestamp.UtcDateTime))
         {
             Detections = analysis.Detections,
+            Tracks = analysis.Scene?.Tracks,
+            Zones = analysis.Scene?.Zones,
+            Lines = analysis.Scene?.Lines,
         };
         var headers = new Headers();
         KafkaTraceContext.Inject(headers, activity);
@@ -300,17 +317,26 @@ internal sealed partial class FrameProcessor(
     private void PublishEvents(ConsumeResult<byte[], byte[]> result, string cameraId, FrameMetadata metadata,
         FrameAnalysis analysis, DateTimeOffset? capturedAt, DateTimeOffset processedAt, Activity? activity)
     {
-        foreach (var type in analysis.Events)
+        foreach (var frameEvent in analysis.Events)
         {
+            var type = frameEvent.Type;
             var detections = analysis.Detections ?? [];
-            LogFrameEvent(cameraId, type, metadata.Sequence, detections.Count);
-            telemetry.RecordEvent(type);
+            LogFrameEvent(cameraId, type, frameEvent.TrackId, frameEvent.Zone ?? frameEvent.Line, frameEvent.Direction,
+                metadata.Sequence, detections.Count);
+            telemetry.RecordEvent(cameraId, frameEvent);
             if (string.IsNullOrEmpty(_options.EventsTopic))
             {
                 continue;
             }
             var record = new FrameEventRecord(type, cameraId, identity.GroupId, analyzer.Name, identity.InstanceId,
-                metadata.Sequence, result.Partition.Value, result.Offset.Value, capturedAt, processedAt, detections);
+                metadata.Sequence, result.Partition.Value, result.Offset.Value, capturedAt, processedAt, detections)
+            {
+                TrackId = frameEvent.TrackId,
+                Zone = frameEvent.Zone,
+                Line = frameEvent.Line,
+                Direction = frameEvent.Direction,
+                DwellSeconds = frameEvent.DwellSeconds,
+            };
             var headers = new Headers();
             KafkaTraceContext.Inject(headers, activity);
             try
@@ -431,8 +457,9 @@ internal sealed partial class FrameProcessor(
     private partial void LogSequenceRepeat(string cameraId, long sequence, int partition, long offset);
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Information,
-        Message = "Camera {CameraId}: {EventType} at frame {Sequence} ({Detections} detections)")]
-    private partial void LogFrameEvent(string cameraId, string eventType, long? sequence, int detections);
+        Message = "Camera {CameraId}: {EventType} track {TrackId} {Place} {Direction} at frame {Sequence} ({Detections} detections)")]
+    private partial void LogFrameEvent(string cameraId, string eventType, long? trackId, string? place, string? direction,
+        long? sequence, int detections);
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Could not draw live view frame {CameraId}#{Sequence}")]
     private partial void LogLiveFrameFailed(Exception exception, string cameraId, long? sequence);

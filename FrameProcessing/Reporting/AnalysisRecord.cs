@@ -31,11 +31,24 @@ public sealed record AnalysisRecord(
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Detection>? Detections { get; init; }
+
+    /// <summary>Confirmed tracks after this frame (tracked analyses only), in the frame's pixels.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TrackedObject>? Tracks { get; init; }
+
+    /// <summary>People in each of the camera's zones now.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ZoneOccupancy>? Zones { get; init; }
+
+    /// <summary>Each of the camera's counting lines' crossings, in and out, since the service started.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<LineCount>? Lines { get; init; }
 }
 
 /// <summary>
 /// One record on the events topic (<c>frames.events</c>), keyed by camera id: <see cref="Type"/> (e.g.
-/// <c>person-appeared</c>, <c>person-left</c>) happened at this frame of this camera, as seen by this group.
+/// <c>person-appeared</c>, <c>zone-entered</c>, <c>line-crossed</c>) happened at this frame of this camera, as seen by
+/// this group.
 /// </summary>
 public sealed record FrameEventRecord(
     string Type,
@@ -48,7 +61,28 @@ public sealed record FrameEventRecord(
     long Offset,
     DateTimeOffset? CaptureTimestamp,
     DateTimeOffset ProcessedTimestamp,
-    IReadOnlyList<Detection> Detections);
+    IReadOnlyList<Detection> Detections)
+{
+    /// <summary>The track the event is about (tracked analyses: ids count up per camera while the service runs).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? TrackId { get; init; }
+
+    /// <summary>The zone of a <c>zone-entered</c>, <c>zone-left</c> or <c>zone-loitering</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Zone { get; init; }
+
+    /// <summary>The counting line of a <c>line-crossed</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Line { get; init; }
+
+    /// <summary><c>in</c> or <c>out</c>, for a <c>line-crossed</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Direction { get; init; }
+
+    /// <summary>Seconds in the zone (zone-left, zone-loitering) or tracked (person-left).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? DwellSeconds { get; init; }
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(AnalysisRecord))]

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using AspirePipeline.FrameProcessing.Analysis;
 using System.Diagnostics.Metrics;
 using AspirePipeline.Frames.Diagnostics;
 
@@ -24,6 +26,8 @@ public sealed class FrameProcessingTelemetry
     public const string Lag = "consumer.lag";
     public const string StageCpuTime = "consumer.stage.cpu_time";
     public const string EventsPublished = "consumer.events";
+    public const string LineCrossings = "consumer.line.crossings";
+    public const string ZoneOccupancy = "consumer.zone.occupancy";
 
     /// <summary><c>FrameDecoder.Decode</c>: payload to image.</summary>
     public const string DecodeStage = "decode";
@@ -41,6 +45,9 @@ public sealed class FrameProcessingTelemetry
     public const string PartitionTag = "messaging.kafka.destination.partition";
     public const string StageTag = "stage";
     public const string EventTypeTag = "event.type";
+    public const string ZoneTag = "zone";
+    public const string LineTag = "line";
+    public const string DirectionTag = "direction";
 
     /// <summary>Shared by both services; <see cref="ActivitySource"/> is safe to share across hosts in one process.</summary>
     public static readonly ActivitySource ActivitySource = new(ComponentName);
@@ -54,6 +61,9 @@ public sealed class FrameProcessingTelemetry
     private readonly Counter<long> _gaps;
     private readonly Counter<long> _repeated;
     private readonly Counter<long> _events;
+    private readonly Counter<long> _crossings;
+    // The latest occupancy per camera and zone, read by the gauge on the metrics thread.
+    private readonly ConcurrentDictionary<(string Camera, string Zone), int> _occupancy = new();
     private readonly KeyValuePair<string, object?> _group;
 
     public FrameProcessingTelemetry(IMeterFactory meterFactory, ConsumerIdentity identity, ProcessingStatistics statistics)
@@ -86,6 +96,12 @@ public sealed class FrameProcessingTelemetry
 
         _events = meter.CreateCounter<long>(EventsPublished, "{event}",
             "Events derived from the frames (e.g. person-appeared, person-left), by type.");
+
+        _crossings = meter.CreateCounter<long>(LineCrossings, "{crossing}",
+            "Tracked objects crossing a camera's counting line (Cameras:{id}:Lines), by camera, line and direction (in, out).");
+        meter.CreateObservableGauge(ZoneOccupancy, () => _occupancy.Select(pair =>
+                new Measurement<int>(pair.Value, _group, new(CameraTag, pair.Key.Camera), new(ZoneTag, pair.Key.Zone))),
+            unit: "{object}", description: "Tracked objects in each of a camera's zones (Cameras:{id}:Zones) now.");
 
         var analyzer = new KeyValuePair<string, object?>(AnalyzerTag, identity.Analyzer);
         meter.CreateObservableGauge(AnalysisValue, () => statistics.LatestValues().Select(latest =>
@@ -134,5 +150,21 @@ public sealed class FrameProcessingTelemetry
 
     public void RecordRepeated() => _repeated.Add(1, _group);
 
-    public void RecordEvent(string type) => _events.Add(1, _group, new(EventTypeTag, type));
+    public void RecordEvent(string cameraId, AnalysisEvent frameEvent)
+    {
+        _events.Add(1, _group, new(EventTypeTag, frameEvent.Type));
+        if (frameEvent is { Line: { } line, Direction: { } direction })
+        {
+            _crossings.Add(1, _group, new(CameraTag, cameraId), new(LineTag, line), new(DirectionTag, direction));
+        }
+    }
+
+    /// <summary>The zone occupancy a tracked analysis of <paramref name="cameraId"/> left, for the gauge.</summary>
+    public void RecordScene(string cameraId, FrameAnalysis analysis)
+    {
+        foreach (var zone in analysis.Scene?.Zones ?? [])
+        {
+            _occupancy[(cameraId, zone.Zone)] = zone.Count;
+        }
+    }
 }

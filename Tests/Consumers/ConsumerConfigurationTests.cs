@@ -28,8 +28,8 @@ public sealed class ConsumerConfigurationTests
 
     [Theory]
     [InlineData("motion", "Motion:PixelThreshold", "300", "PixelThreshold")]
-    [InlineData("people", "PeopleDetection:WorkingWidth", "-1", "WorkingWidth")]
-    [InlineData("people", "PeopleDetection:LeaveAfterFrames", "0", "LeaveAfterFrames")]
+    [InlineData("people", "PeopleDetection:MinPersonHeight", "-1", "MinPersonHeight")]
+    [InlineData("people", "Tracking:LeaveAfterFrames", "0", "LeaveAfterFrames")]
     public async Task An_invalid_setting_of_the_chosen_analysis_stops_the_start_naming_the_setting(string analyzer,
         string key, string value, string named)
     {

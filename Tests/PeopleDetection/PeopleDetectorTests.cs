@@ -95,32 +95,6 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_detector_reports_appeared_once_then_left_after_the_misses()
-    {
-        var frames = RecordedFootage.ReadFrames(RecordedFootage.Pedestrians, count: 3, every: 40);
-        using var empty = new Mat(576, 768, MatType.CV_8UC3, new Scalar(90, 120, 100));
-        using var detector = new PeopleDetector(Options.Create(new PeopleDetectorOptions
-        {
-            AppearAfterFrames = 1,
-            LeaveAfterFrames = 2,
-        }));
-        try
-        {
-            var people = frames.First(frame => detector.Analyze("probe", frame).Detections!.Count > 0);
-
-            Assert.Equal([PeopleDetector.PersonAppeared], detector.Analyze("door", people).Events);
-            Assert.Empty(detector.Analyze("door", people).Events);
-            Assert.Empty(detector.Analyze("door", empty).Events);
-            Assert.Equal([PeopleDetector.PersonLeft], detector.Analyze("door", empty).Events);
-            Assert.Empty(detector.Analyze("door", empty).Events);
-        }
-        finally
-        {
-            frames.ForEach(frame => frame.Dispose());
-        }
-    }
-
-    [Fact]
     public void A_box_scaled_to_the_full_frame_stays_inside_it()
     {
         var box = new Detection(300, 100, 64, 128, 1.25);
