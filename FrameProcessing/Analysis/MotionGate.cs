@@ -47,7 +47,8 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
             {
                 continue;
             }
-            var moverHeight = box.Height * factor;
+            // The mover's own height: the joining dilation grew its box by half the kernel on each side.
+            var moverHeight = Math.Max(1, box.Height - (_join.Height - 1)) * factor;
             regions.Add(new MotionRegion(Grow(box, factor, minSize, gray.Size()), moverHeight, moverHeight));
         }
         return Merge(regions);

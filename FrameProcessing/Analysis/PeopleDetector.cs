@@ -27,10 +27,10 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     // The default people detector's window, and where its training put the person inside it: the window's central 80 %
     // (OpenCV's peopledetect sample trims its boxes the same way).
     private static readonly Size WindowSize = new(64, 128);
-    private const double PersonLeftInWindow = 0.1, PersonTop = 0.07, PersonShare = 0.8;
+    private const double PersonLeftInWindow = 0.22, PersonTop = 0.086, PersonWidthShare = 0.56, PersonShare = 0.8;
     private static readonly double PersonInWindow = WindowSize.Height * PersonShare;
     // A moving area's height only bounds the people in it: legs or a head may be still, two may have merged.
-    private const double ShortestInRegion = 0.5, TallestInRegion = 1.4;
+    private const double ShortestInRegion = 0.6, TallestInRegion = 1.25;
 
     private readonly PeopleDetectorOptions _options;
     private readonly HOGDescriptor _hog = new();
@@ -104,7 +104,8 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         var shortest = Math.Max(_options.MinPersonHeight, region.ShortestMover * ShortestInRegion);
         if (tallest < _options.MinPersonHeight)
         {
-            tallest = _options.MinPersonHeight;
+            // Too small a mover for anyone we look for (a clock's digits, a bird): nothing to scan.
+            return;
         }
         using var crop = new Mat(gray, box);
         var stride = new Size(_options.WindowStride, _options.WindowStride);
@@ -123,7 +124,7 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
                 windows.Add(new Window(
                     box.X + ((found[i].X + (WindowSize.Width * PersonLeftInWindow)) / scale),
                     box.Y + ((found[i].Y + (WindowSize.Height * PersonTop)) / scale),
-                    WindowSize.Width * PersonShare / scale,
+                    WindowSize.Width * PersonWidthShare / scale,
                     PersonInWindow / scale,
                     i < weights.Length ? weights[i] : 0));
             }
