@@ -27,6 +27,8 @@ internal static class LiveViewEndpoints
                 Kafka = kafka.LatestConsumerFetchState(),
                 RecentEvents = events.Snapshot(),
                 ClipsUrl = liveView.Value.ClipsUrl,
+                Scenes = [.. telemetry.LatestScenes.OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                    .Select(pair => LiveScene.From(pair.Key, pair.Value))],
             }, FrameProcessingJsonContext.Default.LiveStats));
         endpoints.MapGet("/video.mjpeg", StreamAsync);
         return endpoints;

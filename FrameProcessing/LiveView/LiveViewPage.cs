@@ -1,8 +1,9 @@
 namespace AspirePipeline.FrameProcessing.LiveView;
 
 /// <summary>
-/// The live view's single page: the MJPEG stream beside a statistics panel refreshed from <c>/stats</c>, and the recent
-/// events, each linked to its clip when the clips service is known.
+/// The live view's single page: the MJPEG stream beside a statistics panel refreshed from <c>/stats</c>, for a tracked
+/// analysis each camera's counts (tracks, zones, lines), and the recent events, each linked to its clip when the clips
+/// service is known.
 /// </summary>
 internal static class LiveViewPage
 {
@@ -20,7 +21,8 @@ internal static class LiveViewPage
             th { text-align: left; padding-right: 1rem; color: #aaa; font-weight: normal; }
             td { font-variant-numeric: tabular-nums; }
             a { color: #8cf; }
-            #events li { margin: 0.2rem 0; }
+            #events li, #scene li { margin: 0.2rem 0; }
+            #scene { font-variant-numeric: tabular-nums; }
           </style>
         </head>
         <body>
@@ -44,6 +46,10 @@ internal static class LiveViewPage
               <tr><th id="cpu-stages">CPU per frame (ms)</th><td id="cpu">-</td></tr>
             </table>
           </main>
+          <section id="scene-section" aria-label="Scene counts" hidden>
+            <h2>Scene</h2>
+            <ul id="scene"></ul>
+          </section>
           <section aria-label="Recent events">
             <h2>Recent events</h2>
             <ul id="events"><li>none yet</li></ul>
@@ -72,10 +78,23 @@ internal static class LiveViewPage
                 show('partitions', t.assignedPartitions.join(', ') || 'none');
                 show('cpu-stages', `CPU per frame (ms): ${s.stages.map(stage => stage.name).join(' / ')}`);
                 show('cpu', s.stages.map(stage => number(stage.cpuMsPerFrame, 2)).join(' / '));
+                showScenes(s.scenes || []);
                 showEvents(s.recentEvents || [], s.clipsUrl);
               } catch (e) {
                 show('fps', 'unavailable');
               }
+            }
+            // One line per camera, as the overlay labels them: "footage: tracks 2 · zone plaza 1 · line crossing in 3 out 2".
+            function showScenes(scenes) {
+              document.getElementById('scene-section').hidden = scenes.length === 0;
+              document.getElementById('scene').replaceChildren(...scenes.map(c => {
+                const item = document.createElement('li');
+                const parts = [`tracks ${c.tracks}`,
+                  ...c.zones.map(z => `zone ${z.zone} ${z.count}`),
+                  ...c.lines.map(l => `line ${l.line} in ${l.in} out ${l.out}`)];
+                item.textContent = `${c.camera}: ${parts.join(' · ')}`;
+                return item;
+              }));
             }
             function showEvents(events, clipsUrl) {
               const list = document.getElementById('events');

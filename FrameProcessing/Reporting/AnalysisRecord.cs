@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.LiveView;
 using AspirePipeline.Frames.Diagnostics;
 using AspirePipeline.KafkaClient;
 
@@ -106,4 +107,7 @@ public sealed record LiveStats(string Group, string Analyzer, string Instance, s
 
     /// <summary>The clips service's address (<c>LiveView:ClipsUrl</c>): where an event's clip is; null when there is none.</summary>
     public string? ClipsUrl { get; init; }
+
+    /// <summary>The latest scene of each camera, by camera id, for tracked analyses; empty for the others.</summary>
+    public IReadOnlyList<LiveScene> Scenes { get; init; } = [];
 }

@@ -64,6 +64,8 @@ public sealed class FrameProcessingTelemetry
     private readonly Counter<long> _crossings;
     // The latest occupancy per camera and zone, read by the gauge on the metrics thread.
     private readonly ConcurrentDictionary<(string Camera, string Zone), int> _occupancy = new();
+    // The latest scene per camera, read by the live view's /stats.
+    private readonly ConcurrentDictionary<string, SceneState> _scenes = new(StringComparer.Ordinal);
     private readonly KeyValuePair<string, object?> _group;
 
     public FrameProcessingTelemetry(IMeterFactory meterFactory, ConsumerIdentity identity, ProcessingStatistics statistics)
@@ -159,9 +161,19 @@ public sealed class FrameProcessingTelemetry
         }
     }
 
-    /// <summary>The zone occupancy a tracked analysis of <paramref name="cameraId"/> left, for the gauge.</summary>
+    /// <summary>The latest scene of each camera a tracked analysis saw (tracks, zone occupancy, line counts).</summary>
+    public IEnumerable<KeyValuePair<string, SceneState>> LatestScenes => _scenes;
+
+    /// <summary>
+    /// The zone occupancy a tracked analysis of <paramref name="cameraId"/> left, for the gauge, and its scene, for
+    /// <see cref="LatestScenes"/>.
+    /// </summary>
     public void RecordScene(string cameraId, FrameAnalysis analysis)
     {
+        if (analysis.Scene is { } scene)
+        {
+            _scenes[cameraId] = scene;
+        }
         foreach (var zone in analysis.Scene?.Zones ?? [])
         {
             _occupancy[(cameraId, zone.Zone)] = zone.Count;

@@ -130,6 +130,13 @@ async function checkLiveView(context, href, index) {
       const img = document.getElementById('video');
       return img && img.naturalWidth > 0 && /^\d+$/.test(document.getElementById('frames').textContent.trim());
     });
+    // Once a frame is processed, a tracked analysis lists its scene under the video: there, wait (up to 30 s) until
+    // someone is tracked, so the pictures show a track's box (the test fails on the pictures if no one is).
+    await page.waitForFunction(() => Number(document.getElementById('frames').textContent.trim()) >= 1);
+    if (await page.locator('#scene-section').isVisible()) {
+      await page.waitForFunction(() => /tracks [1-9]/.test(document.getElementById('scene').textContent), null, { timeout: 30000 })
+        .catch(() => {});
+    }
     const video = page.locator('#video');
     const first = await video.screenshot({ path: shot(`liveview-${index}-a.png`) });
     const framesBefore = await frames();
@@ -145,6 +152,8 @@ async function checkLiveView(context, href, index) {
       fps: (await page.locator('#fps').innerText()).trim(),
       latency: (await page.locator('#latency').innerText()).trim(),
       lag: (await page.locator('#lag').innerText()).trim(),
+      // Per camera, the counts of a tracked analysis ("footage: tracks 2 · zone plaza 1 · line crossing in 3 out 2").
+      scenes: await page.locator('#scene li').evaluateAll((items) => items.map((li) => li.textContent.trim())),
       imageWidth: await video.evaluate((img) => img.naturalWidth),
       framesBefore,
       framesAfter,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Analysis;
+using AspirePipeline.FrameProcessing.LiveView;
 using AspirePipeline.Tests.Broker.Clients;
 using AspirePipeline.Tests.Pipeline;
 using Xunit.Abstractions;
@@ -79,6 +80,24 @@ public sealed class BrowserTests(PipelineFixture pipeline, ITestOutputHelper out
         var boxPixels = peopleView.GetProperty("screenshots").EnumerateArray().Take(2)
             .Max(file => OverlayPixels.CountBoxColoured(file.GetString()!));
         Assert.True(boxPixels >= 200, $"the people view's screenshots show {boxPixels} pixels of box colour: no person boxed in {peopleView}");
+        // Tracked, it also draws the footage's zone and counting line (PipelineFixture gives the camera plaza and crossing)
+        // and each confirmed track's box with its id, each in its own colour, and lists the counts under the video.
+        foreach (var (drawn, colour, least) in new[]
+        {
+            ("zone outline and label", OverlayRenderer.ZoneColour, 1000),
+            ("counting line, arrow and label", OverlayRenderer.LineColour, 1000),
+            ("track box and id", OverlayRenderer.TrackColour, 200),
+        })
+        {
+            var pixels = peopleView.GetProperty("screenshots").EnumerateArray().Take(2)
+                .Max(file => OverlayPixels.CountColoured(file.GetString()!, colour));
+            output.WriteLine($"People view: {pixels} pixels of the {drawn} colour");
+            Assert.True(pixels >= least, $"the people view's screenshots show {pixels} pixels of the {drawn} colour: none drawn in {peopleView}");
+        }
+        var scene = Assert.Single(peopleView.GetProperty("scenes").EnumerateArray()).GetString();
+        Assert.Matches($@"^{PipelineFixture.FootageCamera}: tracks \d+ · zone plaza \d+ · line crossing in \d+ out \d+$", scene);
+        Assert.All(liveViews.Where(view => view.GetProperty("group").GetString() != peopleGroup.GroupId),
+            view => Assert.Empty(view.GetProperty("scenes").EnumerateArray()));
 
         // Health links on the producer, the clips service and every consumer replica; together they name each check with
         // its verdict.

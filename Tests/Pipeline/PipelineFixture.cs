@@ -12,9 +12,10 @@ namespace AspirePipeline.Tests.Pipeline;
 /// The whole AppHost in its default topology, started once for every pipeline test: our broker (Kafka:Mode=Broker,
 /// fresh data dir), the recorded-footage camera and the people group as <c>./run.sh</c> runs them, every other consumer
 /// group of AppHost/appsettings.json (the mean-intensity group with two replicas), and three small test-pattern
-/// cameras in place of the default one, added the way a user adds cameras: configuration entries. Tests read cameras
-/// and groups from the app model (<see cref="Topology"/>). A collector reads the results topic throughout. The Aspire
-/// dashboard runs too (logs and traces, as a user sees them) and metrics go to a test OTLP receiver.
+/// cameras in place of the default one, added the way a user adds cameras: configuration entries; the footage camera
+/// has its zone and counting line (<c>plaza</c>, <c>crossing</c>). Tests read cameras and groups from the app model
+/// (<see cref="Topology"/>). A collector reads the results topic throughout. The Aspire dashboard runs too (logs and
+/// traces, as a user sees them) and metrics go to a test OTLP receiver.
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -35,6 +36,20 @@ public sealed class PipelineFixture : IAsyncLifetime
     public const int MeanGroupReplicas = 2;
 
     private const string MeanGroupResource = "consumer";
+
+    /// <summary>The people group, which watches the footage camera.</summary>
+    private const string PeopleGroupResource = "people";
+
+    /// <summary>
+    /// The footage camera's zone <c>plaza</c> and counting line <c>crossing</c>, as the default topology is to have them
+    /// (Cameras:footage in AppHost/appsettings.json), keys under a camera's scene entry.
+    /// </summary>
+    private static readonly (string Key, string Value)[] FootageScene =
+    [
+        ("Zones:plaza:Points:0", "0.30,0.55"), ("Zones:plaza:Points:1", "0.75,0.55"),
+        ("Zones:plaza:Points:2", "0.75,0.95"), ("Zones:plaza:Points:3", "0.30,0.95"),
+        ("Lines:crossing:From", "0.10,0.70"), ("Lines:crossing:To", "0.90,0.70"), ("Lines:crossing:In", "down"),
+    ];
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
@@ -78,6 +93,13 @@ public sealed class PipelineFixture : IAsyncLifetime
             "--Cameras:camera:Enabled=false",
             .. Cameras.Select(id => $"--Cameras:{id}:Source=Simulator"),
             $"--Pipeline:Groups:{MeanGroupResource}:Replicas={MeanGroupReplicas}",
+            // The footage's scene as a user configures it (Cameras:{id}:Zones/Lines, which an AppHost that carries scenes
+            // hands to the groups watching the camera as Scene:Cameras:{id})...
+            .. FootageScene.Select(setting => $"--Cameras:{FootageCamera}:{setting.Key}={setting.Value}"),
+            // ...and, so this holds with an AppHost that does not yet, as the people group's own settings, which the
+            // AppHost passes through as its environment (Scene__Cameras__footage__...), the same keys either way.
+            .. FootageScene.Select(setting =>
+                $"--Pipeline:Groups:{PeopleGroupResource}:Settings:Scene:Cameras:{FootageCamera}:{setting.Key}={setting.Value}"),
             .. TelemetryCapture.DashboardArguments,
         ];
         _appHost = await RunningAppHost.StartAsync(args, healthy: null, StartTimeout, TelemetryCapture.EnableDashboard,
