@@ -81,20 +81,6 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Presence_needs_consecutive_hits_to_begin_and_consecutive_misses_to_end()
-    {
-        var tracker = new PresenceTracker(appearAfter: 2, leaveAfter: 3);
-        bool[] seen = [true, false, true, true, false, false, true, false, false, false, false];
-        int[] expected = [0, 0, 0, +1, 0, 0, 0, 0, 0, -1, 0];
-
-        var changes = seen.Select(tracker.Observe).ToArray();
-
-        // A single hit does not begin presence, and two misses (a flicker) do not end it.
-        Assert.Equal(expected, changes);
-        Assert.False(tracker.Present);
-    }
-
-    [Fact]
     public void A_box_scaled_to_the_full_frame_stays_inside_it()
     {
         var box = new Detection(300, 100, 64, 128, 1.25);
