@@ -24,8 +24,7 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
     public IReadOnlyList<MotionRegion> Regions(string cameraId, Mat gray, Size minSize, int maxCameras)
     {
         var model = ModelFor(cameraId, gray.Size(), maxCameras);
-        var width = Math.Min(options.Width, gray.Width);
-        var height = Math.Max(1, (int)Math.Round((double)gray.Height * width / gray.Width));
+        var (width, height) = SmallSize(gray.Size(), options.Width);
         Cv2.Resize(gray, _small, new Size(width, height), interpolation: InterpolationFlags.Area);
         model.Subtractor.Apply(_small, _mask);
         if (model.Frames++ == 0)
@@ -52,6 +51,27 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
             regions.Add(new MotionRegion(Grow(box, factor, minSize, gray.Size()), moverHeight, moverHeight));
         }
         return Merge(regions);
+    }
+
+    /// <summary>
+    /// About <paramref name="width"/> wide, shrunk by a whole factor that divides both sides where there is one near:
+    /// OpenCV's area resize then averages k x k blocks, several times cheaper than at a fractional ratio (1280x720 to
+    /// 192 px took 1.3 ms, to 256x144 a fraction of that).
+    /// </summary>
+    internal static (int Width, int Height) SmallSize(Size frame, int width)
+    {
+        if (frame.Width <= width)
+        {
+            return (frame.Width, frame.Height);
+        }
+        for (var factor = (int)Math.Round((double)frame.Width / width); factor >= 2 && frame.Width / factor <= 2 * width; factor--)
+        {
+            if (frame.Width % factor == 0 && frame.Height % factor == 0)
+            {
+                return (frame.Width / factor, frame.Height / factor);
+            }
+        }
+        return (width, Math.Max(1, (int)Math.Round((double)frame.Height * width / frame.Width)));
     }
 
     private Rect Grow(Rect small, double factor, Size minSize, Size frame)

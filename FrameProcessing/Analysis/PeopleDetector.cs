@@ -79,7 +79,6 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             Scan(gray, region, windows);
         }
         var detections = Group(windows);
-
         var maxScore = detections.Count > 0 ? detections.Max(detection => detection.Score) : 0;
         return new FrameAnalysis(detections.Count,
         [
