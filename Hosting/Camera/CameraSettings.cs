@@ -1,5 +1,6 @@
 using System.Globalization;
 using AspirePipeline.Contracts;
+using AspirePipeline.Contracts.Scene;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Hosting.Camera;
@@ -21,6 +22,7 @@ namespace AspirePipeline.Hosting.Camera;
 /// <param name="Path">The simulator's stream path.</param>
 /// <param name="Runtime">How simulators run.</param>
 /// <param name="Stream">What the producer makes of the stream: the recording and the analysis stream.</param>
+/// <param name="Scene">The zones (<c>Zones:{name}</c>) and counting lines (<c>Lines:{name}</c>) of its picture, checked.</param>
 public sealed record CameraSettings(
     string Id,
     CameraSourceKind? Source,
@@ -30,7 +32,8 @@ public sealed record CameraSettings(
     string? Video,
     string Path,
     CameraRuntime Runtime,
-    CameraStreamAnnotation Stream)
+    CameraStreamAnnotation Stream,
+    CameraSceneAnnotation Scene)
 {
     /// <summary>The section of camera entries, one per camera id.</summary>
     public const string CamerasSectionName = "Cameras";
@@ -110,7 +113,29 @@ public sealed record CameraSettings(
             video,
             path.Length > 0 ? path : id,
             runtime,
-            stream);
+            stream,
+            new CameraSceneAnnotation(ReadScene(entry)));
+    }
+
+    /// <summary>
+    /// The entry's <c>Zones</c> and <c>Lines</c>, checked by <see cref="CameraScene.Read"/>; errors, the binder's too (a
+    /// <c>MinDwell</c> that is no time), name the configuration path.
+    /// </summary>
+    private static CameraScene ReadScene(IConfigurationSection entry)
+    {
+        var settings = new CameraSceneSettings();
+        try
+        {
+            // Only Zones and Lines are properties; the entry's other keys (Source, Video, Analysis, ...) bind to nothing.
+            entry.Bind(settings);
+        }
+        catch (InvalidOperationException error)
+        {
+            throw new InvalidOperationException(
+                $"Configuration '{entry.Path}' has zones or lines that cannot be read: {error.Message} " +
+                $"A point is \"x,y\" relative to the frame, {nameof(ZoneSettings.MinDwell)} a time such as 00:00:30.", error);
+        }
+        return CameraScene.Read(entry.Key, settings, entry.Path);
     }
 
     private static int? OptionalPositive(IConfigurationSection section, string key, int max)
