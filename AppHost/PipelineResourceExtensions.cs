@@ -1,4 +1,5 @@
 using System.Globalization;
+using AspirePipeline.Contracts.Scene;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
@@ -12,12 +13,14 @@ internal static class PipelineResourceExtensions
 
     /// <summary>
     /// One consumer group of <c>Pipeline:Groups</c> as its own resource: the project that hosts it, its Kafka group id,
-    /// analysis, replicas, cameras and further settings, all passed as the service's configuration; its live view links
-    /// events to their clips at <paramref name="clips"/>.
+    /// analysis, replicas, cameras and further settings, all passed as the service's configuration, with the zones and
+    /// lines of each of <paramref name="cameras"/> it watches; its live view links events to their clips at
+    /// <paramref name="clips"/>.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddConsumerGroup(
         this IDistributedApplicationBuilder builder, string name, ConsumerGroupOptions group, PipelineOptions pipeline,
-        IResourceBuilder<IKafkaResource> kafka, IResourceBuilder<ProjectResource> clips)
+        IResourceBuilder<IKafkaResource> kafka, IResourceBuilder<ProjectResource> clips,
+        IReadOnlyList<IResourceBuilder<ICameraResource>> cameras)
     {
         // Keys of FrameProcessing's options and of the Kafka consumer integration (Aspire:Confluent:Kafka:Consumer).
         var consumer = ConsumerProjects.Add(builder, name, group.Project)
@@ -55,8 +58,31 @@ internal static class PipelineResourceExtensions
         {
             consumer.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
         }
+        consumer.WithScenes(cameras.Where(camera => group.Cameras.Count == 0
+            || group.Cameras.Contains(camera.Resource.Name, StringComparer.Ordinal)));
         return consumer.WithServiceEndpoints().WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Live view");
+    }
+
+    /// <summary>
+    /// The zones and lines of each camera a group watches, as <c>Scene:Cameras:{id}:Zones:...</c> and <c>...:Lines:...</c>
+    /// (<see cref="CameraScene.ServiceSectionName"/>), the keys its service reads back; a camera without any adds none.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithScenes(
+        this IResourceBuilder<ProjectResource> consumer, IEnumerable<IResourceBuilder<ICameraResource>> cameras)
+    {
+        foreach (var camera in cameras)
+        {
+            if (camera.Resource.Annotations.OfType<CameraSceneAnnotation>().LastOrDefault() is not { } annotation)
+            {
+                continue;
+            }
+            foreach (var (key, value) in annotation.Scene.ToConfiguration($"{CameraScene.ServiceSectionName}:{camera.Resource.Name}"))
+            {
+                consumer.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+        return consumer;
     }
 
     /// <summary>

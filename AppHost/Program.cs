@@ -31,10 +31,11 @@ builder.AddProject<Projects.Producer>("producer")
 // Clips of the recordings by time and by event, remuxed from frames.video (Clips/README.md).
 var clips = builder.AddClips(pipeline, kafka);
 
-// One resource per entry of Pipeline:Groups: each group sees every frame; its replicas split the partitions.
+// One resource per entry of Pipeline:Groups: each group sees every frame; its replicas split the partitions. Each gets
+// the zones and lines (Cameras:{id}:Zones, :Lines) of the cameras it watches.
 foreach (var (name, group) in pipeline.EnabledGroups)
 {
-    builder.AddConsumerGroup(name, group, pipeline, kafka, clips);
+    builder.AddConsumerGroup(name, group, pipeline, kafka, clips, cameras);
 }
 
 builder.Build().Run();

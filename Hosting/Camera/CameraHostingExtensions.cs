@@ -71,7 +71,7 @@ public static class CameraHostingExtensions
             _ => AddProcess(builder, settings),
         };
 
-        camera.WithAnnotation(settings.Stream);
+        camera.WithAnnotation(settings.Stream).WithAnnotation(settings.Scene);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             // Simulators are RTSP servers.

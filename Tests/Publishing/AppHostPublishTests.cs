@@ -1,6 +1,9 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Contracts.Scene;
+using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.PeopleDetection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 using AspirePipeline.Tests.Infrastructure;
@@ -23,6 +26,9 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         /// <summary>The cameras and consumer groups the published AppHost declared.</summary>
         public PipelineTopology Topology { get; private set; } = new([], []);
 
+        /// <summary>Each camera's zones and lines, as the published AppHost read them.</summary>
+        public IReadOnlyDictionary<string, CameraScene> Scenes { get; private set; } = new Dictionary<string, CameraScene>();
+
         public async Task InitializeAsync()
         {
             using var timeout = new CancellationTokenSource(ComposePublish.Timeout);
@@ -37,7 +43,10 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
             ];
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(args, timeout.Token);
             await using var app = await builder.BuildAsync(timeout.Token);
-            Topology = PipelineTopology.Of(app.Services.GetRequiredService<DistributedApplicationModel>().Resources);
+            var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources;
+            Topology = PipelineTopology.Of(resources);
+            Scenes = resources.OfType<ICameraResource>()
+                .ToDictionary(camera => camera.Name, camera => camera.Annotations.OfType<CameraSceneAnnotation>().Single().Scene);
             await app.RunAsync(timeout.Token).WaitAsync(ComposePublish.Timeout);
             Output = ComposePublish.Open(_directory);
         }
@@ -96,6 +105,31 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Equal("./files/footage/vtest.avi:/media/footage.avi:ro", volume);
         var bundled = Path.Combine(Path.GetDirectoryName(Output.ComposePath)!, "files", "footage", "vtest.avi");
         Assert.Equal(new FileInfo(RecordedFootage.Pedestrians).Length, new FileInfo(bundled).Length);
+    }
+
+    [Fact]
+    public void Each_group_reads_the_zones_and_lines_of_the_cameras_it_watches_from_its_compose_environment()
+    {
+        Assert.False(published.Scenes["footage"].IsEmpty);
+        foreach (var group in Topology.Groups)
+        {
+            // The service's configuration of its environment variables ('__' is ':'), read as SceneCatalog reads it.
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(ComposePublish.Environment(Output.Service(group.Resource))
+                    .Select(variable => KeyValuePair.Create(variable.Key.Replace("__", ":", StringComparison.Ordinal), (string?)variable.Value)))
+                .Build();
+            foreach (var (camera, scene) in published.Scenes)
+            {
+                var prefix = $"{CameraScene.ServiceSectionName}:{camera}";
+                var section = configuration.GetSection(prefix);
+                var settings = new CameraSceneSettings();
+                section.Bind(settings);
+                var read = CameraScene.Read(camera, settings, section.Path);
+                Assert.Equal(
+                    group.Analyses(camera) ? scene.ToConfiguration(prefix).ToDictionary() : new Dictionary<string, string>(),
+                    read.ToConfiguration(prefix).ToDictionary());
+            }
+        }
     }
 
     [Fact]

@@ -1,0 +1,11 @@
+using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts.Scene;
+
+namespace AspirePipeline.Hosting.Camera;
+
+/// <summary>
+/// The zones and counting lines of a camera's picture, from its entry <c>Cameras:{id}</c> (<c>Zones:{name}</c>,
+/// <c>Lines:{name}</c>), checked when the AppHost reads it; the AppHost carries it to every group watching the camera as
+/// <c>Scene:Cameras:{id}</c> (<see cref="CameraScene.ServiceSectionName"/>). Empty when none are configured.
+/// </summary>
+public sealed record CameraSceneAnnotation(CameraScene Scene) : IResourceAnnotation;
