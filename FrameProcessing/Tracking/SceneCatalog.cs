@@ -17,9 +17,7 @@ public sealed class SceneCatalog
         _scenes = new Dictionary<string, CameraScene>(StringComparer.Ordinal);
         foreach (var camera in configuration.GetSection(CameraScene.ServiceSectionName).GetChildren())
         {
-            var settings = new CameraSceneSettings();
-            camera.Bind(settings);
-            _scenes[camera.Key] = CameraScene.Read(camera.Key, settings, camera.Path);
+            _scenes[camera.Key] = SceneConfiguration.Read(camera);
         }
     }
 
