@@ -101,6 +101,25 @@ public sealed class SceneCounterTests
         Assert.Equal(0, camera.Frames[ended].Scene!.Zones[0].Count);
     }
 
+    [Fact]
+    public void A_zone_whose_last_point_repeats_its_first_closing_the_ring_still_raises_its_events()
+    {
+        // Polygons are often written closed (GeoJSON, most drawing tools): the repeated corner is an edge of no length.
+        var settings = ZoneSettings();
+        settings[$"Zones:{Zone}:Points:4"] = settings[$"Zones:{Zone}:Points:0"];
+        var camera = new TrackedCamera(settings);
+        var path = Walk((320, 40), (320, 440));
+
+        foreach (var feet in path)
+        {
+            camera.Step(Standing(feet.X, feet.Y));
+        }
+
+        var entered = FirstFrame(path, feet => InsideBy(feet, SceneCounter.Hysteresis));
+        var left = FirstFrame(path, feet => !InsideBy(feet, -SceneCounter.Hysteresis), entered);
+        Assert.Equal([(entered, SceneEvents.ZoneEntered), (left, SceneEvents.ZoneLeft)], ZoneEvents(camera).Select(e => (e.Frame, e.Event.Type)));
+    }
+
     [Theory]
     [InlineData("down", SceneLine.Inbound, SceneLine.Outbound)]
     [InlineData("up", SceneLine.Outbound, SceneLine.Inbound)]
