@@ -7,9 +7,11 @@ namespace AspirePipeline.FrameProcessing.Analysis;
 /// <summary>
 /// Motion score by frame differencing per camera: the fraction of pixels whose gray level changed by more than
 /// <see cref="MotionAnalyzerOptions.PixelThreshold"/> since the previous frame of the same camera (0 = still, 1 = every
-/// pixel changed). The first frame of a camera, or one whose size changed, scores 0.
+/// pixel changed). The first frame of a camera, or one whose size changed, scores 0. With
+/// <see cref="MotionAnalyzerOptions.Objects"/> it also finds the moving objects (MotionAnalyzer.Objects.cs), which the
+/// pipeline tracks as <see cref="ObjectKind"/>.
 /// </summary>
-public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IFrameAnalyzer, IDisposable
+public sealed partial class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IFrameAnalyzer, IDisposable
 {
     public const string AnalyzerName = "motion";
 
@@ -21,6 +23,9 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
     private long _tick;
 
     public string Name => AnalyzerName;
+
+    /// <summary><see cref="ObjectKind"/> with <see cref="MotionAnalyzerOptions.Objects"/>; else null: nothing is tracked.</summary>
+    public string? TrackedKind => _options.Objects ? ObjectKind : null;
 
     /// <summary>Gray, and no wider than the analysis works at: the decoder does the shrinking for free.</summary>
     public DecodeTarget DecodeTarget => GrayWorkingImage.DecodeTarget(_options.AnalysisWidth);
@@ -53,14 +58,27 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
             Cv2.Threshold(_difference, _changed, _options.PixelThreshold, 255, ThresholdTypes.Binary);
             changedFraction = (double)Cv2.CountNonZero(_changed) / _changed.Total();
         }
+        var objects = _options.Objects ? FindObjects(state, state.Current, image) : null;
         // Swap rather than copy: the current gray frame becomes the reference for the next one.
         (state.Previous, state.Current) = (state.Current, state.Previous);
 
+        if (objects is null)
+        {
+            return new FrameAnalysis(changedFraction,
+            [
+                new("changed-fraction", changedFraction),
+                new("mean-difference", meanDifference),
+            ]);
+        }
         return new FrameAnalysis(changedFraction,
         [
             new("changed-fraction", changedFraction),
             new("mean-difference", meanDifference),
-        ]);
+            new("objects", objects.Count),
+        ])
+        {
+            Detections = objects,
+        };
     }
 
     private void ForgetLeastRecentCameraIfFull()
@@ -84,6 +102,7 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
         _gray.Dispose();
         _difference.Dispose();
         _changed.Dispose();
+        DisposeObjectFinding();
     }
 
     private sealed class CameraState : IDisposable
@@ -92,10 +111,17 @@ public sealed class MotionAnalyzer(IOptions<MotionAnalyzerOptions> options) : IF
         public Mat Current { get; set; } = new();
         public long LastSeen { get; set; }
 
+        /// <summary>
+        /// With <see cref="MotionAnalyzerOptions.Objects"/>: the camera's background model, for frames of <see cref="BackgroundSize"/>.
+        /// </summary>
+        public BackgroundSubtractorMOG2? Background { get; set; }
+        public Size BackgroundSize { get; set; }
+
         public void Dispose()
         {
             Previous.Dispose();
             Current.Dispose();
+            Background?.Dispose();
         }
     }
 }

@@ -177,7 +177,9 @@ internal sealed class SceneCounter(CameraScene scene)
         {
             var (a, b) = (polygon[j], polygon[i]);
             var (dx, dy) = (b.X - a.X, b.Y - a.Y);
-            var t = Math.Clamp((((point.X - a.X) * dx) + ((point.Y - a.Y) * dy)) / ((dx * dx) + (dy * dy)), 0, 1);
+            var lengthSquared = (dx * dx) + (dy * dy);
+            // A corner given twice (a ring written closed) is an edge of no length: 0/0 would make every distance NaN.
+            var t = lengthSquared > 0 ? Math.Clamp((((point.X - a.X) * dx) + ((point.Y - a.Y) * dy)) / lengthSquared, 0, 1) : 0;
             var (nx, ny) = (a.X + (t * dx) - point.X, a.Y + (t * dy) - point.Y);
             nearest = Math.Min(nearest, Math.Sqrt((nx * nx) + (ny * ny)));
         }
