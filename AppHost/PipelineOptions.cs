@@ -91,7 +91,7 @@ internal sealed class PipelineOptions
         var options = section.Get<PipelineOptions>() ?? new PipelineOptions();
         foreach (var (name, group) in options.Groups)
         {
-            // Keys such as PeopleDetection:WorkingWidth are paths to the configuration binder; read them whole.
+            // Keys such as PeopleDetection:MinPersonHeight are paths to the configuration binder; read them whole.
             group.Settings = section.GetSection($"{nameof(Groups)}:{name}:{nameof(ConsumerGroupOptions.Settings)}")
                 .AsEnumerable(makePathsRelative: true)
                 .Where(setting => setting.Value is not null)
@@ -185,7 +185,7 @@ internal sealed class ConsumerGroupOptions
     public double Fps { get; set; }
 
     /// <summary>
-    /// Further settings for the group's service, by configuration key (<c>PeopleDetection:WorkingWidth</c>), so an
+    /// Further settings for the group's service, by configuration key (<c>PeopleDetection:MinPersonHeight</c>), so an
     /// analysis's options are part of its one configuration entry.
     /// </summary>
     public Dictionary<string, string> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -225,7 +225,8 @@ internal static class PeopleBenchmark
         builder.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}; load average at the end: {LoadAverage()}  ");
         var people = truth.Frames.Sum(frame => frame.People.Count);
         builder.AppendLine(CultureInfo.InvariantCulture,
-            $"{truth.Frames.Count} labelled frames of vtest.avi (768x576, frames {truth.Frames.Min(f => f.Index)}-{truth.Frames.Max(f => f.Index)}), " +
+            $"{truth.Frames.Count} labelled frames of vtest.avi " +
+            $"(768x576, frames {truth.Frames.Min(f => f.Index)}-{truth.Frames.Max(f => f.Index)}), " +
             $"{people} people at least 64 px tall; JPEG quality {FrameEncoder.DefaultJpegQuality}; clock: {ThreadCpuClock.ClockName}; " +
             $"CPU: median of {patternRuns.Count} runs; motion-gated: all {clipFrames} frames in order, CPU averaged over them. " +
             $"CPU per frame leaves out each camera's first frame, where the background model starts and a gated detector " +

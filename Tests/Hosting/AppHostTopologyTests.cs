@@ -50,8 +50,8 @@ public sealed class AppHostTopologyTests
         Assert.Equal("people", environment["FrameProcessing__Analyzer"]);
         Assert.Equal("footage", environment["FrameProcessing__Cameras__0"]);
         Assert.Equal(FrameTopics.Events, environment["FrameProcessing__EventsTopic"]);
-        // Its own rate (3 analysed frames a second), and it skips to the newest frame when behind anyway.
-        Assert.Equal("3", environment["FrameProcessing__Fps"]);
+        // Its own rate (5 analysed frames a second), and it skips to the newest frame when behind anyway.
+        Assert.Equal("5", environment["FrameProcessing__Fps"]);
         Assert.Equal("2", environment["FrameProcessing__SkipToNewestWhenLagExceeds"]);
         Assert.Contains(FrameTopics.Events,
             app.Resources.OfType<IKafkaResource>().Single().Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Name));

@@ -90,10 +90,10 @@ public sealed class CameraSceneSettingsTests
     [InlineData("Cameras:footage:Zones:plaza:Points:2", "--Cameras:footage:Zones:plaza:Points:2=0.75,1.2")]
     [InlineData("Cameras:footage:Lines:crossing:From", "--Cameras:footage:Lines:crossing:From=-0.1,0.7")]
     // A line of zero length.
-    [InlineData("Cameras:footage:Lines:crossing", "--Cameras:footage:Lines:crossing:To=0.10,0.70")]
+    [InlineData("Cameras:footage:Lines:crossing", "--Cameras:footage:Lines:crossing:To=0.78,0.50")]
     // An In that is no direction, or one along the line.
     [InlineData("Cameras:footage:Lines:crossing:In", "--Cameras:footage:Lines:crossing:In=inwards")]
-    [InlineData("Cameras:footage:Lines:crossing:In", "--Cameras:footage:Lines:crossing:In=right")]
+    [InlineData("Cameras:footage:Lines:crossing:In", "--Cameras:footage:Lines:crossing:In=down")]
     [InlineData("Cameras:camera:Lines:door:In", "--Cameras:camera:Lines:door:From=0.5,0.1", "--Cameras:camera:Lines:door:To=0.5,0.9")]
     // A name that cannot be an event's or a metric tag's.
     [InlineData("Cameras:footage:Zones:north gate", "--Cameras:footage:Zones:north gate:Points:0=0.1,0.1",

@@ -37,20 +37,6 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     private const string MeanGroupResource = "consumer";
 
-    /// <summary>The people group, which watches the footage camera.</summary>
-    private const string PeopleGroupResource = "people";
-
-    /// <summary>
-    /// The footage camera's zone <c>plaza</c> and counting line <c>crossing</c>, as the default topology is to have them
-    /// (Cameras:footage in AppHost/appsettings.json), keys under a camera's scene entry.
-    /// </summary>
-    private static readonly (string Key, string Value)[] FootageScene =
-    [
-        ("Zones:plaza:Points:0", "0.30,0.55"), ("Zones:plaza:Points:1", "0.75,0.55"),
-        ("Zones:plaza:Points:2", "0.75,0.95"), ("Zones:plaza:Points:3", "0.30,0.95"),
-        ("Lines:crossing:From", "0.10,0.70"), ("Lines:crossing:To", "0.90,0.70"), ("Lines:crossing:In", "down"),
-    ];
-
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly IMessageSink _diagnostics;
@@ -93,13 +79,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             "--Cameras:camera:Enabled=false",
             .. Cameras.Select(id => $"--Cameras:{id}:Source=Simulator"),
             $"--Pipeline:Groups:{MeanGroupResource}:Replicas={MeanGroupReplicas}",
-            // The footage's scene as a user configures it (Cameras:{id}:Zones/Lines, which an AppHost that carries scenes
-            // hands to the groups watching the camera as Scene:Cameras:{id})...
-            .. FootageScene.Select(setting => $"--Cameras:{FootageCamera}:{setting.Key}={setting.Value}"),
-            // ...and, so this holds with an AppHost that does not yet, as the people group's own settings, which the
-            // AppHost passes through as its environment (Scene__Cameras__footage__...), the same keys either way.
-            .. FootageScene.Select(setting =>
-                $"--Pipeline:Groups:{PeopleGroupResource}:Settings:Scene:Cameras:{FootageCamera}:{setting.Key}={setting.Value}"),
+            // The footage camera keeps the default topology's zone and counting line (AppHost/appsettings.json).
             .. TelemetryCapture.DashboardArguments,
         ];
         _appHost = await RunningAppHost.StartAsync(args, healthy: null, StartTimeout, TelemetryCapture.EnableDashboard,
