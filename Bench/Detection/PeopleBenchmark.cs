@@ -26,7 +26,7 @@ internal static class PeopleBenchmark
 
     private const string Heading =
         "## People detector: precision, recall and CPU per analysed frame\n\n"
-            + "Reproduce: `dotnet run --project Bench -c Release -- people --runs 3`\n\n"
+            + "Reproduce: `dotnet run --project Bench -c Release -- people --runs 5`\n\n"
             + "Labels: `Tests/PeopleDetection/GroundTruth/` (made by eye; how: its README). A detection is right when it "
             + "overlaps a labelled person by IoU 0.5 or more (each person matched once); one on an \"ignore\" box (people "
             + "under 64 px, mostly hidden) counts neither way.\n\n";
