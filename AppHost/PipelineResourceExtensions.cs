@@ -65,7 +65,8 @@ internal static class PipelineResourceExtensions
     }
 
     /// <summary>
-    /// The zones and lines of each camera a group watches, as <c>Scene:Cameras:{id}:Zones:...</c> and <c>...:Lines:...</c>
+    /// The zones, lines and motion masks of each camera a group watches, as <c>Scene:Cameras:{id}:Zones:...</c>,
+    /// <c>...:Lines:...</c> and <c>...:MotionMasks:...</c>
     /// (<see cref="CameraScene.ServiceSectionName"/>), the keys its service reads back; a camera without any adds none.
     /// </summary>
     private static IResourceBuilder<ProjectResource> WithScenes(

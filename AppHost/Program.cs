@@ -32,7 +32,7 @@ builder.AddProject<Projects.Producer>("producer")
 var clips = builder.AddClips(pipeline, kafka);
 
 // One resource per entry of Pipeline:Groups: each group sees every frame; its replicas split the partitions. Each gets
-// the zones and lines (Cameras:{id}:Zones, :Lines) of the cameras it watches.
+// the zones, lines and motion masks (Cameras:{id}:Zones, :Lines, :MotionMasks) of the cameras it watches.
 foreach (var (name, group) in pipeline.EnabledGroups)
 {
     builder.AddConsumerGroup(name, group, pipeline, kafka, clips, cameras);

@@ -2,11 +2,11 @@ using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Contracts.Scene;
 
-/// <summary>Reads a camera's zones and lines from configuration, for the AppHost and the groups' services alike.</summary>
+/// <summary>Reads a camera's zones, lines and motion masks from configuration, for the AppHost and the groups' services alike.</summary>
 public static class SceneConfiguration
 {
     /// <summary>
-    /// A camera entry's <c>Zones</c> and <c>Lines</c> (<c>Cameras:{id}</c> in the AppHost, <c>Scene:Cameras:{id}</c> in a
+    /// A camera entry's <c>Zones</c>, <c>Lines</c> and <c>MotionMasks</c> (<c>Cameras:{id}</c> in the AppHost, <c>Scene:Cameras:{id}</c> in a
     /// group's service), checked by <see cref="CameraScene.Read"/>; every error, the binder's too
     /// (a <c>MinDwell</c> that is no time, a misspelt key), names the configuration path.
     /// </summary>
@@ -27,6 +27,11 @@ public static class SceneConfiguration
             settings.Lines[line.Key] = Bind<LineSettings>(line,
                 $"a line has {nameof(LineSettings.From)} and {nameof(LineSettings.To)} (each \"x,y\", relative to the frame) " +
                 $"and {nameof(LineSettings.In)} (up, down, left or right)");
+        }
+        foreach (var mask in entry.GetSection(CameraSceneSettings.MotionMasksKey).GetChildren())
+        {
+            settings.MotionMasks[mask.Key] = Bind<MaskSettings>(mask,
+                $"a motion mask has {nameof(MaskSettings.Points)} (each \"x,y\", relative to the frame)");
         }
         return CameraScene.Read(entry.Key, settings, entry.Path);
     }

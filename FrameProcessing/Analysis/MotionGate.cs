@@ -1,3 +1,4 @@
+using AspirePipeline.Contracts.Scene;
 using OpenCvSharp;
 
 namespace AspirePipeline.FrameProcessing.Analysis;
@@ -6,7 +7,8 @@ namespace AspirePipeline.FrameProcessing.Analysis;
 /// Where a camera's picture moved, per camera: a MOG2 background model (OpenCV's Gaussian-mixture background
 /// subtractor, shadows off) on a gray copy <see cref="MotionGateOptions.Width"/> wide, its foreground cleaned of specks
 /// and joined up, and each moving area's box grown by <see cref="MotionGateOptions.Padding"/> and to at least the
-/// detector's minimum size; overlapping boxes are merged, so no person is cut in two.
+/// detector's minimum size; overlapping boxes are merged, so no person is cut in two. Nothing that moves inside the
+/// camera's motion masks (<see cref="SceneMask"/>: its clock, on-screen text) counts as motion.
 /// </summary>
 internal sealed class MotionGate(MotionGateOptions options) : IDisposable
 {
@@ -19,17 +21,22 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
 
     /// <summary>
     /// The moving regions of <paramref name="gray"/> (a camera's frame, gray), in its pixels, each at least
-    /// <paramref name="minSize"/>; empty when nothing moved. The first frame of a camera (or of a new size) is all motion.
+    /// <paramref name="minSize"/>; empty when nothing moved outside <paramref name="masks"/>. The first frame of a camera
+    /// (or of a new size) is all motion.
     /// </summary>
-    public IReadOnlyList<MotionRegion> Regions(string cameraId, Mat gray, Size minSize, int maxCameras)
+    public IReadOnlyList<MotionRegion> Regions(string cameraId, Mat gray, Size minSize, int maxCameras, IReadOnlyList<SceneMask> masks)
     {
-        var model = ModelFor(cameraId, gray.Size(), maxCameras);
         var (width, height) = SmallSize(gray.Size(), options.Width);
+        var model = ModelFor(cameraId, gray.Size(), new Size(width, height), masks, maxCameras);
         Cv2.Resize(gray, _small, new Size(width, height), interpolation: InterpolationFlags.Area);
         model.Subtractor.Apply(_small, _mask);
         if (model.Frames++ == 0)
         {
             return [new MotionRegion(new Rect(0, 0, gray.Width, gray.Height), 0, gray.Height)];
+        }
+        if (model.Masked is { } masked)
+        {
+            _mask.SetTo(Scalar.All(0), masked);
         }
 
         Cv2.MorphologyEx(_mask, _mask, MorphTypes.Open, _open);
@@ -122,7 +129,7 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
         return regions;
     }
 
-    private CameraModel ModelFor(string cameraId, Size size, int maxCameras)
+    private CameraModel ModelFor(string cameraId, Size size, Size small, IReadOnlyList<SceneMask> masks, int maxCameras)
     {
         if (_cameras.TryGetValue(cameraId, out var model) && model.Size != size)
         {
@@ -138,11 +145,26 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
                 oldest.Value.Dispose();
                 _cameras.Remove(oldest.Key);
             }
-            model = new CameraModel(BackgroundSubtractorMOG2.Create(options.History, options.Threshold, detectShadows: false), size);
+            model = new CameraModel(BackgroundSubtractorMOG2.Create(options.History, options.Threshold, detectShadows: false), size,
+                Raster(masks, small));
             _cameras.Add(cameraId, model);
         }
         model.LastSeen = ++_tick;
         return model;
+    }
+
+    /// <summary>The masks drawn at the motion copy's size (set where masked), or null without any.</summary>
+    private static Mat? Raster(IReadOnlyList<SceneMask> masks, Size small)
+    {
+        if (masks.Count == 0)
+        {
+            return null;
+        }
+        var raster = new Mat(small, MatType.CV_8UC1, Scalar.All(0));
+        var polygons = masks.Select(mask => mask.Points.Select(point =>
+            new Point((int)Math.Round(point.X * small.Width), (int)Math.Round(point.Y * small.Height))));
+        Cv2.FillPoly(raster, polygons, Scalar.All(255));
+        return raster;
     }
 
     public void Dispose()
@@ -158,17 +180,24 @@ internal sealed class MotionGate(MotionGateOptions options) : IDisposable
         _join.Dispose();
     }
 
-    private sealed class CameraModel(BackgroundSubtractorMOG2 subtractor, Size size) : IDisposable
+    private sealed class CameraModel(BackgroundSubtractorMOG2 subtractor, Size size, Mat? masked) : IDisposable
     {
         public BackgroundSubtractorMOG2 Subtractor { get; } = subtractor;
 
         public Size Size { get; } = size;
 
+        /// <summary>The camera's motion masks at the motion copy's size; null without any.</summary>
+        public Mat? Masked { get; } = masked;
+
         public long Frames { get; set; }
 
         public long LastSeen { get; set; }
 
-        public void Dispose() => Subtractor.Dispose();
+        public void Dispose()
+        {
+            Subtractor.Dispose();
+            Masked?.Dispose();
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+using AspirePipeline.Contracts.Scene;
+using AspirePipeline.FrameProcessing.Tracking;
 using AspirePipeline.Frames;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
@@ -11,7 +13,8 @@ namespace AspirePipeline.FrameProcessing.Analysis;
 /// for in an enlarged crop rather than an enlarged frame. A frame where nothing moved is not scanned at all. With
 /// <c>Motion:Enabled=false</c> every frame is scanned whole at every scale from <see cref="PeopleDetectorOptions.MaxPersonHeight"/>
 /// down to <see cref="PeopleDetectorOptions.MinPersonHeight"/>. Boxes are trimmed from the detector's window to the
-/// person in it; the pipeline tracks them (<see cref="TrackedKind"/>).
+/// person in it; the pipeline tracks them (<see cref="TrackedKind"/>). A camera's motion masks (its clock, on-screen
+/// text: <see cref="SceneMask"/>) neither open a region nor hold a person: a detection centred in one is dropped.
 /// </summary>
 public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
 {
@@ -35,13 +38,15 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     private readonly PeopleDetectorOptions _options;
     private readonly HOGDescriptor _hog = new();
     private readonly MotionGate? _gate;
+    private readonly SceneCatalog _scenes;
     private readonly Mat _gray = new();
     private readonly Mat _scaled = new();
 
-    public PeopleDetector(IOptions<PeopleDetectorOptions> options)
+    public PeopleDetector(IOptions<PeopleDetectorOptions> options, SceneCatalog? scenes = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
+        _scenes = scenes ?? new SceneCatalog([]);
         _hog.SetSVMDetector(HOGDescriptor.GetDefaultPeopleDetector());
         _gate = _options.Motion.Enabled ? new MotionGate(_options.Motion) : null;
     }
@@ -63,7 +68,8 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         var minRegion = new Size(
             (int)Math.Ceiling(WindowSize.Width * _options.MinPersonHeight / PersonInWindow),
             (int)Math.Ceiling(WindowSize.Height * _options.MinPersonHeight / PersonInWindow));
-        IReadOnlyList<MotionRegion> regions = _gate?.Regions(cameraId, gray, minRegion, _options.MaxCameras)
+        var scene = _scenes.For(cameraId);
+        IReadOnlyList<MotionRegion> regions = _gate?.Regions(cameraId, gray, minRegion, _options.MaxCameras, scene.MotionMasks)
             ?? [new MotionRegion(whole, 0, gray.Height)];
         var scannedArea = regions.Sum(region => (double)region.Box.Width * region.Box.Height);
         if (regions.Count > 1 && scannedArea > _options.Motion.MaxCoverage * gray.Width * gray.Height)
@@ -79,6 +85,12 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             Scan(gray, region, windows);
         }
         var detections = Group(windows);
+        if (scene.MotionMasks.Count > 0)
+        {
+            detections.RemoveAll(detection => scene.IsMasked(new ScenePoint(
+                Math.Clamp((detection.X + (detection.Width / 2.0)) / gray.Width, 0, 1),
+                Math.Clamp((detection.Y + (detection.Height / 2.0)) / gray.Height, 0, 1))));
+        }
         var maxScore = detections.Count > 0 ? detections.Max(detection => detection.Score) : 0;
         return new FrameAnalysis(detections.Count,
         [

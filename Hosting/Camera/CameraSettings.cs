@@ -22,7 +22,8 @@ namespace AspirePipeline.Hosting.Camera;
 /// <param name="Path">The simulator's stream path.</param>
 /// <param name="Runtime">How simulators run.</param>
 /// <param name="Stream">What the producer makes of the stream: the recording and the analysis stream.</param>
-/// <param name="Scene">The zones (<c>Zones:{name}</c>) and counting lines (<c>Lines:{name}</c>) of its picture, checked.</param>
+/// <param name="Scene">The zones (<c>Zones:{name}</c>), counting lines (<c>Lines:{name}</c>) and motion masks
+/// (<c>MotionMasks:{name}</c>) of its picture, checked.</param>
 public sealed record CameraSettings(
     string Id,
     CameraSourceKind? Source,

@@ -6,8 +6,8 @@ using AspirePipeline.Tests.Infrastructure;
 namespace AspirePipeline.Tests.Hosting;
 
 /// <summary>
-/// A camera's zones and lines (<c>Cameras:{id}:Zones</c>, <c>:Lines</c>) are checked when the AppHost builds its model
-/// and reach every group watching the camera as <c>Scene__Cameras__{id}__...</c>, the keys its service reads.
+/// A camera's zones, lines and motion masks (<c>Cameras:{id}:Zones</c>, <c>:Lines</c>, <c>:MotionMasks</c>) are checked
+/// when the AppHost builds its model and reach every group watching the camera as <c>Scene__Cameras__{id}__...</c>, the keys its service reads.
 /// </summary>
 [Trait(TestCategory.Key, TestCategory.Unit)]
 public sealed class CameraSceneSettingsTests
@@ -42,12 +42,14 @@ public sealed class CameraSceneSettingsTests
     }
 
     [Fact]
-    public async Task A_group_gets_the_zones_and_lines_of_the_cameras_it_watches_and_no_others()
+    public async Task A_group_gets_the_zones_lines_and_masks_of_the_cameras_it_watches_and_no_others()
     {
         await using var app = await AppModel.BuildAsync([.. Base,
             "--Cameras:camera:Zones:gate:Points:0=0.1,0.2", "--Cameras:camera:Zones:gate:Points:1=0.4,0.2",
             "--Cameras:camera:Zones:gate:Points:2=0.25,0.6",
             "--Cameras:camera:Lines:door:From=0.5,0.1", "--Cameras:camera:Lines:door:To=0.5,0.9", "--Cameras:camera:Lines:door:In=Left",
+            "--Cameras:camera:MotionMasks:clock:Points:0=0.7,0.8", "--Cameras:camera:MotionMasks:clock:Points:1=1,0.8",
+            "--Cameras:camera:MotionMasks:clock:Points:2=1,1",
             "--Pipeline:Groups:audit:Project=Consumer", "--Pipeline:Groups:audit:GroupId=audit-1",
             "--Pipeline:Groups:audit:Analyzer=people", "--Pipeline:Groups:audit:Cameras:0=camera"]);
 
@@ -61,6 +63,9 @@ public sealed class CameraSceneSettingsTests
                 ["Scene__Cameras__camera__Lines__door__From"] = "0.5,0.1",
                 ["Scene__Cameras__camera__Lines__door__To"] = "0.5,0.9",
                 ["Scene__Cameras__camera__Lines__door__In"] = "left",
+                ["Scene__Cameras__camera__MotionMasks__clock__Points__0"] = "0.7,0.8",
+                ["Scene__Cameras__camera__MotionMasks__clock__Points__1"] = "1,0.8",
+                ["Scene__Cameras__camera__MotionMasks__clock__Points__2"] = "1,1",
             },
             audit);
 
@@ -95,6 +100,9 @@ public sealed class CameraSceneSettingsTests
     [InlineData("Cameras:footage:Lines:crossing:In", "--Cameras:footage:Lines:crossing:In=inwards")]
     [InlineData("Cameras:footage:Lines:crossing:In", "--Cameras:footage:Lines:crossing:In=down")]
     [InlineData("Cameras:camera:Lines:door:In", "--Cameras:camera:Lines:door:From=0.5,0.1", "--Cameras:camera:Lines:door:To=0.5,0.9")]
+    // A motion mask that is no polygon.
+    [InlineData("Cameras:camera:MotionMasks:clock:Points", "--Cameras:camera:MotionMasks:clock:Points:0=0.7,0.8",
+        "--Cameras:camera:MotionMasks:clock:Points:1=1,0.8")]
     // A name that cannot be an event's or a metric tag's.
     [InlineData("Cameras:footage:Zones:north gate", "--Cameras:footage:Zones:north gate:Points:0=0.1,0.1",
         "--Cameras:footage:Zones:north gate:Points:1=0.9,0.1", "--Cameras:footage:Zones:north gate:Points:2=0.5,0.9")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AspirePipeline.Contracts.Scene;
 
 namespace AspirePipeline.Tests.Infrastructure;
 
@@ -34,6 +35,23 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
         _fps = fps;
         _video = video;
     }
+
+    /// <summary>
+    /// Motion masks over the test pattern's three overlays, as a user masks a camera's timestamp: the frame counter
+    /// (top left), the running time (bottom left) and the clock (bottom right). The simulator draws them in Sans at a
+    /// twenty-fourth of the height, about a tenth of the height tall as rendered (seen on a 1280x720 frame: the counter
+    /// at x 0.02-0.31, y 0.05-0.16; the time at x 0.02-0.40 and the clock at x 0.70-0.98, both at y 0.83-0.94); the
+    /// masks leave room for longer numbers.
+    /// </summary>
+    public static IReadOnlyList<SceneMask> OverlayMasks { get; } =
+    [
+        Mask("counter", "0,0", "0.45,0", "0.45,0.18", "0,0.18"),
+        Mask("running-time", "0,0.80", "0.45,0.80", "0.45,0.97", "0,0.97"),
+        Mask("clock", "0.66,0.80", "1,0.80", "1,0.97", "0.66,0.97"),
+    ];
+
+    private static SceneMask Mask(string name, params string[] points) =>
+        SceneMask.Read(name, new MaskSettings { Points = [.. points] }, $"{nameof(OverlayMasks)}:{name}");
 
     public int Port { get; private set; }
 

@@ -21,7 +21,7 @@ public sealed class OverlayRendererTests
     // The default topology's zone and line of the footage camera (AppHost/appsettings.json).
     private static readonly CameraScene Scene = new(Camera,
         [new SceneZone("plaza", [new(0.30, 0.55), new(0.75, 0.55), new(0.75, 0.95), new(0.30, 0.95)], MinDwell: null)],
-        [new SceneLine("crossing", new(0.10, 0.70), new(0.90, 0.70), CrossingDirection.Down)]);
+        [new SceneLine("crossing", new(0.10, 0.70), new(0.90, 0.70), CrossingDirection.Down)], []);
 
     private static readonly Scalar Gray = new(60, 60, 60);
 

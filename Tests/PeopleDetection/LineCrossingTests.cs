@@ -29,7 +29,7 @@ public sealed class LineCrossingTests(ITestOutputHelper output)
         var noted = JsonSerializer.Deserialize<NotedCrossings>(File.ReadAllText(Path.Combine(RepoLayout.Root, CrossingsFile)),
             new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         var line = SceneLine.Read("noted", new LineSettings { From = noted.Line.From, To = noted.Line.To, In = noted.Line.In }, CrossingsFile);
-        var scene = new CameraScene("footage", [], [line]);
+        var scene = new CameraScene("footage", [], [line], []);
         var tracking = new SceneTracking(Options.Create(new TrackingOptions()), new SceneCatalog([scene]));
         using var detector = new PeopleDetector(Options.Create(new PeopleDetectorOptions()));
         using var encoder = new FrameEncoder(FrameEncoding.Jpeg, FrameEncoder.DefaultJpegQuality);

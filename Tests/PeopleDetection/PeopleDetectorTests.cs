@@ -1,5 +1,7 @@
+using AspirePipeline.Contracts.Scene;
 using AspirePipeline.FrameProcessing.Analysis;
 using AspirePipeline.FrameProcessing.LiveView;
+using AspirePipeline.FrameProcessing.Tracking;
 using AspirePipeline.Producer;
 using AspirePipeline.Producer.Sources;
 using AspirePipeline.Tests.Infrastructure;
@@ -55,13 +57,16 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Finds_nobody_in_the_simulator_s_test_pattern_once_its_background_is_known()
+    public async Task Finds_nobody_in_the_simulator_s_test_pattern_with_its_overlays_masked()
     {
         await using var camera = await CameraSimulatorProcess.StartAsync(width: 1280, height: 720, fps: 15);
         // The producer's own reader (ffmpeg): OpenCvSharp's bundled FFmpeg has no network support.
         await using var stream = FfmpegSource.Open(new CameraOptions { Id = "pattern", Url = camera.Url },
             TimeSpan.FromSeconds(10), NullLogger<FfmpegSource>.Instance);
-        using var detector = new PeopleDetector(Options.Create(new PeopleDetectorOptions()));
+        // Its clock and counters are text about 70 px tall, which HOG takes for a person at times (scores up to 0.88
+        // seen, the first frame of a camera being scanned whole): masked as a user masks a camera's timestamp.
+        var scene = new CameraScene("pattern", [], [], CameraSimulatorProcess.OverlayMasks);
+        using var detector = new PeopleDetector(Options.Create(new PeopleDetectorOptions()), new SceneCatalog([scene]));
         using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var analysed = 0;
         var found = new List<Detection>();
@@ -72,13 +77,7 @@ public sealed class PeopleDetectorTests(ITestOutputHelper output)
             if (index % 3 == 0)
             {
                 Assert.Equal(1280, frame.Image.Width);
-                var detections = detector.Analyze("pattern", frame.Image).Detections!;
-                // The camera's first frame is scanned whole while the background model starts: at 64 px the clock's
-                // digits can pass for a person there (score 0.63 seen once). From then on only what moves is scanned.
-                if (analysed > 0)
-                {
-                    found.AddRange(detections);
-                }
+                found.AddRange(detector.Analyze("pattern", frame.Image).Detections!);
                 analysed++;
             }
         }

@@ -20,6 +20,7 @@ public sealed class CameraSceneConfigurationTests
         "Zones:door_2:Points:0=0.0,0.0", "Zones:door_2:Points:1=1,0", "Zones:door_2:Points:2=0.1234,0.5678",
         "Lines:crossing:From=0.10,0.70", "Lines:crossing:To=0.90,0.70", "Lines:crossing:In=down",
         "Lines:Exit-West:From=0.05,0.1", "Lines:Exit-West:To=0.05,0.9", "Lines:Exit-West:In=Left",
+        "MotionMasks:clock:Points:0=0.7,0.8", "MotionMasks:clock:Points:1=1,0.8", "MotionMasks:clock:Points:2=1,1",
     ];
 
     [Fact]
@@ -44,6 +45,9 @@ public sealed class CameraSceneConfigurationTests
                 [$"{Prefix}:Lines:Exit-West:From"] = "0.05,0.1",
                 [$"{Prefix}:Lines:Exit-West:To"] = "0.05,0.9",
                 [$"{Prefix}:Lines:Exit-West:In"] = "left",
+                [$"{Prefix}:MotionMasks:clock:Points:0"] = "0.7,0.8",
+                [$"{Prefix}:MotionMasks:clock:Points:1"] = "1,0.8",
+                [$"{Prefix}:MotionMasks:clock:Points:2"] = "1,1",
             },
             scene.ToConfiguration(Prefix).ToDictionary());
     }
@@ -54,6 +58,7 @@ public sealed class CameraSceneConfigurationTests
         var scene = SceneConfiguration.Read(Settings);
         Assert.Equal(2, scene.Zones.Count);
         Assert.Equal(2, scene.Lines.Count);
+        Assert.Single(scene.MotionMasks);
 
         var readBack = SceneConfiguration.Read(scene.ToConfiguration(Prefix), Prefix);
 
@@ -65,6 +70,8 @@ public sealed class CameraSceneConfigurationTests
             Assert.Equal(zone.MinDwell, back.MinDwell);
         }
         Assert.Equal(scene.Lines, readBack.Lines);
+        Assert.Equal(scene.MotionMasks.Single().Points, readBack.MotionMasks.Single().Points);
+        Assert.Equal("clock", readBack.MotionMasks.Single().Name);
         Assert.Equal(TimeSpan.FromSeconds(20), readBack.Zones.Single(zone => zone.Name == "plaza").MinDwell);
         Assert.Null(readBack.Zones.Single(zone => zone.Name == "door_2").MinDwell);
     }

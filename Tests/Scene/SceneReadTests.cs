@@ -35,6 +35,12 @@ public sealed class SceneReadTests
     [InlineData(Line + ";Lines:bad:In=1", "Lines:bad:In", "up, down, left or right")]
     [InlineData(Line + ";Lines:bad:In=left", "Lines:bad:In", "along the line")]
     [InlineData("Lines:bad:From=0.5,0.1;Lines:bad:To=0.5,0.9;Lines:bad:In=up", "Lines:bad:In", "along the line")]
+    // A motion mask: a polygon as a zone is.
+    [InlineData("MotionMasks:clock:Points:0=0.7,0.8;MotionMasks:clock:Points:1=1,0.8", "MotionMasks:clock:Points", "has 2 point(s)")]
+    [InlineData("MotionMasks:clock:Points:0=0.7,0.8;MotionMasks:clock:Points:1=1,0.8;MotionMasks:clock:Points:2=1,1.2",
+        "MotionMasks:clock:Points:2", "from 0 to 1")]
+    [InlineData("MotionMasks:clock:Points:0=0.7,0.8;MotionMasks:clock:Points:1=0.8,0.8;MotionMasks:clock:Points:2=0.9,0.8",
+        "MotionMasks:clock:Points", "encloses no area")]
     // Names go into events and metric tags.
     [InlineData("Zones:north gate:Points:0=0.1,0.1;Zones:north gate:Points:1=0.9,0.1;Zones:north gate:Points:2=0.5,0.9",
         "Zones:north gate", "letters, digits")]
