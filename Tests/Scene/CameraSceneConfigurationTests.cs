@@ -26,7 +26,7 @@ public sealed class CameraSceneConfigurationTests
     [Fact]
     public void A_scene_is_written_as_configuration_keys_under_the_prefix()
     {
-        var scene = SceneConfiguration.Read(Settings);
+        var scene = ConfiguredScene.Read(Settings);
 
         Assert.Equal(
             new Dictionary<string, string>
@@ -55,12 +55,12 @@ public sealed class CameraSceneConfigurationTests
     [Fact]
     public void Read_back_through_the_binder_the_configuration_is_the_same_scene()
     {
-        var scene = SceneConfiguration.Read(Settings);
+        var scene = ConfiguredScene.Read(Settings);
         Assert.Equal(2, scene.Zones.Count);
         Assert.Equal(2, scene.Lines.Count);
         Assert.Single(scene.MotionMasks);
 
-        var readBack = SceneConfiguration.Read(scene.ToConfiguration(Prefix), Prefix);
+        var readBack = ConfiguredScene.Read(scene.ToConfiguration(Prefix), Prefix);
 
         Assert.Equal(scene.CameraId, readBack.CameraId);
         Assert.Equal(scene.Zones.Select(zone => zone.Name), readBack.Zones.Select(zone => zone.Name));
@@ -80,6 +80,6 @@ public sealed class CameraSceneConfigurationTests
     public void An_empty_scene_writes_nothing()
     {
         Assert.Empty(CameraScene.Empty("camera").ToConfiguration($"{CameraScene.ServiceSectionName}:camera"));
-        Assert.Empty(SceneConfiguration.Read(["Source=Simulator"]).ToConfiguration(Prefix));
+        Assert.Empty(ConfiguredScene.Read(["Source=Simulator"]).ToConfiguration(Prefix));
     }
 }

@@ -45,5 +45,5 @@ public sealed class SceneZoneTests
     }
 
     private static SceneZone Zone(string[] points) =>
-        SceneZone.Read("zone", new ZoneSettings { Points = [.. points] }, $"{SceneConfiguration.Entry}:Zones:zone");
+        SceneZone.Read("zone", new ZoneSettings { Points = [.. points] }, $"{ConfiguredScene.Entry}:Zones:zone");
 }

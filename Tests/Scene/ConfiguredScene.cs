@@ -3,8 +3,11 @@ using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Tests.Scene;
 
-/// <summary>A camera's scene read the way the AppHost and the groups read it: configuration, the binder, <see cref="CameraScene.Read"/>.</summary>
-internal static class SceneConfiguration
+/// <summary>
+/// A camera's scene read by the reader the AppHost and the groups use (<see cref="SceneConfiguration.Read"/>: the strict
+/// binder, then <see cref="CameraScene.Read"/>), from a configuration of given keys.
+/// </summary>
+internal static class ConfiguredScene
 {
     /// <summary>The camera entry the tests configure, as in the AppHost: <c>Cameras:footage</c>.</summary>
     public const string Entry = "Cameras:footage";
@@ -23,8 +26,6 @@ internal static class SceneConfiguration
             .AddInMemoryCollection(values.Select(pair => KeyValuePair.Create(pair.Key, (string?)pair.Value)))
             .Build()
             .GetSection(path);
-        var settings = new CameraSceneSettings();
-        section.Bind(settings);
-        return CameraScene.Read(section.Key, settings, section.Path);
+        return SceneConfiguration.Read(section);
     }
 }
