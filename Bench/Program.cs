@@ -7,6 +7,7 @@ using AspirePipeline.Bench.Pipeline;
 //        dotnet run --project Bench -c Release -- pipeline [--runs 3] (see PipelineArguments.Usage)
 //        dotnet run --project Bench -c Release -- cameras [--runs 3] (see CamerasArguments.Usage)
 //        dotnet run --project Bench -c Release -- people [--runs 5] [--frames 40] [--output docs/benchmarks.md]
+//        dotnet run --project Bench -c Release -- people-live [--runs 3] [--seconds 60] [--output docs/benchmarks.md]
 try
 {
     return args.FirstOrDefault() switch
@@ -16,6 +17,7 @@ try
         "pipeline" => await RunPipelineAsync(args.Skip(1).ToList()),
         "cameras" => await RunCamerasAsync(args.Skip(1).ToList()),
         "people" => AspirePipeline.Bench.Detection.PeopleBenchmark.Run([.. args.Skip(1)]),
+        "people-live" => await RunPeopleLiveAsync(args.Skip(1).ToList()),
         BrokerConsumeWorker.Command => BrokerConsumeWorker.Run([.. args.Skip(1)]),
         _ => Usage(),
     };
@@ -56,6 +58,20 @@ static async Task<int> RunCamerasAsync(IReadOnlyList<string> arguments)
     }
 }
 
+static async Task<int> RunPeopleLiveAsync(IReadOnlyList<string> arguments)
+{
+    try
+    {
+        return await AspirePipeline.Bench.Live.PeopleLiveBenchmark.RunAsync(arguments);
+    }
+    catch (Exception exception) when (exception is InvalidOperationException or FileNotFoundException or TimeoutException)
+    {
+        // The AppHost not coming up, no people process, /stats not answering: what failed and what to do, not a stack trace.
+        Console.Error.WriteLine($"people-live benchmark failed: {exception.Message}");
+        return 1;
+    }
+}
+
 static int Usage()
 {
     Console.Error.WriteLine("usage: Bench broker [--runs N] [--megabytes MB] [--output FILE]");
@@ -63,5 +79,6 @@ static int Usage()
     Console.Error.WriteLine($"       Bench {PipelineArguments.Usage}");
     Console.Error.WriteLine($"       Bench {AspirePipeline.Bench.Cameras.CamerasArguments.Usage}");
     Console.Error.WriteLine("       Bench people [--runs N] [--frames N] [--output FILE]");
+    Console.Error.WriteLine($"       Bench {AspirePipeline.Bench.Live.PeopleLiveArguments.Usage}");
     return 2;
 }
