@@ -133,10 +133,11 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             for (var i = 0; i < found.Length; i++)
             {
                 windows.Add(new Window(
-                    box.X + ((found[i].X + (WindowSize.Width * PersonLeftInWindow)) / scale),
-                    box.Y + ((found[i].Y + (WindowSize.Height * PersonTop)) / scale),
-                    WindowSize.Width * PersonWidthShare / scale,
-                    PersonInWindow / scale,
+                    new Box(
+                        box.X + ((found[i].X + (WindowSize.Width * PersonLeftInWindow)) / scale),
+                        box.Y + ((found[i].Y + (WindowSize.Height * PersonTop)) / scale),
+                        WindowSize.Width * PersonWidthShare / scale,
+                        PersonInWindow / scale),
                     i < weights.Length ? weights[i] : 0));
             }
         }
@@ -152,7 +153,7 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         var groups = new List<WindowGroup>();
         foreach (var window in windows)
         {
-            var group = groups.Find(candidate => candidate.Best.Overlap(window) >= 0.5);
+            var group = groups.Find(candidate => candidate.Best.Box.Overlap(window.Box) >= 0.5);
             if (group is null)
             {
                 groups.Add(new WindowGroup(window));
@@ -175,7 +176,7 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         var kept = new List<Detection>(detections.Count);
         foreach (var detection in detections)
         {
-            if (!kept.Any(other => Window.Of(other).Overlap(Window.Of(detection)) >= 0.5))
+            if (!kept.Any(other => Box.Of(other).Overlap(Box.Of(detection)) >= 0.5))
             {
                 kept.Add(detection);
             }
@@ -191,22 +192,8 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         _scaled.Dispose();
     }
 
-    private readonly record struct Window(double X, double Y, double Width, double Height, double Score)
-    {
-        public static Window Of(Detection detection) => new(detection.X, detection.Y, detection.Width, detection.Height, detection.Score);
-
-        public double Overlap(Window other)
-        {
-            var width = Math.Min(X + Width, other.X + other.Width) - Math.Max(X, other.X);
-            var height = Math.Min(Y + Height, other.Y + other.Height) - Math.Max(Y, other.Y);
-            if (width <= 0 || height <= 0)
-            {
-                return 0;
-            }
-            var intersection = width * height;
-            return intersection / ((Width * Height) + (other.Width * other.Height) - intersection);
-        }
-    }
+    /// <summary>One window the detector fired on: the person's box in it (frame pixels) and the SVM score.</summary>
+    private readonly record struct Window(Box Box, double Score);
 
     private sealed class WindowGroup
     {
@@ -227,10 +214,10 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             // Weights from 0 up: a window just over the threshold still counts a little.
             var weight = Math.Max(window.Score, 0) + 0.01;
             _weight += weight;
-            _x += window.X * weight;
-            _y += window.Y * weight;
-            _width += window.Width * weight;
-            _height += window.Height * weight;
+            _x += window.Box.X * weight;
+            _y += window.Box.Y * weight;
+            _width += window.Box.Width * weight;
+            _height += window.Box.Height * weight;
             Count++;
         }
 

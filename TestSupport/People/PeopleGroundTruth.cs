@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AspirePipeline.FrameProcessing.Analysis;
 
 namespace AspirePipeline.TestSupport.People;
 
@@ -32,21 +33,13 @@ public readonly record struct LabelBox(int X, int Y, int Width, int Height)
     [JsonIgnore]
     public double Area => (double)Width * Height;
 
-    public double Overlap(LabelBox other)
-    {
-        var intersection = Intersection(other);
-        return intersection <= 0 ? 0 : intersection / (Area + other.Area - intersection);
-    }
+    /// <summary>Intersection over union, as the detector and the tracker measure it (<see cref="Box.Overlap"/>).</summary>
+    public double Overlap(LabelBox other) => ToBox().Overlap(other.ToBox());
 
     /// <summary>How much of this box lies inside <paramref name="other"/> (0..1).</summary>
-    public double InsideOf(LabelBox other) => Area <= 0 ? 0 : Intersection(other) / Area;
+    public double InsideOf(LabelBox other) => Area <= 0 ? 0 : ToBox().Intersection(other.ToBox()) / Area;
 
-    private double Intersection(LabelBox other)
-    {
-        var width = Math.Min(X + Width, other.X + other.Width) - Math.Max(X, other.X);
-        var height = Math.Min(Y + Height, other.Y + other.Height) - Math.Max(Y, other.Y);
-        return width <= 0 || height <= 0 ? 0 : (double)width * height;
-    }
+    private Box ToBox() => new(X, Y, Width, Height);
 }
 
 /// <summary>
