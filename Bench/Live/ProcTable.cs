@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using AspirePipeline.Bench.Pipeline;
 
 namespace AspirePipeline.Bench.Live;
 
@@ -111,18 +112,11 @@ internal static class ProcTable
 
     private static (char State, int ParentPid, long StartTicks)? Stat(int pid)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        // State is field 3, the parent field 4, the start time (clock ticks after boot) field 22 of stat(5).
+        if (ProcFs.StatFields($"/proc/{pid}/stat") is not { Fields: var fields })
         {
             return null;
         }
-        // The command is in parentheses and may hold spaces: the fields start after the last ')'. State is field 3,
-        // the parent field 4, the start time (clock ticks after boot) field 22 of stat(5).
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return (fields[0][0], int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[19], CultureInfo.InvariantCulture));
     }
 

@@ -137,7 +137,11 @@ internal static class ProcFs
         return (long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
-    private static (string Command, string[] Fields)? StatFields(string statPath)
+    /// <summary>
+    /// A <c>stat</c> file of proc(5) split: the command, and the fields after it (<c>Fields[0]</c> is field 3, the
+    /// state); null when the process is gone.
+    /// </summary>
+    internal static (string Command, string[] Fields)? StatFields(string statPath)
     {
         var text = ReadTrimmed(statPath);
         if (text is null)
