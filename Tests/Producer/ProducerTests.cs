@@ -303,10 +303,10 @@ public sealed class ProducerTests(ProducerFixture fixture) : IClassFixture<Produ
         // Stages are read after the camera counts: every acknowledged frame went through both; a few more may be in flight.
         Assert.InRange(publishFrames, published, published + 20);
         Assert.InRange(encodeFrames, publishFrames - 1, publishFrames + 1);
-        // A 640x480 JPEG takes milliseconds of CPU; handing a message to librdkafka's queue far less than encoding it.
+        // Both stages measured, each within sane bounds. Which costs more is a benchmark's question (docs/benchmarks.md,
+        // CPU floor), not a test's: on a loaded machine publish's first frames (librdkafka's start) outweighed encode.
         Assert.InRange(encodeMs / encodeFrames, 0.05, 500);
         Assert.InRange(publishMs / publishFrames, 0.000_1, 50);
-        Assert.True(publishMs < encodeMs, $"publish took {publishMs} ms of CPU, encode {encodeMs} ms");
 
         meters.RecordObservableInstruments();
         Assert.Equal(["encode", "jpeg-check", "publish"], stageCpu.Keys.Order());
