@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using AspirePipeline.Frames;
 using OpenCvSharp;
 
@@ -14,14 +13,15 @@ internal sealed class CapturedFrame : IDisposable
     private readonly Mat? _image;
     private byte[]? _pooled;
 
-    private CapturedFrame(Mat? image, byte[]? pooled, byte[]? jpeg, bool passedThrough = false)
+    private CapturedFrame(Mat? image, byte[]? pooled, byte[]? jpeg, CaptureStamp? captured, bool passedThrough = false)
     {
         _image = image;
         _pooled = pooled;
         Jpeg = jpeg;
         PassedThrough = passedThrough;
-        CaptureTimestampMicros = FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow);
-        CaptureTicks = Stopwatch.GetTimestamp();
+        var stamp = captured ?? CaptureStamp.Now();
+        CaptureTimestampMicros = stamp.UnixMicros;
+        CaptureTicks = stamp.Ticks;
     }
 
     /// <summary>8-bit BGR pixels; a passthrough frame has none (see <see cref="Jpeg"/>).</summary>
@@ -48,15 +48,21 @@ internal sealed class CapturedFrame : IDisposable
     public long CaptureTicks { get; }
 
     /// <summary>Wraps a pooled BGR buffer as a Mat without copying (the Mat pins the array until disposed).</summary>
-    public static CapturedFrame FromPooledBgr(byte[] pooled, int width, int height) =>
-        new(Mat.FromPixelData(height, width, MatType.CV_8UC3, pooled), pooled, null);
+    /// <param name="pooled">The pixels, rented from the shared pool; returned on dispose.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <param name="captured">When it was captured; null: now (see <see cref="PresentationTimeline"/>).</param>
+    public static CapturedFrame FromPooledBgr(byte[] pooled, int width, int height, CaptureStamp? captured = null) =>
+        new(Mat.FromPixelData(height, width, MatType.CV_8UC3, pooled), pooled, null, captured);
 
-    public static CapturedFrame FromMat(Mat owned) => new(owned, null, null);
+    public static CapturedFrame FromMat(Mat owned) => new(owned, null, null, null);
 
     /// <summary>A piece of ffmpeg's JPEG stream, exactly sized (it becomes the Kafka message value).</summary>
     /// <param name="jpeg">The JPEG.</param>
     /// <param name="passedThrough">It is the camera's own JPEG (copied), not one ffmpeg encoded.</param>
-    public static CapturedFrame FromJpeg(byte[] jpeg, bool passedThrough) => new(null, null, jpeg, passedThrough);
+    /// <param name="captured">When it was captured; null: now.</param>
+    public static CapturedFrame FromJpeg(byte[] jpeg, bool passedThrough, CaptureStamp? captured = null) =>
+        new(null, null, jpeg, captured, passedThrough);
 
     public void Dispose()
     {

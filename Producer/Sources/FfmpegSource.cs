@@ -46,6 +46,7 @@ internal sealed partial class FfmpegSource : IFrameSource
     private readonly FfmpegChoices _choices;
     private readonly StreamCodecHint _hint;
     private readonly RecordingOutput? _recording;
+    private readonly PresentationTimeline? _timeline;
     private bool _outputAnnounced;
 
     private FfmpegSource(Process process, string url, FfmpegPlan plan, FfmpegChoices choices, StreamCodecHint hint,
@@ -53,6 +54,8 @@ internal sealed partial class FfmpegSource : IFrameSource
     {
         _recording = recording;
         _plan = plan;
+        // A copied stream goes through no filter, so it has no timestamps printed: its frames are stamped on arrival.
+        _timeline = plan.Output == FfmpegOutput.CameraJpeg ? null : new PresentationTimeline();
         _choices = choices;
         _hint = hint;
         _process = process;
@@ -116,10 +119,8 @@ internal sealed partial class FfmpegSource : IFrameSource
         {
             filters.Add(string.Create(CultureInfo.InvariantCulture, $"fps={fps}"));
         }
-        if (filters.Count > 0)
-        {
-            arguments.AddRange(["-vf", string.Join(',', filters)]);
-        }
+        filters.Add(PresentationTimeline.Filter);
+        arguments.AddRange(["-vf", string.Join(',', filters)]);
         if (plan.Output == FfmpegOutput.EncodedJpeg)
         {
             arguments.AddRange(FfmpegJpegArguments.Encoder(choices.JpegQuality, plan.FullRange));
@@ -217,6 +218,7 @@ internal sealed partial class FfmpegSource : IFrameSource
         // Blocks until ffmpeg has announced its output size on stderr (or failed before that).
         var (width, height) = _size.Task.GetAwaiter().GetResult();
         var frameBytes = width * height * 3;
+        long frame = 0;
         while (!_stopReading.IsCancellationRequested)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
@@ -229,7 +231,8 @@ internal sealed partial class FfmpegSource : IFrameSource
                 ArrayPool<byte>.Shared.Return(buffer);
                 throw;
             }
-            Hand(CapturedFrame.FromPooledBgr(buffer, width, height));
+            Hand(CapturedFrame.FromPooledBgr(buffer, width, height, _timeline?.Stamp(frame)));
+            frame++;
         }
     }
 
@@ -237,10 +240,10 @@ internal sealed partial class FfmpegSource : IFrameSource
     private void ReadJpegs(bool passedThrough)
     {
         var splitter = new JpegStreamSplitter(_stdout);
-        while (!_stopReading.IsCancellationRequested)
+        for (long frame = 0; !_stopReading.IsCancellationRequested; frame++)
         {
             var piece = splitter.ReadNext() ?? throw new EndOfStreamException("ffmpeg's JPEG stream ended.");
-            Hand(CapturedFrame.FromJpeg(piece, passedThrough));
+            Hand(CapturedFrame.FromJpeg(piece, passedThrough, _timeline?.Stamp(frame)));
         }
     }
 
@@ -315,6 +318,10 @@ internal sealed partial class FfmpegSource : IFrameSource
         {
             while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } printed)
             {
+                if (_timeline?.TryTake(printed) == true)
+                {
+                    continue;
+                }
                 var line = CameraUrl.RedactIn(printed, _url);
                 _outputAnnounced |= line.StartsWith("Output #", StringComparison.Ordinal);
                 if (!_outputAnnounced && !_input.Task.IsCompleted && InputStream(line) is { } seen)
@@ -354,6 +361,9 @@ internal sealed partial class FfmpegSource : IFrameSource
         InputVideoStream().Match(line) is { Success: true } input
             ? StreamCodecHint.Seen.From(input.Groups["codec"].Value, input.Groups["format"].Value, input.Groups["details"].Value)
             : null;
+
+    /// <summary>Frames stamped with their presentation time so far, and those stamped on arrival (null: a copied stream).</summary>
+    internal (long Reported, long StampedOnArrival)? Timeline => _timeline is null ? null : (_timeline.Reported, _timeline.StampedOnArrival);
 
     private string StderrTail() => _stderr.IsEmpty ? "ffmpeg printed nothing." : "ffmpeg said: " + string.Join(" | ", _stderr);
 
