@@ -1,8 +1,10 @@
 using System.Globalization;
+using AspirePipeline.Contracts;
 using AspirePipeline.Contracts.Scene;
 using AspirePipeline.Hosting;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.AppHost;
 
@@ -26,37 +28,37 @@ internal static class PipelineResourceExtensions
         var consumer = ConsumerProjects.Add(builder, name, group.Project)
             .WithAnnotation(new ConsumerGroupAnnotation(group.GroupId, group.Analyzer, group.Cameras))
             .WithReference(kafka).WaitFor(kafka)
-            .WithEnvironment("Aspire__Confluent__Kafka__Consumer__Config__GroupId", group.GroupId)
-            .WithEnvironment("FrameProcessing__Topic", pipeline.FramesTopic)
-            .WithEnvironment("FrameProcessing__ResultsTopic", pipeline.AnalysisTopic)
-            .WithEnvironment("FrameProcessing__DeadLetterTopic", pipeline.DeadLetterTopic)
-            .WithEnvironment("FrameProcessing__EventsTopic", pipeline.EventsTopic)
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.GroupId, group.GroupId)
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.FramesTopic, pipeline.FramesTopic)
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.ResultsTopic, pipeline.AnalysisTopic)
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.DeadLetterTopic, pipeline.DeadLetterTopic)
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.EventsTopic, pipeline.EventsTopic)
             // The live view links each event to its clip there.
-            .WithEnvironment("LiveView__ClipsUrl", clips.GetEndpoint(HttpEndpointName))
+            .WithEnvironment(ServiceEnvironment.ConsumerGroup.ClipsUrl, clips.GetEndpoint(HttpEndpointName))
             .WithReplicas(group.Replicas);
         if (!string.IsNullOrWhiteSpace(group.Analyzer))
         {
-            consumer.WithEnvironment("FrameProcessing__Analyzer", group.Analyzer);
+            consumer.WithEnvironment(ServiceEnvironment.ConsumerGroup.Analyzer, group.Analyzer);
         }
         for (var index = 0; index < group.Cameras.Count; index++)
         {
-            consumer.WithEnvironment($"FrameProcessing__Cameras__{index}", group.Cameras[index]);
+            consumer.WithEnvironment(ServiceEnvironment.ConsumerGroup.Camera(index), group.Cameras[index]);
         }
         if (group.Fps > 0)
         {
-            consumer.WithEnvironment("FrameProcessing__Fps", group.Fps.ToString(CultureInfo.InvariantCulture));
+            consumer.WithEnvironment(ServiceEnvironment.ConsumerGroup.Fps, group.Fps.ToString(CultureInfo.InvariantCulture));
         }
         if (!string.IsNullOrWhiteSpace(group.StartAt))
         {
-            consumer.WithEnvironment("FrameProcessing__StartAt", group.StartAt);
+            consumer.WithEnvironment(ServiceEnvironment.ConsumerGroup.StartAt, group.StartAt);
         }
         if (!string.IsNullOrWhiteSpace(pipeline.HeaderlessCameraId))
         {
-            consumer.WithEnvironment("HeaderlessFrames__CameraId", pipeline.HeaderlessCameraId);
+            consumer.WithEnvironment(ServiceEnvironment.ConsumerGroup.HeaderlessCameraId, pipeline.HeaderlessCameraId);
         }
         foreach (var (key, value) in group.Settings)
         {
-            consumer.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            consumer.WithEnvironment(ServiceEnvironment.FromKey(key), value);
         }
         consumer.WithScenes(cameras.Where(camera => group.Cameras.Count == 0
             || group.Cameras.Contains(camera.Resource.Name, StringComparer.Ordinal)));
@@ -80,7 +82,7 @@ internal static class PipelineResourceExtensions
             }
             foreach (var (key, value) in annotation.Scene.ToConfiguration($"{CameraScene.ServiceSectionName}:{camera.Resource.Name}"))
             {
-                consumer.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+                consumer.WithEnvironment(ServiceEnvironment.FromKey(key), value);
             }
         }
         return consumer;
@@ -94,15 +96,15 @@ internal static class PipelineResourceExtensions
         this IDistributedApplicationBuilder builder, PipelineOptions pipeline, IResourceBuilder<IKafkaResource> kafka) =>
         builder.AddProject<Projects.Clips>("clips")
             .WithReference(kafka).WaitFor(kafka)
-            .WithEnvironment("Clips__VideoTopic", pipeline.VideoTopic)
-            .WithEnvironment("Clips__EventsTopic", pipeline.EventsTopic)
+            .WithEnvironment(ServiceEnvironment.Clips.VideoTopic, pipeline.VideoTopic)
+            .WithEnvironment(ServiceEnvironment.Clips.EventsTopic, pipeline.EventsTopic)
             .WithServiceEndpoints()
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "Recordings");
 
     /// <summary>The producer's frame encoding when the pipeline sets one (the original design's JSON, say).</summary>
     public static IResourceBuilder<ProjectResource> WithFrameEncoding(this IResourceBuilder<ProjectResource> producer, string? encoding) =>
-        string.IsNullOrWhiteSpace(encoding) ? producer : producer.WithEnvironment("Producer__Encoding", encoding);
+        string.IsNullOrWhiteSpace(encoding) ? producer : producer.WithEnvironment(ServiceEnvironment.Producer.Encoding, encoding);
 
     /// <summary>The producer reads every camera, one reader each, publishing under the camera's resource name.</summary>
     public static IResourceBuilder<ProjectResource> WithCameras(
@@ -112,8 +114,8 @@ internal static class PipelineResourceExtensions
         {
             var camera = cameras[index];
             producer
-                .WithEnvironment($"Producer__Cameras__{index}__Id", camera.Resource.Name)
-                .WithEnvironment($"Producer__Cameras__{index}__Url", camera)
+                .WithEnvironment(ServiceEnvironment.Producer.Camera(index, CameraSetting.Id), camera.Resource.Name)
+                .WithEnvironment(ServiceEnvironment.Producer.Camera(index, CameraSetting.Url), camera)
                 // Each reference also gives the dashboard its arrow, and WaitFor holds the producer until the camera streams.
                 .WithReference(camera).WaitFor(camera);
             if (camera.Resource.Annotations.OfType<CameraStreamAnnotation>().LastOrDefault() is not { } stream)
@@ -122,15 +124,16 @@ internal static class PipelineResourceExtensions
             }
             if (stream.Record)
             {
-                producer.WithEnvironment($"Producer__Cameras__{index}__Record", "true");
+                producer.WithEnvironment(ServiceEnvironment.Producer.Camera(index, CameraSetting.Record), "true");
             }
             if (stream.AnalysisFps is { } fps)
             {
-                producer.WithEnvironment($"Producer__Cameras__{index}__Fps", fps.ToString(CultureInfo.InvariantCulture));
+                producer.WithEnvironment(ServiceEnvironment.Producer.Camera(index, CameraSetting.Fps), fps.ToString(CultureInfo.InvariantCulture));
             }
             if (stream.AnalysisWidth is { } width)
             {
-                producer.WithEnvironment($"Producer__Cameras__{index}__Width", width.ToString(CultureInfo.InvariantCulture));
+                producer.WithEnvironment(ServiceEnvironment.Producer.Camera(index, CameraSetting.Width),
+                    width.ToString(CultureInfo.InvariantCulture));
             }
         }
         return producer;

@@ -23,7 +23,7 @@ var cameras = builder.AddCameras();
 builder.AddProject<Projects.Producer>("producer")
     .WithReference(kafka).WaitFor(kafka)
     .WithCameras(cameras)
-    .WithEnvironment("Producer__Topic", pipeline.FramesTopic)
+    .WithEnvironment(ServiceEnvironment.Producer.Topic, pipeline.FramesTopic)
     .WithFrameEncoding(pipeline.FrameEncoding)
     .WithServiceEndpoints()
     .WithHttpHealthCheck("/health");

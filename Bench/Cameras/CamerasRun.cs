@@ -5,6 +5,7 @@ using AspirePipeline.Bench.Infrastructure;
 using AspirePipeline.Bench.Pipeline;
 using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Bench.Cameras;
 
@@ -58,7 +59,7 @@ internal static class CamerasRun
             var consumers = new List<ServiceProcess>();
             try
             {
-                var kafka = new Dictionary<string, string> { ["ConnectionStrings__kafka"] = bootstrap };
+                var kafka = new Dictionary<string, string> { [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap };
                 // Both groups a deployment runs on every camera, as AppHost/appsettings.json declares them.
                 foreach (var group in ConfiguredGroups.EveryFrame(repoRoot))
                 {
@@ -67,7 +68,7 @@ internal static class CamerasRun
                         consumers.Add(await ServiceProcess.StartListeningAsync(
                             group.Project, replica == 0 ? group.Name : $"{group.Name}-{replica + 1}",
                             new Dictionary<string, string>(kafka.Concat(group.Environment).Concat(groupFps > 0
-                                ? [new KeyValuePair<string, string>($"{FrameProcessingOptions.SectionName}__{nameof(FrameProcessingOptions.Fps)}",
+                                ? [new KeyValuePair<string, string>(ServiceEnvironment.ConsumerGroup.Fps,
                                     groupFps.ToString(CultureInfo.InvariantCulture))]
                                 : []))));
                     }
@@ -76,18 +77,18 @@ internal static class CamerasRun
                 var cameraIds = Enumerable.Range(1, cameras).Select(camera => Invariant($"camera-{camera}")).ToList();
                 var producerConfiguration = new Dictionary<string, string>(kafka)
                 {
-                    ["Producer__Encoding"] = "Jpeg",
-                    ["Producer__JpegEncoder"] = CamerasArguments.JpegEncoder(codec),
+                    [ServiceEnvironment.Producer.Encoding] = "Jpeg",
+                    [ServiceEnvironment.Producer.JpegEncoder] = CamerasArguments.JpegEncoder(codec),
                 };
                 for (var index = 0; index < cameras; index++)
                 {
-                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Id")] = cameraIds[index];
-                    producerConfiguration[Invariant($"Producer__Cameras__{index}__Url")] = server.Urls[index];
+                    producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)] = cameraIds[index];
+                    producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)] = server.Urls[index];
                     if (site is not null)
                     {
-                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Record")] = "true";
-                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Fps")] = Invariant($"{site.AnalysisFps}");
-                        producerConfiguration[Invariant($"Producer__Cameras__{index}__Width")] = Invariant($"{site.AnalysisWidth}");
+                        producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Record)] = "true";
+                        producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Fps)] = Invariant($"{site.AnalysisFps}");
+                        producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Width)] = Invariant($"{site.AnalysisWidth}");
                     }
                 }
                 await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", producerConfiguration);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Bench.Live;
@@ -13,8 +14,8 @@ internal sealed record PeopleGroup(string Name, string Project, string GroupId, 
 
     /// <summary>The group's process: the AppHost hands it its analyzer and Kafka group id as environment variables.</summary>
     public bool IsItsProcess(IReadOnlyDictionary<string, string> environment) =>
-        environment.GetValueOrDefault("FrameProcessing__Analyzer") == Analyzer
-        && environment.GetValueOrDefault("Aspire__Confluent__Kafka__Consumer__Config__GroupId") == GroupId;
+        environment.GetValueOrDefault(ServiceEnvironment.ConsumerGroup.Analyzer) == Analyzer
+        && environment.GetValueOrDefault(ServiceEnvironment.ConsumerGroup.GroupId) == GroupId;
 
     public static PeopleGroup FromAppHost(string repoRoot)
     {

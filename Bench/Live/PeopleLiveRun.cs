@@ -64,18 +64,23 @@ internal static class PeopleLiveRun
         Action<string> progress)
     {
         var people = await FindAsync(appHost, group.IsItsProcess, group.Replicas,
-            $"the people group's process ({group.Replicas} with FrameProcessing__Analyzer={PeopleGroup.Analyzer} and group id {group.GroupId})");
-        var producer = (await FindAsync(appHost, environment => environment.ContainsKey("Producer__Topic"), 1, "the producer's process"))[0];
+            $"the people group's process ({group.Replicas} with {ServiceEnvironment.ConsumerGroup.Analyzer}={PeopleGroup.Analyzer} " +
+            $"and group id {group.GroupId})");
+        var producer = (await FindAsync(appHost, environment => environment.ContainsKey(ServiceEnvironment.Producer.Topic), 1,
+            "the producer's process"))[0];
         await Poll.UntilAsync(async () => (await Task.WhenAll(people.Select(LiveStatsClient.TryGetAsync))).All(json => json is not null),
             ServiceTimeout,
             () => $"the people group's /stats ({string.Join(", ", people.Select(p => p.BaseAddress))}) to answer. "
                 + $"Its health and output are on the AppHost's dashboard; the AppHost's output:\n{appHost.Output}",
             TimeSpan.FromMilliseconds(500));
         progress($"  people group: process {string.Join(", ", people.Select(p => $"{p.Pid} at {p.BaseAddress}"))}; producer {producer.Pid}");
-        var kafka = appHost.AnyProcess(environment => environment.ContainsKey("Broker__DataDir")) ? "our broker" : "a Kafka container or cluster";
+        var kafka = appHost.AnyProcess(environment => environment.ContainsKey(ServiceEnvironment.Broker.DataDir))
+            ? "our broker"
+            : "a Kafka container or cluster";
         var footage = group.Cameras.Count == 1 ? group.Cameras[0] : null;
 
-        using var results = people[0].Environment.GetValueOrDefault("ConnectionStrings__kafka") is { Length: > 0 } bootstrap
+        var connectionString = ServiceEnvironment.ConnectionString(ConnectionNames.Kafka);
+        using var results = people[0].Environment.GetValueOrDefault(connectionString) is { Length: > 0 } bootstrap
             ? new ResultsCollector(bootstrap, FrameTopics.Analysis)
             : null;
         var settled = await WaitUntilSteadyAsync(appHost, people, warmup, progress);

@@ -1,3 +1,4 @@
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Bench.Pipeline;
@@ -8,8 +9,8 @@ internal sealed record ConfiguredGroup(string Name, string Project, string Group
     /// <summary>What the AppHost hands the group's service: its Kafka group id and analysis.</summary>
     public IEnumerable<KeyValuePair<string, string>> Environment =>
     [
-        new("Aspire__Confluent__Kafka__Consumer__Config__GroupId", GroupId),
-        .. Analyzer is null ? [] : new[] { new KeyValuePair<string, string>("FrameProcessing__Analyzer", Analyzer) },
+        new(ServiceEnvironment.ConsumerGroup.GroupId, GroupId),
+        .. Analyzer is null ? [] : new[] { new KeyValuePair<string, string>(ServiceEnvironment.ConsumerGroup.Analyzer, Analyzer) },
     ];
 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AspirePipeline.Bench.Infrastructure;
 using AspirePipeline.Contracts;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Bench.Pipeline;
 
@@ -41,7 +42,7 @@ internal static class PipelineRun
 
             var kafka = new Dictionary<string, string>
             {
-                ["ConnectionStrings__kafka"] = bootstrap,
+                [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
                 ["Aspire__Confluent__Kafka__Producer__Config__MessageMaxBytes"] = Invariant(MessageMaxBytes),
                 ["Aspire__Confluent__Kafka__Consumer__Config__MaxPartitionFetchBytes"] = Invariant(MessageMaxBytes),
                 ["Aspire__Confluent__Kafka__Consumer__Config__FetchMaxBytes"] = Invariant(4 * MessageMaxBytes),
@@ -57,18 +58,18 @@ internal static class PipelineRun
                 using var collector = new ResultsCollector(bootstrap, FrameTopics.Analysis);
                 var producerConfiguration = new Dictionary<string, string>(kafka)
                 {
-                    ["Producer__Encoding"] = scenario.Encoding.ToString(),
+                    [ServiceEnvironment.Producer.Encoding] = scenario.Encoding.ToString(),
                 };
                 for (var index = 0; index < scenario.Cameras; index++)
                 {
-                    var prefix = $"Producer__Cameras__{index}__";
-                    producerConfiguration[prefix + "Id"] = $"camera-{index + 1}";
-                    producerConfiguration[prefix + "Url"] = scenario.ClipPath ?? camera!.Url;
+                    producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)] = $"camera-{index + 1}";
+                    producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)] =
+                        scenario.ClipPath ?? camera!.Url;
                     if (scenario.Replayed)
                     {
                         // A replayed file is paced at this rate, or read as fast as it decodes when that is slower. (For
                         // the live camera it would add an fps filter to ffmpeg: the camera paces itself.)
-                        producerConfiguration[prefix + "Fps"] = Invariant(scenario.Fps);
+                        producerConfiguration[ServiceEnvironment.Producer.Camera(index, CameraSetting.Fps)] = Invariant(scenario.Fps);
                     }
                 }
                 await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", producerConfiguration);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -247,26 +248,26 @@ public static partial class KafkaHostingExtensions
         builder.AddResource(resource)
             .WithArgs(assembly)
             // Not proxied: Kafka clients reconnect to the address the broker advertises, which must be its own port.
-            .WithEndpoint(name: KafkaBrokerResource.PrimaryEndpointName, scheme: "tcp", env: "Broker__Port", isProxied: false)
-            .WithEnvironment("Broker__Host", BrokerHost)
-            .WithEnvironment("Broker__AdvertisedHost", BrokerHost)
-            .WithEnvironment("Broker__DataDir", dataDirectory)
+            .WithEndpoint(name: KafkaBrokerResource.PrimaryEndpointName, scheme: "tcp", env: ServiceEnvironment.Broker.Port, isProxied: false)
+            .WithEnvironment(ServiceEnvironment.Broker.Host, BrokerHost)
+            .WithEnvironment(ServiceEnvironment.Broker.AdvertisedHost, BrokerHost)
+            .WithEnvironment(ServiceEnvironment.Broker.DataDir, dataDirectory)
             .WithEnvironment(context =>
             {
                 // Any other broker setting from the AppHost's configuration, e.g. Kafka:Broker:RetentionCheckIntervalMs.
                 foreach (var setting in section.GetSection("Broker").AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
                 {
-                    context.EnvironmentVariables["Broker__" + setting.Key.Replace(":", "__", StringComparison.Ordinal)] = setting.Value!;
+                    context.EnvironmentVariables[ServiceEnvironment.Broker.Prefix + ServiceEnvironment.FromKey(setting.Key)] = setting.Value!;
                 }
 
                 if (LargestMessage(resource) is { } max)
                 {
-                    context.EnvironmentVariables["Broker__MessageMaxBytes"] = max.ToString(CultureInfo.InvariantCulture);
+                    context.EnvironmentVariables[ServiceEnvironment.Broker.MessageMaxBytes] = max.ToString(CultureInfo.InvariantCulture);
                 }
 
                 if (MostPartitions(resource) is > 0 and var partitions)
                 {
-                    context.EnvironmentVariables["Broker__DefaultPartitions"] = partitions.ToString(CultureInfo.InvariantCulture);
+                    context.EnvironmentVariables[ServiceEnvironment.Broker.DefaultPartitions] = partitions.ToString(CultureInfo.InvariantCulture);
                 }
             })
             .WithOtlpExporter();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using AspirePipeline.Producer;
 using AspirePipeline.Producer.Sources;
 using AspirePipeline.Tests.Infrastructure;
@@ -50,7 +51,8 @@ public sealed class CaptureTimeTests(ITestOutputHelper output)
         }
         var readIn = reading.Elapsed;
         var gaps = stamps.Zip(stamps.Skip(1), (a, b) => (b - a) / 1000.0).ToList();
-        output.WriteLine($"read {Held} frames in {readIn.TotalMilliseconds:F0} ms; capture gaps (ms): {string.Join(' ', gaps.Select(gap => gap.ToString("F1")))}");
+        output.WriteLine($"read {Held} frames in {readIn.TotalMilliseconds:F0} ms; capture gaps (ms): " +
+            string.Join(' ', gaps.Select(gap => gap.ToString("F1", CultureInfo.InvariantCulture))));
 
         // Read in a burst (far quicker than the camera showed them) ...
         Assert.True(readIn < TimeSpan.FromSeconds(Held / (double)Fps / 2), $"the held frames took {readIn} to read");

@@ -131,7 +131,8 @@ public sealed class PresentationTimelineTests
 
     // What ffmpeg 5.1's showinfo prints for a frame (checksum=0).
     private static string Line(long n, double seconds) => FormattableString.Invariant(
-        $"[Parsed_showinfo_2 @ 0x56210fdd3600] n:{n,4} pts:{(long)(seconds * 90000),7} pts_time:{seconds:0.######} pos:       -1 fmt:yuv420p sar:1/1 s:640x360 i:P iskey:0 type:P ");
+        $"[Parsed_showinfo_2 @ 0x56210fdd3600] n:{n,4} pts:{(long)(seconds * 90000),7} pts_time:{seconds:0.######} ") +
+        "pos:       -1 fmt:yuv420p sar:1/1 s:640x360 i:P iskey:0 type:P ";
 
     private static CaptureStamp At(long micros) => new(micros, micros * (Stopwatch.Frequency / 1_000_000));
 }
