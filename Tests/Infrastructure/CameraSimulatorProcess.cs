@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AspirePipeline.Contracts.Scene;
+using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Tests.Infrastructure;
 
@@ -43,15 +44,22 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
     /// at x 0.02-0.31, y 0.05-0.16; the time at x 0.02-0.40 and the clock at x 0.70-0.98, both at y 0.83-0.94); the
     /// masks leave room for longer numbers.
     /// </summary>
-    public static IReadOnlyList<SceneMask> OverlayMasks { get; } =
-    [
-        Mask("counter", "0,0", "0.45,0", "0.45,0.18", "0,0.18"),
-        Mask("running-time", "0,0.80", "0.45,0.80", "0.45,0.97", "0,0.97"),
-        Mask("clock", "0.66,0.80", "1,0.80", "1,0.97", "0.66,0.97"),
-    ];
+    /// <remarks>
+    /// They are kept in <c>CameraSimulator/test-pattern-masks.json</c>, a camera entry's <c>MotionMasks</c> as a user
+    /// copies it into <c>Cameras:{id}</c>, and read here through <see cref="SceneConfiguration"/>, as the AppHost reads them.
+    /// </remarks>
+    public static IReadOnlyList<SceneMask> OverlayMasks => LazyOverlayMasks.Value;
 
-    private static SceneMask Mask(string name, params string[] points) =>
-        SceneMask.Read(name, new MaskSettings { Points = [.. points] }, $"{nameof(OverlayMasks)}:{name}");
+    private static readonly Lazy<IReadOnlyList<SceneMask>> LazyOverlayMasks = new(() =>
+    {
+        const string cameraId = "pattern";
+        var file = Path.Combine(RepoLayout.Root, "CameraSimulator", "test-pattern-masks.json");
+        var entry = new ConfigurationBuilder().AddJsonFile(file, optional: false).Build().AsEnumerable()
+            .Where(pair => pair.Value is not null)
+            .Select(pair => new KeyValuePair<string, string?>($"{cameraId}:{pair.Key}", pair.Value));
+        var scene = SceneConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(entry).Build().GetSection(cameraId));
+        return scene.MotionMasks;
+    });
 
     public int Port { get; private set; }
 
