@@ -84,13 +84,13 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
         {
             Scan(gray, region, windows);
         }
-        var detections = Group(windows);
+        var people = Group(windows);
         if (scene.MotionMasks.Count > 0)
         {
-            detections.RemoveAll(detection => scene.IsMasked(new ScenePoint(
-                Math.Clamp((detection.X + (detection.Width / 2.0)) / gray.Width, 0, 1),
-                Math.Clamp((detection.Y + (detection.Height / 2.0)) / gray.Height, 0, 1))));
+            people.RemoveAll(person => scene.IsMasked(new ScenePoint(
+                Math.Clamp(person.Box.CenterX / gray.Width, 0, 1), Math.Clamp(person.Box.CenterY / gray.Height, 0, 1))));
         }
+        var detections = people.Select(person => person.Box.ToDetection(person.Score)).ToList();
         var maxScore = detections.Count > 0 ? detections.Max(detection => detection.Score) : 0;
         return new FrameAnalysis(detections.Count,
         [
@@ -147,7 +147,7 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
     /// Windows on the same person (overlapping by half or more) become one detection: their score-weighted mean box,
     /// the best score, kept with <see cref="PeopleDetectorOptions.MinWindows"/> windows or more.
     /// </summary>
-    private List<Detection> Group(List<Window> windows)
+    private List<Window> Group(List<Window> windows)
     {
         windows.Sort((a, b) => b.Score.CompareTo(a.Score));
         var groups = new List<WindowGroup>();
@@ -163,22 +163,22 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
                 group.Add(window);
             }
         }
-        var detections = new List<Detection>();
+        var people = new List<Window>();
         foreach (var group in groups)
         {
             if (group.Count >= _options.MinWindows && group.Best.Score >= _options.MinScore)
             {
-                detections.Add(group.ToDetection());
+                people.Add(group.ToPerson());
             }
         }
         // A person found in two regions, or two groups on one person: the weaker goes.
-        detections.Sort((a, b) => b.Score.CompareTo(a.Score));
-        var kept = new List<Detection>(detections.Count);
-        foreach (var detection in detections)
+        people.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var kept = new List<Window>(people.Count);
+        foreach (var person in people)
         {
-            if (!kept.Any(other => Box.Of(other).Overlap(Box.Of(detection)) >= 0.5))
+            if (!kept.Any(other => other.Box.Overlap(person.Box) >= 0.5))
             {
-                kept.Add(detection);
+                kept.Add(person);
             }
         }
         return kept;
@@ -221,7 +221,7 @@ public sealed class PeopleDetector : IFrameAnalyzer, IDisposable
             Count++;
         }
 
-        public Detection ToDetection() => new((int)Math.Round(_x / _weight), (int)Math.Round(_y / _weight),
-            (int)Math.Round(_width / _weight), (int)Math.Round(_height / _weight), Best.Score);
+        /// <summary>The group's person: its windows' score-weighted mean box, with the best score.</summary>
+        public Window ToPerson() => new(new Box(_x / _weight, _y / _weight, _width / _weight, _height / _weight), Best.Score);
     }
 }
