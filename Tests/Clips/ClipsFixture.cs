@@ -44,7 +44,7 @@ public sealed class ClipsFixture : IAsyncLifetime
 
         _clips = await ServiceProcess.StartListeningAsync("Clips", "clips", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = _broker.BootstrapServers,
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = _broker.BootstrapServers,
         });
         Http.BaseAddress = _clips.BaseAddress;
         var page = "";

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Clips;
@@ -21,7 +22,7 @@ public sealed class ClipsServiceStartTests
     {
         await using var service = ServiceProcess.Start("Clips", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = "127.0.0.1:9",
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = "127.0.0.1:9",
             [key] = value,
         });
 
@@ -36,7 +37,7 @@ public sealed class ClipsServiceStartTests
     {
         await using var service = await ServiceProcess.StartListeningAsync("Clips", "clips-no-kafka", new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = $"127.0.0.1:{Ports.Unused()}",
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = $"127.0.0.1:{Ports.Unused()}",
             ["Clips__KafkaTimeout"] = "00:00:02",
         });
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

@@ -4,6 +4,7 @@ using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Hosting.Kafka;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.PeopleDetection;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Tests.Hosting;
 
@@ -23,15 +24,16 @@ public sealed class AppHostTopologyTests
         Assert.All(cameras, camera => Assert.Contains(camera, waits));
 
         var environment = await AppModel.EnvironmentAsync(producer);
-        Assert.Equal("{kafka.connectionString}", AppModel.Describe(environment["ConnectionStrings__kafka"]));
+        Assert.Equal("{kafka.connectionString}", AppModel.Describe(environment[ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)]));
         for (var index = 0; index < cameras.Count; index++)
         {
-            Assert.Equal(cameras[index].Name, environment[$"Producer__Cameras__{index}__Id"]);
-            Assert.Equal($"{{{cameras[index].Name}.connectionString}}", AppModel.Describe(environment[$"Producer__Cameras__{index}__Url"]));
+            Assert.Equal(cameras[index].Name, environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)]);
+            Assert.Equal($"{{{cameras[index].Name}.connectionString}}",
+                AppModel.Describe(environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)]));
             Assert.Contains(cameras[index].Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == $"{cameras[index].Name}_check");
         }
-        Assert.False(environment.ContainsKey($"Producer__Cameras__{cameras.Count}__Id"));
-        Assert.Equal(FrameTopics.Frames, environment["Producer__Topic"]);
+        Assert.False(environment.ContainsKey(ServiceEnvironment.Producer.Camera(cameras.Count, CameraSetting.Id)));
+        Assert.Equal(FrameTopics.Frames, environment[ServiceEnvironment.Producer.Topic]);
         Assert.Contains(producer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith("producer", StringComparison.Ordinal));
     }
 
@@ -47,11 +49,11 @@ public sealed class AppHostTopologyTests
         var people = Assert.Single(PipelineTopology.Of(app.Resources).Groups, group => group.Analyzer == "people");
         Assert.Equal(["footage"], people.Cameras);
         var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>(people.Resource));
-        Assert.Equal("people", environment["FrameProcessing__Analyzer"]);
-        Assert.Equal("footage", environment["FrameProcessing__Cameras__0"]);
-        Assert.Equal(FrameTopics.Events, environment["FrameProcessing__EventsTopic"]);
+        Assert.Equal("people", environment[ServiceEnvironment.ConsumerGroup.Analyzer]);
+        Assert.Equal("footage", environment[ServiceEnvironment.ConsumerGroup.Camera(0)]);
+        Assert.Equal(FrameTopics.Events, environment[ServiceEnvironment.ConsumerGroup.EventsTopic]);
         // Its own rate (5 analysed frames a second), and it skips to the newest frame when behind anyway.
-        Assert.Equal("5", environment["FrameProcessing__Fps"]);
+        Assert.Equal("5", environment[ServiceEnvironment.ConsumerGroup.Fps]);
         Assert.Equal("2", environment["FrameProcessing__SkipToNewestWhenLagExceeds"]);
         Assert.Contains(FrameTopics.Events,
             app.Resources.OfType<IKafkaResource>().Single().Annotations.OfType<KafkaTopicAnnotation>().Select(t => t.Name));
@@ -79,8 +81,8 @@ public sealed class AppHostTopologyTests
         var project = app.Single<ProjectResource>("audit");
         Assert.EndsWith("Consumer2.csproj", project.GetProjectMetadata().ProjectPath, StringComparison.Ordinal);
         var environment = await AppModel.EnvironmentAsync(project);
-        Assert.Equal("audit-1", environment["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
-        Assert.Equal("gate", environment["FrameProcessing__Cameras__0"]);
+        Assert.Equal("audit-1", environment[ServiceEnvironment.ConsumerGroup.GroupId]);
+        Assert.Equal("gate", environment[ServiceEnvironment.ConsumerGroup.Camera(0)]);
         Assert.Equal("40", environment["Motion__PixelThreshold"]);
 
         var producer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
@@ -105,8 +107,8 @@ public sealed class AppHostTopologyTests
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process",
             "--Pipeline:Groups:consumer2:Fps=5");
 
-        Assert.Equal("5", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))["FrameProcessing__Fps"]);
-        Assert.DoesNotContain("FrameProcessing__Fps", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
+        Assert.Equal("5", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2")))[ServiceEnvironment.ConsumerGroup.Fps]);
+        Assert.DoesNotContain(ServiceEnvironment.ConsumerGroup.Fps, (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
     }
 
     [Fact]
@@ -116,9 +118,10 @@ public sealed class AppHostTopologyTests
             "--Pipeline:Groups:consumer2:GroupId=motion-replay", "--Pipeline:Groups:consumer2:StartAt=-1h");
 
         var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer2"));
-        Assert.Equal("-1h", environment["FrameProcessing__StartAt"]);
-        Assert.Equal("motion-replay", environment["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
-        Assert.DoesNotContain("FrameProcessing__StartAt", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
+        Assert.Equal("-1h", environment[ServiceEnvironment.ConsumerGroup.StartAt]);
+        Assert.Equal("motion-replay", environment[ServiceEnvironment.ConsumerGroup.GroupId]);
+        Assert.DoesNotContain(ServiceEnvironment.ConsumerGroup.StartAt,
+            (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("consumer"))).Keys);
     }
 
     // ASPIRECERTIFICATES001: the certificate annotations are marked experimental in Aspire 13.
@@ -155,11 +158,11 @@ public sealed class AppHostTopologyTests
             var consumer = app.Single<ProjectResource>(group.Resource);
             Assert.Contains(consumer.Annotations.OfType<WaitAnnotation>(), w => w.Resource is IKafkaResource);
             var environment = await AppModel.EnvironmentAsync(consumer);
-            Assert.Equal(group.GroupId, environment["Aspire__Confluent__Kafka__Consumer__Config__GroupId"]);
-            Assert.Equal(group.Analyzer, environment["FrameProcessing__Analyzer"]);
-            Assert.Equal(FrameTopics.Frames, environment["FrameProcessing__Topic"]);
-            Assert.Equal(FrameTopics.Analysis, environment["FrameProcessing__ResultsTopic"]);
-            Assert.Equal(FrameTopics.DeadLetter, environment["FrameProcessing__DeadLetterTopic"]);
+            Assert.Equal(group.GroupId, environment[ServiceEnvironment.ConsumerGroup.GroupId]);
+            Assert.Equal(group.Analyzer, environment[ServiceEnvironment.ConsumerGroup.Analyzer]);
+            Assert.Equal(FrameTopics.Frames, environment[ServiceEnvironment.ConsumerGroup.FramesTopic]);
+            Assert.Equal(FrameTopics.Analysis, environment[ServiceEnvironment.ConsumerGroup.ResultsTopic]);
+            Assert.Equal(FrameTopics.DeadLetter, environment[ServiceEnvironment.ConsumerGroup.DeadLetterTopic]);
             Assert.Contains(consumer.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "http");
             Assert.Contains(consumer.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key.StartsWith(group.Resource, StringComparison.Ordinal));
             Assert.NotEmpty(consumer.Annotations.OfType<ResourceUrlsCallbackAnnotation>()); // the "Live view" link

@@ -1,5 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Tests.Hosting;
 
@@ -15,10 +17,10 @@ public sealed class CameraStreamSettingsTests
 
         var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
 
-        Assert.Equal("camera", environment["Producer__Cameras__0__Id"]);
-        Assert.Equal("true", environment["Producer__Cameras__0__Record"]);
-        Assert.Equal("5", environment["Producer__Cameras__0__Fps"]);
-        Assert.Equal("640", environment["Producer__Cameras__0__Width"]);
+        Assert.Equal("camera", environment[ServiceEnvironment.Producer.Camera(0, CameraSetting.Id)]);
+        Assert.Equal("true", environment[ServiceEnvironment.Producer.Camera(0, CameraSetting.Record)]);
+        Assert.Equal("5", environment[ServiceEnvironment.Producer.Camera(0, CameraSetting.Fps)]);
+        Assert.Equal("640", environment[ServiceEnvironment.Producer.Camera(0, CameraSetting.Width)]);
         Assert.DoesNotContain("Producer__Cameras__0__Height", environment.Keys);
     }
 
@@ -29,9 +31,10 @@ public sealed class CameraStreamSettingsTests
 
         var environment = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
 
-        var ids = Enumerable.Range(0, 2).ToDictionary(index => (string)environment[$"Producer__Cameras__{index}__Id"], index => index);
-        Assert.Equal("true", environment[$"Producer__Cameras__{ids["footage"]}__Record"]);
-        Assert.DoesNotContain($"Producer__Cameras__{ids["camera"]}__Record", environment.Keys);
+        var ids = Enumerable.Range(0, 2)
+            .ToDictionary(index => (string)environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)], index => index);
+        Assert.Equal("true", environment[ServiceEnvironment.Producer.Camera(ids["footage"], CameraSetting.Record)]);
+        Assert.DoesNotContain(ServiceEnvironment.Producer.Camera(ids["camera"], CameraSetting.Record), environment.Keys);
         Assert.DoesNotContain(environment.Keys,
             key => key.EndsWith("__Fps", StringComparison.Ordinal) || key.EndsWith("__Width", StringComparison.Ordinal));
     }

@@ -31,11 +31,11 @@ public sealed class KafkaResourceTests
         Assert.False(endpoint.IsProxied); // clients reconnect to the advertised address: it must be the broker's own port
 
         var environment = await AppModel.EnvironmentAsync(kafka);
-        Assert.Equal("{kafka.bindings.tcp.targetPort}", AppModel.Describe(environment["Broker__Port"]));
-        Assert.Equal(dataDir, environment["Broker__DataDir"]);
-        Assert.Equal("127.0.0.1", environment["Broker__AdvertisedHost"]);
-        Assert.Equal("8388608", environment["Broker__MessageMaxBytes"]);
-        Assert.Equal("3", environment["Broker__DefaultPartitions"]);
+        Assert.Equal("{kafka.bindings.tcp.targetPort}", AppModel.Describe(environment[ServiceEnvironment.Broker.Port]));
+        Assert.Equal(dataDir, environment[ServiceEnvironment.Broker.DataDir]);
+        Assert.Equal("127.0.0.1", environment[ServiceEnvironment.Broker.AdvertisedHost]);
+        Assert.Equal("8388608", environment[ServiceEnvironment.Broker.MessageMaxBytes]);
+        Assert.Equal("3", environment[ServiceEnvironment.Broker.DefaultPartitions]);
         Assert.Equal("127.0.0.1:{kafka.bindings.tcp.port}", kafka.ConnectionStringExpression.ValueExpression);
         Assert.Contains(kafka.Annotations.OfType<HealthCheckAnnotation>(), h => h.Key == "kafka_check");
     }

@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Hosting;
 using AspirePipeline.Tests.Infrastructure;
 
@@ -17,11 +18,11 @@ public sealed class OriginalFormatAppHostTests
             "--Pipeline:FrameEncoding=SeedJson", "--Pipeline:HeaderlessCameraId=goproducer");
 
         var producer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"));
-        Assert.Equal("SeedJson", AppModel.Describe(producer["Producer__Encoding"]));
+        Assert.Equal("SeedJson", AppModel.Describe(producer[ServiceEnvironment.Producer.Encoding]));
         foreach (var name in Consumers)
         {
             var consumer = await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name));
-            Assert.Equal("goproducer", AppModel.Describe(consumer["HeaderlessFrames__CameraId"]));
+            Assert.Equal("goproducer", AppModel.Describe(consumer[ServiceEnvironment.ConsumerGroup.HeaderlessCameraId]));
         }
     }
 
@@ -30,10 +31,11 @@ public sealed class OriginalFormatAppHostTests
     {
         await using var app = await AppModel.BuildAsync("--Kafka:Mode=Broker", "--Camera:Mode=Process");
 
-        Assert.DoesNotContain("Producer__Encoding", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"))).Keys);
+        Assert.DoesNotContain(ServiceEnvironment.Producer.Encoding, (await AppModel.EnvironmentAsync(app.Single<ProjectResource>("producer"))).Keys);
         foreach (var name in Consumers)
         {
-            Assert.DoesNotContain("HeaderlessFrames__CameraId", (await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name))).Keys);
+            Assert.DoesNotContain(ServiceEnvironment.ConsumerGroup.HeaderlessCameraId,
+                (await AppModel.EnvironmentAsync(app.Single<ProjectResource>(name))).Keys);
         }
     }
 

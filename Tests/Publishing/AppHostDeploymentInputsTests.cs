@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Contracts;
 using YamlDotNet.RepresentationModel;
 using AspirePipeline.Tests.Infrastructure;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -107,7 +109,7 @@ public sealed class AppHostDeploymentInputsTests
         Assert.DoesNotContain("kafka", names);
         foreach (var service in new[] { "producer", "consumer", "consumer2" })
         {
-            Assert.Equal(Brokers, ComposePublish.Environment(output.Service(service))["ConnectionStrings__kafka"]);
+            Assert.Equal(Brokers, ComposePublish.Environment(output.Service(service))[ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)]);
             Assert.Null(ComposePublish.Scalar(output.Service(service), "depends_on", "kafka", "condition"));
         }
 
@@ -151,7 +153,7 @@ public sealed class AppHostDeploymentInputsTests
         Assert.DoesNotContain("camera", names);
         var producer = ComposePublish.Environment(output.Service("producer"));
         Assert.Equal("${CAMERA_URL}", producer["ConnectionStrings__camera"]);
-        Assert.Equal("${CAMERA_URL}", producer["Producer__Cameras__0__Url"]);
+        Assert.Equal("${CAMERA_URL}", producer[ServiceEnvironment.Producer.Camera(0, CameraSetting.Url)]);
         Assert.Contains("\nCAMERA_URL=\n", output.EnvText.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         // Neither our files nor Aspire's deployment state (which would hand the URL to every later publish) keep it.

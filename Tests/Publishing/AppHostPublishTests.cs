@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using AspirePipeline.Contracts;
 using AspirePipeline.Contracts.Scene;
 using AspirePipeline.Hosting.Camera;
 using AspirePipeline.Tests.PeopleDetection;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
 using AspirePipeline.Tests.Infrastructure;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Tests.Publishing;
 
@@ -91,7 +93,7 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("consumer"), "image"));
         Assert.Equal("aspirepipeline/consumer2:latest", ComposePublish.Scalar(Output.Service("consumer2"), "image"));
         Assert.Equal("aspirepipeline/consumer:latest", ComposePublish.Scalar(Output.Service("people"), "image"));
-        Assert.Equal("people", ComposePublish.Environment(Output.Service("people"))["FrameProcessing__Analyzer"]);
+        Assert.Equal("people", ComposePublish.Environment(Output.Service("people"))[ServiceEnvironment.ConsumerGroup.Analyzer]);
         foreach (var camera in Topology.Cameras)
         {
             Assert.StartsWith("docker.io/bluenviron/mediamtx:", ComposePublish.Scalar(Output.Service(camera), "image"), StringComparison.Ordinal);
@@ -143,7 +145,7 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
 
     private void AssertBootstrapsFromTheInternalListener(string service)
     {
-        var bootstrap = ComposePublish.Environment(Output.Service(service))["ConnectionStrings__kafka"];
+        var bootstrap = ComposePublish.Environment(Output.Service(service))[ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)];
 
         Assert.Equal("kafka:9093", bootstrap);
         var kafka = Output.Service("kafka");
@@ -272,8 +274,8 @@ public sealed class AppHostPublishTests(AppHostPublishTests.PublishedAppHost pub
         for (var index = 0; index < Topology.Cameras.Count; index++)
         {
             var camera = Topology.Cameras[index];
-            Assert.Equal(camera, environment[$"Producer__Cameras__{index}__Id"]);
-            Assert.Equal($"rtsp://{camera}:8554/{camera}", environment[$"Producer__Cameras__{index}__Url"]);
+            Assert.Equal(camera, environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)]);
+            Assert.Equal($"rtsp://{camera}:8554/{camera}", environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)]);
             Assert.NotNull(ComposePublish.Scalar(producer, "depends_on", camera, "condition"));
         }
         Assert.DoesNotContain("_URL", Output.EnvText, StringComparison.Ordinal);

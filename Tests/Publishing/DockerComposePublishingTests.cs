@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using AspirePipeline.Contracts;
 using AspirePipeline.Hosting.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -108,14 +109,14 @@ public sealed class DockerComposePublishingTests
         using var publish = await PublishPipelineModelAsync();
 
         var producer = ComposePublish.Environment(publish.Service("producer"));
-        Assert.Equal("kafka:9093", producer["ConnectionStrings__kafka"]);
+        Assert.Equal("kafka:9093", producer[ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)]);
         Assert.Equal("http://aspire-dashboard:18889", producer["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         Assert.Equal("grpc", producer["OTEL_EXPORTER_OTLP_PROTOCOL"]);
         Assert.Equal("producer", producer["OTEL_SERVICE_NAME"]);
         Assert.Equal("cost is $$5", producer["Literal__Dollar"]);
 
         var consumer = ComposePublish.Environment(publish.Service("consumer"));
-        Assert.Equal("kafka:9093", consumer["ConnectionStrings__kafka"]);
+        Assert.Equal("kafka:9093", consumer[ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)]);
         Assert.Equal("consumer", consumer["OTEL_SERVICE_NAME"]);
 
         var kafka = ComposePublish.Environment(publish.Service("kafka"));

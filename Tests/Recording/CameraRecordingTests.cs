@@ -1,4 +1,5 @@
 using System.Text;
+using AspirePipeline.Contracts;
 using AspirePipeline.Recording;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Producer;
@@ -149,9 +150,9 @@ public sealed class CameraRecordingTests(ProducerFixture fixture, ITestOutputHel
             var first = ProducerFixture.Consume(consumer, 1, Deadline)[0].Message.Timestamp.UtcDateTime;
             await using var clips = await ServiceProcess.StartListeningAsync("Clips", "clips", new Dictionary<string, string>
             {
-                ["ConnectionStrings__kafka"] = fixture.Broker.BootstrapServers,
-                ["Clips__VideoTopic"] = video,
-                ["Clips__EventsTopic"] = events,
+                [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = fixture.Broker.BootstrapServers,
+                [ServiceEnvironment.Clips.VideoTopic] = video,
+                [ServiceEnvironment.Clips.EventsTopic] = events,
             });
             using var http = new HttpClient { BaseAddress = clips.BaseAddress, Timeout = Deadline };
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using AspirePipeline.Contracts;
 using AspirePipeline.Tests.Infrastructure;
 
 namespace AspirePipeline.Tests.Reliability;
@@ -18,7 +19,7 @@ public sealed class BadConfigurationTests
 
     private static readonly (string Case, string Project, Dictionary<string, string> Settings, string Expected)[] Fatal =
     [
-        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__Encoding", "H265")),
+        ("unknown encoding", "Producer", Camera("synthetic://?width=64&height=48&fps=5", (ServiceEnvironment.Producer.Encoding, "H265")),
             "Producer:Encoding is 'H265'; use one of Jpeg, RawBgr, SeedJson"),
         ("negative queue size", "Producer", Camera("synthetic://?width=64&height=48&fps=5", ("Producer__QueueCapacity", "-1")),
             "QueueCapacity"),
@@ -32,13 +33,13 @@ public sealed class BadConfigurationTests
         ("no Kafka connection string", "Producer", new() { ["Producer__Camera__Url"] = "synthetic://?width=64&height=48&fps=5" },
             "ConnectionStrings:kafka"),
         ("missing group id", "Consumer",
-            new() { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "" },
+            new() { [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = "127.0.0.1:9", [ServiceEnvironment.ConsumerGroup.GroupId] = "" },
             "Aspire:Confluent:Kafka:Consumer:Config:GroupId"),
         ("negative channel capacity", "Consumer2",
             new()
             {
-                ["ConnectionStrings__kafka"] = "127.0.0.1:9",
-                ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "bad-configuration",
+                [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = "127.0.0.1:9",
+                [ServiceEnvironment.ConsumerGroup.GroupId] = "bad-configuration",
                 ["FrameProcessing__ChannelCapacity"] = "-3",
             },
             "ChannelCapacity"),
@@ -92,14 +93,16 @@ public sealed class BadConfigurationTests
         var cases = new (string Name, string Project, Dictionary<string, string> Settings)[]
         {
             ("Producer, broker unreachable", "Producer", Camera("synthetic://?width=64&height=48&fps=5",
-                [("ConnectionStrings__kafka", $"127.0.0.1:{closedPort}"), .. sasl.Select(pair => (pair.Key, pair.Value))])),
+                [(ServiceEnvironment.ConnectionString(ConnectionNames.Kafka), $"127.0.0.1:{closedPort}"),
+                    .. sasl.Select(pair => (pair.Key, pair.Value))])),
             ("Consumer, broker unreachable", "Consumer", new(sasl)
             {
-                ["ConnectionStrings__kafka"] = $"127.0.0.1:{closedPort}",
-                ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = "unreachable",
+                [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = $"127.0.0.1:{closedPort}",
+                [ServiceEnvironment.ConsumerGroup.GroupId] = "unreachable",
             }),
             ("Producer, camera unreachable", "Producer",
-                Camera($"rtsp://127.0.0.1:{closedPort}/camera", ("ConnectionStrings__kafka", broker.BootstrapServers))),
+                Camera($"rtsp://127.0.0.1:{closedPort}/camera",
+                    (ServiceEnvironment.ConnectionString(ConnectionNames.Kafka), broker.BootstrapServers))),
         };
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         foreach (var (name, project, settings) in cases)
@@ -137,7 +140,11 @@ public sealed class BadConfigurationTests
 
     private static Dictionary<string, string> Camera(string url, params (string Key, string Value)[] more)
     {
-        var settings = new Dictionary<string, string> { ["ConnectionStrings__kafka"] = "127.0.0.1:9", ["Producer__Camera__Url"] = url };
+        var settings = new Dictionary<string, string>
+        {
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = "127.0.0.1:9",
+            ["Producer__Camera__Url"] = url,
+        };
         foreach (var (key, value) in more)
         {
             settings[key] = value;

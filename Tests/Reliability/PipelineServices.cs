@@ -1,4 +1,6 @@
+using AspirePipeline.Contracts;
 using TestTopics = AspirePipeline.Tests.Consumers.TestTopics;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 
 namespace AspirePipeline.Tests.Reliability;
 
@@ -11,11 +13,11 @@ internal static class PipelineServices
     {
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = bootstrap,
-            ["Aspire__Confluent__Kafka__Consumer__Config__GroupId"] = groupId,
-            ["FrameProcessing__Topic"] = topics.Frames,
-            ["FrameProcessing__ResultsTopic"] = topics.Results,
-            ["FrameProcessing__DeadLetterTopic"] = topics.DeadLetter,
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
+            [ServiceEnvironment.ConsumerGroup.GroupId] = groupId,
+            [ServiceEnvironment.ConsumerGroup.FramesTopic] = topics.Frames,
+            [ServiceEnvironment.ConsumerGroup.ResultsTopic] = topics.Results,
+            [ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = topics.DeadLetter,
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
@@ -29,13 +31,13 @@ internal static class PipelineServices
     {
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = bootstrap,
-            ["Producer__Topic"] = topic,
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
+            [ServiceEnvironment.Producer.Topic] = topic,
         };
         for (var camera = 0; camera < cameras; camera++)
         {
-            environment[$"Producer__Cameras__{camera}__Id"] = $"cam-{camera}";
-            environment[$"Producer__Cameras__{camera}__Url"] = $"synthetic://?width=1280&height=720&fps={fps}";
+            environment[ServiceEnvironment.Producer.Camera(camera, CameraSetting.Id)] = $"cam-{camera}";
+            environment[ServiceEnvironment.Producer.Camera(camera, CameraSetting.Url)] = $"synthetic://?width=1280&height=720&fps={fps}";
         }
         return ServiceProcess.Start("Producer", environment);
     }
