@@ -66,7 +66,9 @@ internal sealed partial class FfmpegSource : IFrameSource
         _redactedUrl = CameraUrl.Redact(url);
         _stallTimeout = stallTimeout;
         _logger = logger;
-        _stderrPump = PumpStderrAsync();
+        // Its own thread, not the thread pool: a frame's timestamp line must be read promptly even when the pool is
+        // busy, or the frame waits for it (PresentationTimeline) and is stamped on arrival after all.
+        _stderrPump = Task.Factory.StartNew(PumpStderr, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _reader = new Thread(ReadFrames) { IsBackground = true, Name = "ffmpeg-read" };
         _reader.Start();
     }
@@ -312,11 +314,11 @@ internal sealed partial class FfmpegSource : IFrameSource
     private static bool IsRtsp(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && CameraSourceKinds.ForUri(uri) == CameraSourceKinds.Rtsp;
 
-    private async Task PumpStderrAsync()
+    private void PumpStderr()
     {
         try
         {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } printed)
+            while (_process.StandardError.ReadLine() is { } printed)
             {
                 if (_timeline?.TryTake(printed) == true)
                 {

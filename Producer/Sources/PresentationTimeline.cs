@@ -31,8 +31,9 @@ internal sealed partial class PresentationTimeline
     internal static readonly TimeSpan MaxLateness = TimeSpan.FromSeconds(5);
 
     // ffmpeg prints a frame's line before it encodes and writes the frame, so the line is in the stderr pipe by the
-    // time the frame can be read; only the reading of stderr can lag, by far less than this.
-    private static readonly TimeSpan LineWait = TimeSpan.FromMilliseconds(100);
+    // time the frame can be read; only the reading of stderr can lag (its thread not yet scheduled on a loaded
+    // machine: on a CI run one frame in a test waited 100 ms in vain), by far less than this.
+    private static readonly TimeSpan LineWait = TimeSpan.FromSeconds(1);
 
     private readonly Queue<(long Frame, double Seconds)> _reported = new();
     // An object, not a Lock: the reader waits on it (Monitor.Wait) for the line of the frame it holds.
