@@ -1,5 +1,6 @@
 using System.Globalization;
 using AspirePipeline.Contracts;
+using AspirePipeline.TestSupport.Network;
 
 namespace AspirePipeline.TestSupport;
 
@@ -27,6 +28,12 @@ public sealed record BrokerProcessOptions
     /// watcher on every write.
     /// </summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>
+    /// The test network's host to run in (null: this machine's own network): the broker then listens on the host's
+    /// address and advertises it, and <see cref="BrokerProcess.BootstrapServers"/> is that address.
+    /// </summary>
+    public NetworkHost? Host { get; init; }
 
     /// <summary>How long the broker may take to print its start-up line.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -57,7 +64,7 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public string BootstrapServers => $"127.0.0.1:{Port}";
+    public string BootstrapServers => $"{_options.Host?.Address ?? "127.0.0.1"}:{Port}";
 
     public string? DataDir { get; }
 
@@ -121,7 +128,14 @@ public sealed class BrokerProcess : IAsyncDisposable
         arguments.AddRange(_options.ExtraArgs);
 
         // The broker exports telemetry when this is set; a test broker must not talk to whatever the runner has.
-        _process = ChildProcess.Start("The broker", "dotnet", arguments, _options.Environment, _options.WorkingDirectory,
+        var environment = new Dictionary<string, string>(_options.Environment);
+        if (_options.Host is { } host)
+        {
+            environment[ServiceEnvironment.Broker.Host] = host.Address;
+            environment[ServiceEnvironment.Broker.AdvertisedHost] = host.Address;
+        }
+        var (program, programArguments) = _options.Host?.Wrap("dotnet", arguments) ?? ("dotnet", arguments);
+        _process = ChildProcess.Start("The broker", program, programArguments, environment, _options.WorkingDirectory,
             unsetEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT"], outputLinesKept: MaxLogLines);
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AspirePipeline.TestSupport.Network;
 
 namespace AspirePipeline.TestSupport;
 
@@ -40,9 +41,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>&lt;Project&gt;/bin/&lt;config&gt;/net10.0/AspirePipeline.&lt;Project&gt;.dll</c> in Production, on
-    /// <c>http://127.0.0.1:0</c>, with <paramref name="environment"/> over those defaults.
+    /// <c>http://127.0.0.1:0</c>, with <paramref name="environment"/> over those defaults; inside <paramref name="host"/>
+    /// when given (a test network's host, whose loopback it then listens on).
     /// </summary>
-    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment, string? name = null)
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment, string? name = null,
+        NetworkHost? host = null)
     {
         var dll = RepoLayout.ProjectDll(RepoLayout.Root, project);
         var settings = new Dictionary<string, string>
@@ -62,7 +65,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
         // The content root is the build folder, so the service's own appsettings.json applies as it does when Aspire
         // starts it. Telemetry export would reach whatever collector the runner has; launchers read stdout instead.
-        return new ServiceProcess(project, ChildProcess.Start(name ?? project, "dotnet", [dll], settings, Path.GetDirectoryName(dll),
+        var (program, arguments) = host?.Wrap("dotnet", [dll]) ?? ("dotnet", [dll]);
+        return new ServiceProcess(project, ChildProcess.Start(name ?? project, program, arguments, settings, Path.GetDirectoryName(dll),
             unsetEnvironment: ["OTEL_EXPORTER_OTLP_ENDPOINT"], outputLinesKept: MaxLines));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AspirePipeline.Contracts.Scene;
+using AspirePipeline.TestSupport.Network;
 using Microsoft.Extensions.Configuration;
 
 namespace AspirePipeline.Tests.Infrastructure;
@@ -23,6 +24,7 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
     private readonly string? _clip;
     private readonly string? _serve;
     private readonly string? _credentials;
+    private NetworkHost? _host;
     private ChildProcess? _process;
 
     private CameraSimulatorProcess(int width, int height, int fps, string? video, string? codec, string? clip, string? serve, string? credentials)
@@ -88,10 +90,12 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
     /// <param name="clip">A bare H.264, H.265 or Motion JPEG clip to send as it is, looped at <paramref name="fps"/> (<c>--clip</c>).</param>
     /// <param name="serve"><c>--serve</c>: <c>http</c> for an HTTP Motion JPEG camera (the simulator's default is RTSP).</param>
     /// <param name="credentials"><c>--credentials user:password</c> the HTTP camera asks for (Basic).</param>
+    /// <param name="host">A test network's host to serve from, on its address (null: this machine's loopback).</param>
     public static async Task<CameraSimulatorProcess> StartAsync(int width = 640, int height = 360, int fps = 15,
-        string? video = null, string? codec = null, string? clip = null, string? serve = null, string? credentials = null)
+        string? video = null, string? codec = null, string? clip = null, string? serve = null, string? credentials = null,
+        NetworkHost? host = null)
     {
-        var simulator = new CameraSimulatorProcess(width, height, fps, video, codec, clip, serve, credentials);
+        var simulator = new CameraSimulatorProcess(width, height, fps, video, codec, clip, serve, credentials) { _host = host };
         try
         {
             await simulator.LaunchAsync(port: 0);
@@ -124,7 +128,7 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         List<string> arguments =
         [
-            "-u", ScriptPath, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "-u", ScriptPath, "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", _host?.Address ?? "127.0.0.1",
             "--width", _width.ToString(CultureInfo.InvariantCulture), "--height", _height.ToString(CultureInfo.InvariantCulture),
             "--fps", _fps.ToString(CultureInfo.InvariantCulture),
         ];
@@ -149,7 +153,8 @@ public sealed partial class CameraSimulatorProcess : IAsyncDisposable
             arguments.AddRange(["--credentials", _credentials]);
         }
 
-        _process = ChildProcess.Start(_serve == "http" ? "The HTTP camera simulator" : "The RTSP simulator", python, arguments,
+        var (program, programArguments) = _host?.Wrap(python, arguments) ?? (python, arguments);
+        _process = ChildProcess.Start(_serve == "http" ? "The HTTP camera simulator" : "The RTSP simulator", program, programArguments,
             outputLinesKept: OutputLinesKept);
         try
         {

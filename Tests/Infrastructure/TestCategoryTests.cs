@@ -24,5 +24,6 @@ public sealed class TestCategoryTests
     private static bool HasCategory(Type type) =>
         type.GetCustomAttributesData().Any(attribute => attribute.AttributeType == typeof(TraitAttribute)
             && attribute.ConstructorArguments is
-                [{ Value: TestCategory.Key }, { Value: TestCategory.Unit or TestCategory.Integration or TestCategory.Deployment }]);
+                [{ Value: TestCategory.Key },
+                    { Value: TestCategory.Unit or TestCategory.Integration or TestCategory.Deployment or TestCategory.Network }]);
 }
