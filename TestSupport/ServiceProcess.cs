@@ -72,9 +72,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>Starts the service and waits until it listens; <see cref="BaseAddress"/> is then set.</summary>
     public static async Task<ServiceProcess> StartListeningAsync(string project, string name, IReadOnlyDictionary<string, string> environment,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null, NetworkHost? host = null)
     {
-        var service = Start(project, environment, name);
+        var service = Start(project, environment, name, host);
         try
         {
             await service.ListeningAsync(timeout ?? TimeSpan.FromSeconds(60));

@@ -29,7 +29,9 @@ packages=(
 # producer built offline with Debian's Go and sarama, whose zstd dependency needs cgo; its kafka-python consumer with numpy).
 if $with_tests; then
   packages+=(kcat python3-kafka python3-confluent-kafka docker-compose chromium nodejs npm
-    golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy)
+    golang-go golang-github-shopify-sarama-dev gcc libc6-dev python3-numpy
+    # The network tests' hosts: namespaces, veth links and a bridge (ip), partitions and loss (iptables).
+    iproute2 iptables)
 fi
 
 missing=()

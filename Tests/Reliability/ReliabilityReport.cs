@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace AspirePipeline.Tests.Reliability;
 
@@ -9,7 +10,7 @@ namespace AspirePipeline.Tests.Reliability;
 /// there was measured by the test that reports it. A scenario rewrites the page when it passes with
 /// <see cref="UpdateVariable"/> set to <c>true</c>; otherwise only its file is written and the tree stays as it was.
 /// </summary>
-internal static class ReliabilityReport
+internal static partial class ReliabilityReport
 {
     /// <summary>The environment variable that has passing scenarios rewrite <c>docs/reliability.md</c>.</summary>
     public const string UpdateVariable = "RELIABILITY_REPORT_UPDATE";
@@ -26,7 +27,10 @@ internal static class ReliabilityReport
     /// <summary>Rewrites the page's section from every scenario file there is.</summary>
     public static void Update() =>
         MarkdownSection.Replace(Document, Section, Render(Directory.EnumerateFiles(ResultsDirectory, "*.json")
-            .Order(StringComparer.Ordinal)
+            // By the scenario's number (2b after 2, 10 after 9), then by name.
+            .OrderBy(file => int.Parse(LeadingDigits().Match(Path.GetFileName(file)).Value is { Length: > 0 } digits ? digits : "0",
+                System.Globalization.CultureInfo.InvariantCulture))
+            .ThenBy(file => file, StringComparer.Ordinal)
             .Select(file => JsonNode.Parse(File.ReadAllText(file))!.AsObject())));
 
     /// <summary>One table per scenario, in the order given: what was injected, each observation, the command, the run.</summary>
@@ -71,4 +75,7 @@ internal static class ReliabilityReport
     };
 
     private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^\d*")]
+    private static partial Regex LeadingDigits();
 }

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AspirePipeline.Contracts;
+using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
+using AspirePipeline.Tests.Infrastructure;
+using AspirePipeline.Tests.Reliability;
+using AspirePipeline.TestSupport.Network;
+using Confluent.Kafka;
+using Xunit.Abstractions;
+using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
+using TestTopics = AspirePipeline.Tests.Consumers.TestTopics;
+using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
+
+namespace AspirePipeline.Tests.Network;
+
+/// <summary>
+/// Network scenario 1: one of two analysis hosts running replicas of the same group is cut off (every packet to and
+/// from it dropped) for longer than the group's session timeout, then joined again. Hosts: the broker, the camera
+/// simulator, the producer, and the two analysis hosts, each its own network namespace (<see cref="TestNetwork"/>),
+/// each service its own process configured as the published deployment configures it.
+/// </summary>
+[Trait(TestCategory.Key, TestCategory.Network)]
+[Collection("processes")]
+public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
+{
+    private const string Group = "analysis-partition";
+    private const int FramePartitions = 2;
+    // The consumers' default (FrameProcessingExtensions): the broker evicts a silent member after this long.
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
+    // What one rebalance may take on top of the session timeout before the other host has the partitions.
+    private static readonly TimeSpan RebalanceAllowance = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Outage = SessionTimeout + TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    // Cameras whose keys land on both partitions of the frames topic (librdkafka's default partitioner, CRC32 of the key).
+    private static readonly string[] Cameras = ["cam-a", "cam-b", "cam-c", "cam-d"];
+
+    [Fact]
+    public async Task The_partitions_of_a_cut_off_analysis_host_move_to_the_other_and_back_with_no_frame_missing()
+    {
+        var report = new Observations("10-analysis-host-partition", "Analysis host partitioned (network scenario 1)",
+            "./test.sh --filter FullyQualifiedName~Network.AnalysisHostPartitionTests")
+        {
+            Injected = $"analysis-1 of two analysis hosts (one group, {FramePartitions} partitions, {Cameras.Length} cameras of 320x180 " +
+                $"at 10 fps) cut off for {Outage.TotalSeconds:0} s, every packet in and out dropped, session timeout " +
+                $"{SessionTimeout.TotalSeconds:0} s; then healed",
+        };
+        await using var network = await TestNetwork.CreateAsync("broker", "camera", "producer", "analysis-1", "analysis-2");
+        await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { Host = network["broker"] });
+        var topics = await TestTopics.CreateAsync(broker.BootstrapServers, FramePartitions);
+        await using var camera = await CameraSimulatorProcess.StartAsync(320, 180, 10, host: network["camera"]);
+        var producer = StartProducer(network["producer"], broker.BootstrapServers, topics.Frames, camera.Url);
+        await using var stopProducer = new DisposeOnce(producer);
+        await using var first = StartAnalysis(network["analysis-1"], broker.BootstrapServers, topics);
+        await using var second = StartAnalysis(network["analysis-2"], broker.BootstrapServers, topics);
+        using var results = new TopicReader(broker.BootstrapServers, topics.Results);
+
+        // Both hosts working, each on its share of the partitions.
+        await Poll.UntilAsync(() => Owners(Records(results)).Count == FramePartitions && Owners(Records(results)).Values.Distinct().Count() == 2,
+            Deadline, () => $"both analysis hosts had no partition of their own: owners {Describe(Owners(Records(results)))}.\n" +
+                $"analysis-1: {first.Output}\nanalysis-2: {second.Output}\nproducer: {producer.Output}", TimeSpan.FromMilliseconds(500));
+        var cutOff = Owners(Records(results)).Where(owner => owner.Value == "analysis-1").Select(owner => owner.Key).ToList();
+        // Cut once analysis-1 has committed on its partitions, so that the bound on repeats below has something to bite on.
+        await Poll.UntilAsync(() => cutOff.All(partition => Committed(broker.BootstrapServers, topics.Frames).GetValueOrDefault(partition) > 0),
+            Deadline, () => $"analysis-1 committed nothing on partitions {string.Join(", ", cutOff)}.\n{first.Output}",
+            TimeSpan.FromMilliseconds(500));
+
+        await network["analysis-1"].PartitionAsync();
+        var outage = Stopwatch.StartNew();
+        var cutAt = DateTimeOffset.UtcNow;
+        // Cut off, analysis-1 can commit nothing more: what it committed is where the other host starts.
+        var committedAtCut = Committed(broker.BootstrapServers, topics.Frames);
+        var moved = await Poll.UntilAsync(
+            () => cutOff.All(partition => Records(results).Any(record =>
+                record.Instance == "analysis-2" && record.Partition == partition && record.ProcessedTimestamp > cutAt)),
+            SessionTimeout + RebalanceAllowance,
+            () => $"analysis-2 did not take over partitions {string.Join(", ", cutOff)} of the cut-off host.\nanalysis-2: {second.Output}",
+            TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"partitions {string.Join(", ", cutOff)} moved to analysis-2 after {moved.TotalSeconds:F1} s");
+        // The fault lasts its full length, past the session timeout, whatever the group did meanwhile.
+        await Task.Delay(Outage - outage.Elapsed is { Ticks: > 0 } left ? left : TimeSpan.Zero);
+
+        await network["analysis-1"].HealAsync();
+        var healedAt = DateTimeOffset.UtcNow;
+        var rejoined = await Poll.UntilAsync(
+            () => Records(results).Any(record => record.Instance == "analysis-1" && record.ProcessedTimestamp > healedAt),
+            Deadline, () => $"analysis-1 did not get a partition back after the heal.\nanalysis-1: {first.Output}", TimeSpan.FromMilliseconds(500));
+        output.WriteLine($"analysis-1 analysing again {rejoined.TotalSeconds:F1} s after the heal");
+
+        // Frames stop; every frame the broker acknowledged (every one in the topic) must have its result.
+        await stopProducer.DisposeAsync();
+        using var frames = new TopicReader(broker.BootstrapServers, topics.Frames, FramePartitions);
+        var acknowledged = frames.ReadToEnd(Deadline)
+            .Select(message => (Camera: message.Message.Key, FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value,
+                Partition: message.Partition.Value))
+            .ToList();
+        var coveredPartitions = acknowledged.Select(frame => frame.Partition).Distinct().Count();
+        Assert.True(coveredPartitions == FramePartitions, $"the cameras' frames filled {coveredPartitions} of {FramePartitions} partitions");
+        await Poll.UntilAsync(() => Missing(acknowledged, Records(results)).Count == 0, Deadline,
+            () => $"{Missing(acknowledged, Records(results)).Count} of {acknowledged.Count} acknowledged frames have no result, e.g. " +
+                string.Join(", ", Missing(acknowledged, Records(results)).Take(5)), TimeSpan.FromMilliseconds(500));
+
+        var records = Records(results);
+        var repeats = records.GroupBy(record => (record.Partition, record.Offset)).Where(same => same.Count() > 1).ToList();
+        // At least once: a frame is analysed twice only if its offset was not committed when its host was cut off.
+        Assert.All(repeats, repeat => Assert.True(repeat.Key.Offset >= committedAtCut.GetValueOrDefault(repeat.Key.Partition),
+            $"partition {repeat.Key.Partition} offset {repeat.Key.Offset} was analysed twice although offset " +
+            $"{committedAtCut.GetValueOrDefault(repeat.Key.Partition)} had been committed when analysis-1 was cut off"));
+        Assert.All(repeats, repeat => Assert.Contains(repeat.Key.Partition, cutOff));
+
+        report.Add("frames acknowledged (in the topic)", acknowledged.Count);
+        report.Add("frames without a result", 0);
+        report.Add("partitions of the cut-off host", string.Join(", ", cutOff));
+        report.Add("cut to the other host analysing them (ms)", Millis.Of(moved));
+        report.Add("bound: session timeout + one rebalance (ms)", Millis.Of(SessionTimeout + RebalanceAllowance));
+        report.Add("heal to the cut-off host analysing again (ms)", Millis.Of(rejoined));
+        report.Add("duplicates (analysed twice, all at or after the offset committed at the cut)", repeats.Sum(repeat => repeat.Count() - 1));
+        report.Add("committed offsets at the cut (partition: offset)",
+            string.Join(", ", committedAtCut.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key}: {pair.Value}")));
+        report.Write();
+    }
+
+    private static ServiceProcess StartProducer(NetworkHost host, string bootstrap, string topic, string cameraUrl)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
+            [ServiceEnvironment.Producer.Topic] = topic,
+        };
+        for (var index = 0; index < Cameras.Length; index++)
+        {
+            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)] = Cameras[index];
+            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)] = cameraUrl;
+        }
+        return ServiceProcess.Start("Producer", environment, "producer", host);
+    }
+
+    private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
+        ServiceProcess.Start("Consumer", new Dictionary<string, string>
+        {
+            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
+            [ServiceEnvironment.ConsumerGroup.GroupId] = Group,
+            [ServiceEnvironment.ConsumerGroup.FramesTopic] = topics.Frames,
+            [ServiceEnvironment.ConsumerGroup.ResultsTopic] = topics.Results,
+            [ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = topics.DeadLetter,
+            ["FrameProcessing__InstanceId"] = host.Name,
+        }, host.Name, host);
+
+    private static List<AnalysisRecord> Records(TopicReader results) =>
+        [.. results.ReadToEnd(Deadline)
+            .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!)
+            .Where(record => record.Group == Group)];
+
+    /// <summary>Which host analysed each partition last.</summary>
+    private static Dictionary<int, string> Owners(List<AnalysisRecord> records) => records
+        .GroupBy(record => record.Partition)
+        .ToDictionary(partition => partition.Key, partition => partition.MaxBy(record => record.ProcessedTimestamp)!.Instance);
+
+    private static string Describe(Dictionary<int, string> owners) =>
+        owners.Count == 0 ? "none yet" : string.Join(", ", owners.Select(owner => $"{owner.Key}: {owner.Value}"));
+
+    private static List<(string Camera, long Sequence)> Missing(List<(string Camera, long Sequence, int Partition)> acknowledged,
+        List<AnalysisRecord> records)
+    {
+        var analysed = records.Select(record => (record.Camera, record.Sequence ?? -1)).ToHashSet();
+        return [.. acknowledged.Select(frame => (frame.Camera, frame.Sequence)).Where(frame => !analysed.Contains(frame))];
+    }
+
+    private static Dictionary<int, long> Committed(string bootstrap, string topic)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = Group,
+            EnableAutoCommit = false,
+        }).Build();
+        return consumer.Committed(Enumerable.Range(0, FramePartitions).Select(partition => new TopicPartition(topic, partition)),
+                TimeSpan.FromSeconds(10))
+            .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? 0 : offset.Offset.Value);
+    }
+}
