@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
@@ -27,6 +28,7 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
 {
     private const string Group = "analysis-partition";
     private const int FramePartitions = 2;
+    private const int ResultsTimeoutMs = 5000;
     // The consumers' default (FrameProcessingExtensions): the broker evicts a silent member after this long.
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
     // What one rebalance may take on top of the session timeout before the other host has the partitions.
@@ -44,7 +46,7 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         {
             Injected = $"analysis-1 of two analysis hosts (one group, {FramePartitions} partitions, {Cameras.Length} cameras of 320x180 " +
                 $"at 10 fps) cut off for {Outage.TotalSeconds:0} s, every packet in and out dropped, session timeout " +
-                $"{SessionTimeout.TotalSeconds:0} s; then healed",
+                $"{SessionTimeout.TotalSeconds:0} s, results timing out after {ResultsTimeoutMs / 1000} s; then healed",
         };
         await using var network = await TestNetwork.CreateAsync("broker", "camera", "producer", "analysis-1", "analysis-2");
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { Host = network["broker"] });
@@ -145,6 +147,9 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
             [ServiceEnvironment.ConsumerGroup.ResultsTopic] = topics.Results,
             [ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = topics.DeadLetter,
             ["FrameProcessing__InstanceId"] = host.Name,
+            // Results written while cut off time out well within the outage: what the cut-off host analysed then is lost
+            // with them, so only the offsets it committed (after each result was acknowledged) may say where the other starts.
+            ["Aspire__Confluent__Kafka__Producer__Config__MessageTimeoutMs"] = ResultsTimeoutMs.ToString(CultureInfo.InvariantCulture),
         }, host.Name, host);
 
     private static List<AnalysisRecord> Records(TopicReader results) =>
