@@ -44,6 +44,14 @@ public sealed class NetworkHost
     public Task LoseAsync(double probability, NetworkHost? peer = null) => ReplaceRulesAsync(peer,
         ["-m", "statistic", "--mode", "random", "--probability", probability.ToString("0.####", CultureInfo.InvariantCulture), "-j", "DROP"]);
 
+    /// <summary>
+    /// Sends the host's new TCP connections to <paramref name="destination"/> through <paramref name="via"/> instead (a
+    /// <see cref="DelayRelay"/>): its programs still connect to the address they were given (iptables DNAT).
+    /// </summary>
+    public Task RedirectAsync(System.Net.IPEndPoint destination, System.Net.IPEndPoint via) => TestNetwork.Run("ip", "netns", "exec",
+        Namespace, "iptables", "-w", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d", destination.Address.ToString(), "--dport",
+        destination.Port.ToString(CultureInfo.InvariantCulture), "-j", "DNAT", "--to-destination", via.ToString());
+
     /// <summary>Takes the faults away: nothing is dropped any more.</summary>
     public Task HealAsync() => ReplaceRulesAsync(null, null);
 

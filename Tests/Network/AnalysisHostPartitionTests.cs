@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
@@ -10,7 +8,6 @@ using AspirePipeline.Tests.Reliability;
 using AspirePipeline.TestSupport.Network;
 using Confluent.Kafka;
 using Xunit.Abstractions;
-using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 using TestTopics = AspirePipeline.Tests.Consumers.TestTopics;
 using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 
@@ -52,7 +49,7 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { Host = network["broker"] });
         var topics = await TestTopics.CreateAsync(broker.BootstrapServers, FramePartitions);
         await using var camera = await CameraSimulatorProcess.StartAsync(320, 180, 10, host: network["camera"]);
-        var producer = StartProducer(network["producer"], broker.BootstrapServers, topics.Frames, camera.Url);
+        var producer = NetworkServices.StartProducer(network["producer"], broker.BootstrapServers, topics.Frames, camera.Url, Cameras);
         await using var stopProducer = new DisposeOnce(producer);
         await using var first = StartAnalysis(network["analysis-1"], broker.BootstrapServers, topics);
         await using var second = StartAnalysis(network["analysis-2"], broker.BootstrapServers, topics);
@@ -123,40 +120,6 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         report.Write();
     }
 
-    private static ServiceProcess StartProducer(NetworkHost host, string bootstrap, string topic, string cameraUrl)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
-            [ServiceEnvironment.Producer.Topic] = topic,
-        };
-        for (var index = 0; index < Cameras.Length; index++)
-        {
-            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)] = Cameras[index];
-            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)] = cameraUrl;
-        }
-        return ServiceProcess.Start("Producer", environment, "producer", host);
-    }
-
-    private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
-        ServiceProcess.Start("Consumer", new Dictionary<string, string>
-        {
-            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
-            [ServiceEnvironment.ConsumerGroup.GroupId] = Group,
-            [ServiceEnvironment.ConsumerGroup.FramesTopic] = topics.Frames,
-            [ServiceEnvironment.ConsumerGroup.ResultsTopic] = topics.Results,
-            [ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = topics.DeadLetter,
-            ["FrameProcessing__InstanceId"] = host.Name,
-            // Results written while cut off time out well within the outage: what the cut-off host analysed then is lost
-            // with them, so only the offsets it committed (after each result was acknowledged) may say where the other starts.
-            ["Aspire__Confluent__Kafka__Producer__Config__MessageTimeoutMs"] = ResultsTimeoutMs.ToString(CultureInfo.InvariantCulture),
-        }, host.Name, host);
-
-    private static List<AnalysisRecord> Records(TopicReader results) =>
-        [.. results.ReadToEnd(Deadline)
-            .Select(message => JsonSerializer.Deserialize<AnalysisRecord>(message.Message.Value, JsonSerializerOptions.Web)!)
-            .Where(record => record.Group == Group)];
-
     /// <summary>Which host analysed each partition last.</summary>
     private static Dictionary<int, string> Owners(List<AnalysisRecord> records) => records
         .GroupBy(record => record.Partition)
@@ -184,4 +147,14 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(10))
             .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? 0 : offset.Offset.Value);
     }
+
+    private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
+        NetworkServices.StartAnalysis(host, bootstrap, topics, Group, new Dictionary<string, string>
+        {
+            // Results written while cut off time out well within the outage: what the cut-off host analysed then is lost
+            // with them, so only the offsets it committed (after each result was acknowledged) may say where the other starts.
+            ["Aspire__Confluent__Kafka__Producer__Config__MessageTimeoutMs"] = ResultsTimeoutMs.ToString(CultureInfo.InvariantCulture),
+        });
+
+    private static List<AnalysisRecord> Records(TopicReader results) => NetworkServices.Records(results, Group);
 }
