@@ -20,6 +20,7 @@ internal sealed partial class CameraReader(
     VideoRecorder? recorder = null)
 {
     private readonly StreamCodecHint _codec = new();
+    private readonly FrameGaps _gaps = new();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +47,7 @@ internal sealed partial class CameraReader(
                             status.OnConnected(time.GetUtcNow());
                             if (everConnected)
                             {
+                                _gaps.OnReconnected();
                                 status.OnReconnected();
                                 metrics.Reconnected(camera.Id);
                                 LogReconnected(logger, camera.Id, CameraUrl.Redact(camera.Url), failures);
@@ -60,6 +62,15 @@ internal sealed partial class CameraReader(
                             failures = 0;
                             switchedMode = false;
                             delay = options.ReconnectInitialDelay;
+                        }
+                        if (_gaps.OnFrame(frame.CaptureTimestampMicros, frame.TimedByStream) is (> 0 and var missing, var reason))
+                        {
+                            status.OnMissed(reason, missing);
+                            metrics.Missed(camera.Id, reason, missing);
+                            if (reason == MissReasons.StreamLost)
+                            {
+                                LogMissedWhileLost(logger, camera.Id, missing);
+                            }
                         }
                         status.OnCaptured();
                         metrics.Captured(camera.Id);
@@ -130,6 +141,10 @@ internal sealed partial class CameraReader(
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Camera {CameraId}: {Change}")]
     private static partial void LogModeSwitch(ILogger logger, string cameraId, string change);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information,
+        Message = "Camera {CameraId}: about {Frames} frames were missed while its stream was lost (counted as stream-lost)")]
+    private static partial void LogMissedWhileLost(ILogger logger, string cameraId, int frames);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning,
         Message = "Camera {CameraId} stream lost or unavailable ({Url}); retrying in {DelaySeconds} s: {Reason}")]

@@ -16,6 +16,7 @@ internal sealed class CameraStatusBoard
 internal sealed class CameraStatus(string cameraId)
 {
     private readonly ConcurrentDictionary<string, long> _dropped = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _missed = new(StringComparer.Ordinal);
     private long _captured;
     private long _published;
     private long _reconnects;
@@ -57,6 +58,11 @@ internal sealed class CameraStatus(string cameraId)
     public IReadOnlyDictionary<string, long> Dropped => _dropped;
 
     public long DroppedFor(string reason) => _dropped.GetValueOrDefault(reason);
+
+    /// <summary>Frames the camera's stream never delivered, by reason (<see cref="MissReasons"/>).</summary>
+    public IReadOnlyDictionary<string, long> Missed => _missed;
+
+    public void OnMissed(string reason, int frames) => _missed.AddOrUpdate(reason, frames, (_, count) => count + frames);
 
     public void OnConnected(DateTimeOffset now)
     {

@@ -29,6 +29,7 @@ internal sealed class ProducerMetrics
     private readonly Counter<long> _captured;
     private readonly Counter<long> _published;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _missed;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _passedThrough;
     private readonly Histogram<long> _frameSize;
@@ -48,6 +49,9 @@ internal sealed class ProducerMetrics
         _dropped = meter.CreateCounter<long>("producer.frames.dropped", "{frame}",
             "Frames not published, by reason " +
             "(queue-full, kafka-queue-full, message-too-large, delivery-failed, storage-error, encode-failed, corrupt-jpeg).");
+        _missed = meter.CreateCounter<long>("producer.frames.missed", "{frame}",
+            "Frames a camera's stream never delivered, by reason (stream-gap: its presentation times skipped them; " +
+            "stream-lost: while the stream was lost, until it was reopened).");
         _reconnects = meter.CreateCounter<long>("producer.camera.reconnects", "{reconnect}", "Camera streams reopened after a loss.");
         _passedThrough = meter.CreateCounter<long>("producer.frames.passed_through", "{frame}",
             "Frames handed to Kafka as the camera's own JPEG, neither decoded nor encoded (Motion JPEG cameras).");
@@ -87,6 +91,9 @@ internal sealed class ProducerMetrics
 
     public void Dropped(string cameraId, string reason) =>
         _dropped.Add(1, new TagList { { CameraTag, cameraId }, { ReasonTag, reason } });
+
+    public void Missed(string cameraId, string reason, int frames) =>
+        _missed.Add(frames, new TagList { { CameraTag, cameraId }, { ReasonTag, reason } });
 
     public void PassedThrough(string cameraId) => _passedThrough.Add(1, new KeyValuePair<string, object?>(CameraTag, cameraId));
 

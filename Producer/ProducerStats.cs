@@ -17,9 +17,10 @@ internal sealed record ProducerStats(IReadOnlyList<CameraStats> Cameras, IReadOn
 }
 
 /// <summary>
-/// One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason; <c>passedThrough</c>
-/// counts the frames handed to Kafka as the camera's own JPEG, without decode or encode); <c>recording</c> is null for
-/// a camera that is not recorded.
+/// One camera: cumulative counts since the producer started (<c>dropped</c> sums every reason; <c>missed</c> counts the
+/// frames the camera's stream never delivered, by reason, which were never captured; <c>passedThrough</c> counts the
+/// frames handed to Kafka as the camera's own JPEG, without decode or encode); <c>recording</c> is null for a camera
+/// that is not recorded.
 /// </summary>
 internal sealed record CameraStats(
     string Id,
@@ -33,14 +34,17 @@ internal sealed record CameraStats(
     DateTimeOffset? LastPublishedAt,
     string? LastError,
     long PassedThrough,
-    RecordingStats? Recording)
+    RecordingStats? Recording,
+    long Missed,
+    IReadOnlyDictionary<string, long> MissedByReason)
 {
     public static CameraStats From(CameraStatus status)
     {
         var dropped = new SortedDictionary<string, long>(status.Dropped.ToDictionary(), StringComparer.Ordinal);
+        var missed = new SortedDictionary<string, long>(status.Missed.ToDictionary(), StringComparer.Ordinal);
         return new(status.CameraId, status.Connected, status.Captured, status.Published, dropped.Values.Sum(), dropped,
             status.Reconnects, status.LastPublishedSequence, status.LastPublishedAt, status.LastError, status.PassedThrough,
-            status.Recorded ? RecordingStats.From(status.Recording) : null);
+            status.Recorded ? RecordingStats.From(status.Recording) : null, missed.Values.Sum(), missed);
     }
 }
 

@@ -22,6 +22,7 @@ internal sealed class CapturedFrame : IDisposable
         var stamp = captured ?? CaptureStamp.Now();
         CaptureTimestampMicros = stamp.UnixMicros;
         CaptureTicks = stamp.Ticks;
+        TimedByStream = stamp.TimedByStream;
     }
 
     /// <summary>8-bit BGR pixels; a passthrough frame has none (see <see cref="Jpeg"/>).</summary>
@@ -46,6 +47,9 @@ internal sealed class CapturedFrame : IDisposable
 
     /// <summary>Monotonic capture time for latency measurements.</summary>
     public long CaptureTicks { get; }
+
+    /// <summary>The capture time comes from the stream's presentation time (not the frame's arrival).</summary>
+    public bool TimedByStream { get; }
 
     /// <summary>Wraps a pooled BGR buffer as a Mat without copying (the Mat pins the array until disposed).</summary>
     /// <param name="pooled">The pixels, rented from the shared pool; returned on dispose.</param>

@@ -129,7 +129,7 @@ internal sealed partial class PresentationTimeline
         }
         _offsetSetAtMicros = arrival.UnixMicros;
         var captured = presentedMicros + _offsetMicros.Value;
-        return arrival.EarlierBy(arrival.UnixMicros - captured);
+        return arrival.EarlierBy(arrival.UnixMicros - captured) with { TimedByStream = true };
     }
 
     // e.g. "[Parsed_showinfo_2 @ 0x5621...] n:   1 pts: 132000 pts_time:1.46667 pos: -1 fmt:yuv420p ..."
@@ -137,11 +137,14 @@ internal sealed partial class PresentationTimeline
     private static partial Regex FrameLine();
 }
 
-/// <summary>When a frame was captured: wall clock for the header, and the monotonic clock for latency.</summary>
-internal readonly record struct CaptureStamp(long UnixMicros, long Ticks)
+/// <summary>
+/// When a frame was captured: wall clock for the header, and the monotonic clock for latency; <see cref="TimedByStream"/>
+/// when placed by the stream's presentation time, not stamped on arrival.
+/// </summary>
+internal readonly record struct CaptureStamp(long UnixMicros, long Ticks, bool TimedByStream = false)
 {
     public static CaptureStamp Now() => new(FrameMetadata.ToUnixMicroseconds(DateTimeOffset.UtcNow), Stopwatch.GetTimestamp());
 
     public CaptureStamp EarlierBy(long micros) =>
-        new(UnixMicros - micros, Ticks - (long)(micros * (Stopwatch.Frequency / 1_000_000.0)));
+        new(UnixMicros - micros, Ticks - (long)(micros * (Stopwatch.Frequency / 1_000_000.0)), TimedByStream);
 }

@@ -7,9 +7,10 @@ namespace AspirePipeline.TestSupport.Network;
 /// <summary>
 /// A TCP relay that holds back what it forwards: a slow or jittery link where the kernel's own (netem) is not there.
 /// <see cref="Delay"/> and <see cref="Jitter"/> apply to what the connecting host sends, as netem on that host's
-/// interface would (its egress); <see cref="ReturnDelay"/> to what comes back. Order is kept, as TCP keeps it: a chunk never
-/// overtakes the one before it. Hosts are pointed at it with <see cref="NetworkHost.RedirectAsync"/>, so their
-/// programs connect to the address they were given and the relay is in between.
+/// interface would (its egress); <see cref="ReturnDelay"/> and <see cref="ReturnJitter"/> to what comes back. Order is
+/// kept, as TCP keeps it: a chunk never overtakes the one before it. Hosts are pointed at it with
+/// <see cref="NetworkHost.RedirectAsync"/>, so their programs connect to the address they were given and the relay is
+/// in between.
 /// </summary>
 public sealed class DelayRelay : IAsyncDisposable
 {
@@ -38,6 +39,9 @@ public sealed class DelayRelay : IAsyncDisposable
 
     /// <summary>Up to this much more, drawn per chunk (order is still kept).</summary>
     public TimeSpan Jitter { get; set; }
+
+    /// <summary>Up to this much more on what comes back, drawn per chunk.</summary>
+    public TimeSpan ReturnJitter { get; set; }
 
     /// <summary>Connections relayed so far.</summary>
     public int Connections { get; private set; }
@@ -81,7 +85,7 @@ public sealed class DelayRelay : IAsyncDisposable
             using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             // One direction ending (a close, a reset) ends the connection, as a proxy does.
             Task[] pumps = [PumpAsync(client.GetStream(), upstream.GetStream(), () => Delay, () => Jitter, either.Token),
-                PumpAsync(upstream.GetStream(), client.GetStream(), () => ReturnDelay, () => TimeSpan.Zero, either.Token)];
+                PumpAsync(upstream.GetStream(), client.GetStream(), () => ReturnDelay, () => ReturnJitter, either.Token)];
             await Task.WhenAny(pumps);
             await either.CancelAsync();
             await Task.WhenAll(pumps);

@@ -19,11 +19,12 @@ public sealed class OtlpMetricsReceiver : IAsyncDisposable
     private long _requests;
     private string? _lastError;
 
-    public OtlpMetricsReceiver()
+    /// <summary>Listens on <paramref name="address"/> (loopback unless given: a test network's observer address).</summary>
+    public OtlpMetricsReceiver(string address = "127.0.0.1")
     {
-        var port = FreePort();
-        Endpoint = $"http://127.0.0.1:{port}/v1/metrics";
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        var port = FreePort(IPAddress.Parse(address));
+        Endpoint = $"http://{address}:{port}/v1/metrics";
+        _listener.Prefixes.Add($"http://{address}:{port}/");
         _listener.Start();
         _serving = Task.Run(ServeAsync);
     }
@@ -290,9 +291,9 @@ public sealed class OtlpMetricsReceiver : IAsyncDisposable
         return strings;
     }
 
-    private static int FreePort()
+    private static int FreePort(IPAddress address)
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        using var socket = new TcpListener(address, 0);
         socket.Start();
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
