@@ -28,10 +28,15 @@ internal sealed class ResultsWatch : IDisposable
         var consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
-            GroupId = $"network-lab-watch-{Guid.NewGuid():N}",
+            GroupId = "network-lab-watch",
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
-        }).Build();
+        })
+            // librdkafka's own lines (the broker gone while everything is torn down) would land on the console unprefixed;
+            // the services' logs already say what the network does.
+            .SetLogHandler((_, _) => { })
+            .SetErrorHandler((_, _) => { })
+            .Build();
         consumer.Subscribe(FrameTopics.Analysis);
         _thread = new Thread(() => Run(consumer)) { IsBackground = true, Name = "results-watch" };
         _thread.Start();
