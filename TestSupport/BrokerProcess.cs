@@ -160,6 +160,13 @@ public sealed class BrokerProcess : IAsyncDisposable
         (_process ?? throw new InvalidOperationException("The broker was never started."))
             .WaitForLineAsync(match, timeout, "the awaited output");
 
+    /// <summary>
+    /// The running broker's kept output lines, then each new one, handed to <paramref name="onLine"/> until the handle is
+    /// disposed (a restarted broker is a new process: follow it again).
+    /// </summary>
+    public IDisposable Follow(Action<string> onLine) =>
+        (_process ?? throw new InvalidOperationException("The broker was never started.")).Follow(onLine);
+
     /// <summary>SIGKILL, as a crash would: nothing is flushed or closed by the broker. Waits until it is gone.</summary>
     public void Kill() => _process?.Kill();
 

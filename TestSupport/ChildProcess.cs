@@ -33,6 +33,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly int _outputLinesKept;
     private readonly Queue<(bool IsError, string Text)> _output = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _waiters = [];
+    private readonly List<Action<string>> _followers = [];
     private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _openStreams = 2;
 
@@ -195,6 +196,24 @@ public sealed class ChildProcess : IAsyncDisposable
             $"{Name} did not report {what} within {timeout.TotalSeconds:0.#} s. Its last output:\n{OutputTail}");
     }
 
+    /// <summary>
+    /// Hands <paramref name="onLine"/> every kept output line, then each line as it is read, until the returned handle
+    /// is disposed: to show a process's output as it comes (a console) while it is kept as before. Lines arrive one at a
+    /// time, in order, on the thread that reads them, so <paramref name="onLine"/> should be quick.
+    /// </summary>
+    public IDisposable Follow(Action<string> onLine)
+    {
+        lock (_output)
+        {
+            foreach (var (_, line) in _output)
+            {
+                onLine(line);
+            }
+            _followers.Add(onLine);
+        }
+        return new Following(this, onLine);
+    }
+
     /// <summary>Waits for the process to end by itself and for its output to be read; returns its exit code.</summary>
     /// <exception cref="TimeoutException">It was still running after <paramref name="timeout"/> (it is left running).</exception>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -299,6 +318,10 @@ public sealed class ChildProcess : IAsyncDisposable
             {
                 _output.Dequeue();
             }
+            foreach (var follower in _followers)
+            {
+                follower(line);
+            }
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Match(line))
@@ -320,6 +343,17 @@ public sealed class ChildProcess : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int SendSignal(int pid, int signal);
+
+    private sealed class Following(ChildProcess process, Action<string> onLine) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (process._output)
+            {
+                process._followers.Remove(onLine);
+            }
+        }
+    }
 }
 
 /// <summary>How a program run to completion by <see cref="ChildProcess.RunAsync"/> ended, and all it printed.</summary>

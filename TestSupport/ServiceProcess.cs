@@ -103,6 +103,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public Task<string> WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout) =>
         _process.WaitForLineAsync(match, timeout, "the awaited output");
 
+    /// <summary>Its kept output lines, then each new one, handed to <paramref name="onLine"/> until the handle is disposed.</summary>
+    public IDisposable Follow(Action<string> onLine) => _process.Follow(onLine);
+
     /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
     public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 

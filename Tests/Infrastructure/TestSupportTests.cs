@@ -61,6 +61,46 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public async Task A_follower_gets_the_lines_printed_before_it_came_and_each_one_after_until_it_stops()
+    {
+        // The script goes on to its next line when the test creates the file it waits for.
+        var gates = Directory.CreateTempSubdirectory("child-process-follow-");
+        try
+        {
+            const string Script = """
+                echo one; until [ -e "$0/two" ]; do sleep 0.05; done
+                echo two; until [ -e "$0/three" ]; do sleep 0.05; done
+                echo three
+                """;
+            await using var process = ChildProcess.Start("sh", "/bin/sh", ["-c", Script, gates.FullName]);
+            await process.WaitForLineAsync(line => line == "one", Deadline, "one");
+            var followed = new List<string>();
+            var following = process.Follow(line =>
+            {
+                lock (followed)
+                {
+                    followed.Add(line);
+                }
+            });
+
+            await File.WriteAllTextAsync(Path.Combine(gates.FullName, "two"), "");
+            await process.WaitForLineAsync(line => line == "two", Deadline, "two");
+            following.Dispose();
+            await File.WriteAllTextAsync(Path.Combine(gates.FullName, "three"), "");
+            await process.WaitForLineAsync(line => line == "three", Deadline, "three");
+
+            lock (followed)
+            {
+                Assert.Equal(["one", "two"], followed);
+            }
+        }
+        finally
+        {
+            gates.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_program_run_to_completion_gives_its_exit_code_and_each_stream_and_reads_its_input()
     {
         var run = await ChildProcess.RunAsync("/bin/sh", ["-c", "cat; echo oops >&2; exit 1"], Deadline, standardInput: "hello\n");
