@@ -5,7 +5,11 @@
 # runs the system's native parts for real:
 #   1. the camera simulator (GStreamer RTSP server) must print "ready", and ffmpeg must read frames from it;
 #   2. our broker, the producer reading that camera through ffmpeg (OpenCV encodes JPEG) and a consumer (OpenCV
-#      decodes and analyses) must move frames: the producer publishes and the consumer processes them.
+#      decodes and analyses) must move frames: the producer publishes and the consumer processes them;
+#   3. then the tests' Debian packages (scripts/prerequisites.sh --tests --apt-only): every command the tests run must
+#      be there, and the network tests' hosts must be possible: a network namespace with a bridge and a veth pair made
+#      with `ip`, iptables filter, statistic and DNAT rules in it (the container gets CAP_NET_ADMIN and CAP_SYS_ADMIN
+#      for that; all of it is made in the new namespace, none on the host's network).
 # A package missing from scripts/prerequisites.sh makes one of these fail, with the message the component prints
 # (which names the package). Exit code 0 when everything ran.
 #
@@ -45,7 +49,7 @@ run_inside() {
   log "Running scripts/prerequisites.sh as a new user would"
   bash scripts/prerequisites.sh
 
-  log "1/2 Camera simulator (GStreamer RTSP server)"
+  log "1/3 Camera simulator (GStreamer RTSP server)"
   /usr/bin/python3 -u CameraSimulator/rtsp_simulator.py --port 0 --width 320 --height 240 --fps 10 >"$work/camera.log" 2>&1 &
   local camera_pid=$! url=""
   url="$(wait_for_line "$work/camera.log" 'rtsp simulator ready (rtsp://[^ ]+)' "$camera_pid" 90 "the camera simulator")"
@@ -60,7 +64,7 @@ run_inside() {
   [[ "${ffmpeg_frames:-0}" -ge 10 ]] || fail "ffmpeg read ${ffmpeg_frames:-0} frames from $url, expected 10"
   log "ffmpeg read $ffmpeg_frames frames"
 
-  log "2/2 Broker, producer (ffmpeg + OpenCV JPEG) and consumer (OpenCV decode + analysis)"
+  log "2/3 Broker, producer (ffmpeg + OpenCV JPEG) and consumer (OpenCV decode + analysis)"
   dotnet Broker/bin/Debug/net10.0/AspirePipeline.Broker.dll --port 0 --in-memory >"$work/broker.log" 2>"$work/broker.err" &
   local broker_pid=$! bootstrap
   # The broker's start-up line, as Contracts/BrokerContract.cs defines it.
@@ -84,8 +88,67 @@ run_inside() {
   wait_for_count "$producer_url/stats" published "$producer_pid" "$work/producer.log" "the producer"
   wait_for_count "$consumer_url/stats" framesProcessed "$consumer_pid" "$work/consumer.log" "the consumer"
   kill "$consumer_pid" "$producer_pid" "$broker_pid" "$camera_pid" 2>/dev/null || true
+
+  # Only now, so that nothing the tests need can stand in for a package the runtime list lacks.
+  log "3/3 The tests' Debian packages (scripts/prerequisites.sh --tests --apt-only) and the network tests' namespaces"
+  local started=$SECONDS
+  bash scripts/prerequisites.sh --tests --apt-only
+  log "the tests' Debian packages installed in $((SECONDS - started)) s"
+  check_test_tools
+  check_network_namespace
   log "fresh-machine check passed: the simulator streams, ffmpeg reads it, OpenCV loads in producer and consumer," \
-    "$frames frames went camera -> producer -> broker -> consumer"
+    "$frames frames went camera -> producer -> broker -> consumer; the tests' commands are there, and ip and" \
+    "iptables make the network tests' hosts"
+}
+
+# What the tests run from prerequisites.sh's --tests list, each with its Debian package: a command, or a Python module
+# (py:MODULE:PACKAGE).
+test_tools=(
+  ip:iproute2 iptables:iptables kcat:kcat docker-compose:docker-compose chromium:chromium node:nodejs npm:npm
+  go:golang-go gcc:gcc py:kafka:python3-kafka py:confluent_kafka:python3-confluent-kafka py:numpy:python3-numpy
+)
+
+check_test_tools() {
+  local entry tool package missing=() found=()
+  for entry in "${test_tools[@]}"; do
+    tool="${entry%:*}"; package="${entry##*:}"
+    if [[ "$tool" == py:* ]]; then
+      python3 -c "import ${tool#py:}" 2>/dev/null && { found+=("${tool#py:}"); continue; }
+      tool="python3 module ${tool#py:}"
+    else
+      command -v "$tool" >/dev/null && { found+=("$tool"); continue; }
+    fi
+    missing+=("'$tool' (Debian package $package)")
+  done
+  ((${#missing[@]} == 0)) || fail "after scripts/prerequisites.sh --tests, the tests would miss ${missing[*]}:" \
+    "add the package to its --tests list (apt-get install --no-install-recommends PACKAGE installs it by hand)"
+  log "the tests' commands and Python modules are there: ${found[*]}"
+}
+
+# The shape of TestSupport/Network's hosts, inside one new network namespace: loopback up, a bridge and a veth pair on
+# it (ip, iproute2), and the rules the tests make (iptables: filter with the statistic match, nat with DNAT).
+check_network_namespace() {
+  local ns="fresh-check-$$" output
+  # One && chain: errexit does not hold inside a command substitution that an `if` tests.
+  if ! output="$({ ip netns add "$ns" \
+      && ip -n "$ns" link set lo up \
+      && ip -n "$ns" link add br0 type bridge \
+      && ip -n "$ns" link add v0 type veth peer name v1 \
+      && ip -n "$ns" link set v1 master br0 \
+      && ip -n "$ns" link set br0 up \
+      && ip netns exec "$ns" iptables -w -S \
+      && ip netns exec "$ns" iptables -w -A INPUT -i v0 -m statistic --mode random --probability 0.5 -j DROP \
+      && ip netns exec "$ns" iptables -w -t nat -A OUTPUT -p tcp -d 198.18.0.2 --dport 9092 \
+        -j DNAT --to-destination 198.18.0.1:9093 \
+      && ip netns del "$ns"; } 2>&1)"; then
+    ip netns del "$ns" 2>/dev/null || true
+    printf '%s\n' "$output" | tail -n 10 >&2
+    fail "the network tests' hosts cannot be made here: 'ip netns' or 'iptables' in a network namespace failed (output" \
+      "above; iproute2 and iptables are in prerequisites.sh's --tests list). They need root with CAP_NET_ADMIN and" \
+      "CAP_SYS_ADMIN (this container is given both) and a kernel with network namespaces, bridge, veth and nf_tables" \
+      "($(iptables -V 2>&1): Debian selects iptables-nft)"
+  fi
+  log "ip netns, a bridge, a veth pair and iptables rules work in a network namespace ($(iptables -V))"
 }
 
 # wait_for_line FILE REGEX PID SECONDS WHAT [ERRFILE]: prints the regex's first group once FILE has a matching line.
@@ -194,7 +257,8 @@ done
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
 log "Running the check in a clean Debian bookworm container ($image, .NET from $dotnet_root)"
 # The host's network: apt inside reaches the mirror however podman's bridge is set up on this machine.
-podman run --rm --name "$container" --network host \
+# CAP_NET_ADMIN and CAP_SYS_ADMIN: step 3 makes a network namespace (ip netns add/exec mount) and rules in it.
+podman run --rm --name "$container" --network host --cap-add NET_ADMIN,SYS_ADMIN \
   -v "$stage/repo:$inside_root" \
   -v "$dotnet_root:/usr/share/dotnet:ro" \
   -e DOTNET_ROOT=/usr/share/dotnet -e PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the pipeline and its tests need on a fresh Debian machine, idempotently: it only asks apt/npm for
-# what is missing, so a second run takes a second. Usage: scripts/prerequisites.sh [--tests]
+# what is missing, so a second run takes a second. Usage: scripts/prerequisites.sh [--tests] [--apt-only]
+#   --tests     also what the tests need: Debian packages, npm packages (Tests/node) and a container engine
+#   --apt-only  only the Debian packages, neither npm's nor the container engine (scripts/fresh-machine-check.sh
+#               installs the --tests list in its container this way)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-with_tests=false
-[[ "${1:-}" == "--tests" ]] && with_tests=true
+with_tests=false apt_only=false
+for argument in "$@"; do
+  case "$argument" in
+    --tests) with_tests=true ;;
+    --apt-only) apt_only=true ;;
+    *) echo "error: unknown argument '$argument' (use --tests, --apt-only)" >&2; exit 2 ;;
+  esac
+done
 
 # Runtime. Installed with --no-install-recommends, so every package used is named here, none arrives by luck.
 packages=(
@@ -51,7 +60,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if $with_tests; then
+if $with_tests && ! $apt_only; then
   node_dir="$repo_root/Tests/node"
   if [[ ! -d "$node_dir/node_modules/kafkajs" || ! -d "$node_dir/node_modules/playwright-core" ]]; then
     echo "Installing npm packages for the tests (kafkajs, playwright-core)"
