@@ -20,6 +20,7 @@ public sealed class DelayRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
     private readonly Task _accepting;
+    private long _maxLatenessMs;
 
     private DelayRelay(TcpListener listener, IPEndPoint target)
     {
@@ -42,6 +43,14 @@ public sealed class DelayRelay : IAsyncDisposable
 
     /// <summary>Up to this much more on what comes back, drawn per chunk.</summary>
     public TimeSpan ReturnJitter { get; set; }
+
+    /// <summary>
+    /// The most a chunk was written after it was due since the last <see cref="ResetLateness"/>: the relay's own delay
+    /// on top of the one it was asked for (its writer not scheduled in time on a loaded machine).
+    /// </summary>
+    public TimeSpan MaxLateness => TimeSpan.FromMilliseconds(Interlocked.Read(ref _maxLatenessMs));
+
+    public void ResetLateness() => Interlocked.Exchange(ref _maxLatenessMs, 0);
 
     /// <summary>Connections relayed so far.</summary>
     public int Connections { get; private set; }
@@ -96,7 +105,7 @@ public sealed class DelayRelay : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(NetworkStream from, NetworkStream to, Func<TimeSpan> delay, Func<TimeSpan> jitterUpTo,
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, Func<TimeSpan> delay, Func<TimeSpan> jitterUpTo,
         CancellationToken cancellationToken)
     {
         var held = Channel.CreateUnbounded<(long Due, byte[] Bytes)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -120,7 +129,7 @@ public sealed class DelayRelay : IAsyncDisposable
         }
     }
 
-    private static async Task WriteAsync(ChannelReader<(long Due, byte[] Bytes)> held, NetworkStream to, CancellationToken cancellationToken)
+    private async Task WriteAsync(ChannelReader<(long Due, byte[] Bytes)> held, NetworkStream to, CancellationToken cancellationToken)
     {
         try
         {
@@ -129,6 +138,15 @@ public sealed class DelayRelay : IAsyncDisposable
                 if (due - Environment.TickCount64 is var wait and > 0)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken);
+                }
+                var late = Environment.TickCount64 - due;
+                for (var seen = Interlocked.Read(ref _maxLatenessMs); late > seen;
+                     seen = Interlocked.Read(ref _maxLatenessMs))
+                {
+                    if (Interlocked.CompareExchange(ref _maxLatenessMs, late, seen) == seen)
+                    {
+                        break;
+                    }
                 }
                 await to.WriteAsync(bytes, cancellationToken);
             }
