@@ -126,14 +126,13 @@ public sealed partial class TestNetwork : IAsyncDisposable
     /// The namespaces and links of test networks that exist now (this process's and any other's), e.g. to show that a
     /// run left none behind.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> LeftoversAsync()
-    {
-        var namespaces = (await Run("ip", "netns", "list")).Split('\n')
-            .Select(line => line.Split(' ')[0]).Where(name => name.StartsWith(NamespacePrefix, StringComparison.Ordinal));
-        var links = LinkName().Matches(await Run("ip", "-o", "link", "show"))
-            .Select(match => match.Groups[1].Value).Where(name => OwnLink().IsMatch(name));
-        return [.. namespaces, .. links];
-    }
+    public static async Task<IReadOnlyList<string>> LeftoversAsync() => [.. await NamespacesAsync(), .. await LinksAsync()];
+
+    private static async Task<IEnumerable<string>> NamespacesAsync() => (await Run("ip", "netns", "list")).Split('\n')
+        .Select(line => line.Split(' ')[0]).Where(name => name.StartsWith(NamespacePrefix, StringComparison.Ordinal));
+
+    private static async Task<IEnumerable<string>> LinksAsync() => LinkName().Matches(await Run("ip", "-o", "link", "show"))
+        .Select(match => match.Groups[1].Value).Where(name => OwnLink().IsMatch(name));
 
     /// <summary>Kills the hosts' processes and deletes the namespaces and the observer's link; checks that none is left.</summary>
     public async ValueTask DisposeAsync()
@@ -183,31 +182,28 @@ public sealed partial class TestNetwork : IAsyncDisposable
     /// <summary>Networks whose creating process has ended (a crashed or killed run): removed before a new one is made.</summary>
     private static async Task RemoveStaleAsync()
     {
-        foreach (var name in await NamespacesOf(null))
+        foreach (var name in await NamespacesAsync())
         {
-            var owner = StaleOwner().Match(name);
-            var pid = owner.Success ? int.Parse(owner.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : 0;
-            if (pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            if (IsStale(StaleOwner().Match(name)))
             {
                 await KillAndDeleteAsync(name);
             }
         }
-        foreach (var link in await LeftoversAsync())
+        foreach (var link in await LinksAsync())
         {
-            var owner = OwnLink().Match(link);
-            if (owner.Success && owner.Groups[1].Value[..^1] is var pid && pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture)
-                && !Directory.Exists($"/proc/{pid}"))
+            if (IsStale(OwnLink().Match(link)))
             {
                 await TryRun("ip", "link", "del", link);
             }
         }
     }
 
-    private static async Task<List<string>> NamespacesOf(string? id)
-    {
-        var prefix = id is null ? NamespacePrefix : $"{NamespacePrefix}{id}-";
-        return [.. (await LeftoversAsync()).Where(name => name.StartsWith(prefix, StringComparison.Ordinal))];
-    }
+    /// <summary>A name whose creating process (its <c>pid</c> group) is another one, and gone.</summary>
+    private static bool IsStale(Match owner) => owner.Success && int.Parse(owner.Groups["pid"].ValueSpan, CultureInfo.InvariantCulture) is var pid
+        && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}");
+
+    private static async Task<List<string>> NamespacesOf(string id) =>
+        [.. (await NamespacesAsync()).Where(name => name.StartsWith($"{NamespacePrefix}{id}-", StringComparison.Ordinal))];
 
     private static async Task<int> FreeSubnetAsync()
     {
@@ -246,9 +242,9 @@ public sealed partial class TestNetwork : IAsyncDisposable
     private static partial Regex LinkName();
 
     // The creating process id and the network's count (one digit), then the link's role.
-    [GeneratedRegex(@"^ap(\d+)(?:o|p|h\d+|s\d+)$")]
+    [GeneratedRegex(@"^ap(?<pid>\d+)\d(?:o|p|h\d+|s\d+)$")]
     private static partial Regex OwnLink();
 
-    [GeneratedRegex(@"^apnet-(\d+)\d-")]
+    [GeneratedRegex(@"^apnet-(?<pid>\d+)\d-")]
     private static partial Regex StaleOwner();
 }

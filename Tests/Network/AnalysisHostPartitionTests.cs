@@ -26,6 +26,7 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
     private const string Group = "analysis-partition";
     private const int FramePartitions = 2;
     private const int ResultsTimeoutMs = 5000;
+    private const int ResultsLingerMs = 1000;
     // The consumers' default (FrameProcessingExtensions): the broker evicts a silent member after this long.
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
     // What one rebalance may take on top of the session timeout before the other host has the partitions.
@@ -43,7 +44,8 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         {
             Injected = $"analysis-1 of two analysis hosts (one group, {FramePartitions} partitions, {Cameras.Length} cameras of 320x180 " +
                 $"at 10 fps) cut off for {Outage.TotalSeconds:0} s, every packet in and out dropped, session timeout " +
-                $"{SessionTimeout.TotalSeconds:0} s, results timing out after {ResultsTimeoutMs / 1000} s; then healed",
+                $"{SessionTimeout.TotalSeconds:0} s, results timing out after {ResultsTimeoutMs / 1000} s and lingering up to {ResultsLingerMs / 1000} s, cut just after a commit; " +
+                "then healed",
         };
         await using var network = await TestNetwork.CreateAsync("broker", "camera", "producer", "analysis-1", "analysis-2");
         await using var broker = await BrokerProcess.StartAsync(new BrokerProcessOptions { Host = network["broker"] });
@@ -54,6 +56,13 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         await using var first = StartAnalysis(network["analysis-1"], broker.BootstrapServers, topics);
         await using var second = StartAnalysis(network["analysis-2"], broker.BootstrapServers, topics);
         using var results = new TopicReader(broker.BootstrapServers, topics.Results);
+        // One client for the group's committed offsets, asked often: a new one per question takes a connection each time.
+        using var offsets = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = Group,
+            EnableAutoCommit = false,
+        }).Build();
 
         // Both hosts working, each on its share of the partitions.
         await Poll.UntilAsync(() => Owners(Records(results)).Count == FramePartitions && Owners(Records(results)).Values.Distinct().Count() == 2,
@@ -61,15 +70,24 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
                 $"analysis-1: {first.Output}\nanalysis-2: {second.Output}\nproducer: {producer.Output}", TimeSpan.FromMilliseconds(500));
         var cutOff = Owners(Records(results)).Where(owner => owner.Value == "analysis-1").Select(owner => owner.Key).ToList();
         // Cut once analysis-1 has committed on its partitions, so that the bound on repeats below has something to bite on.
-        await Poll.UntilAsync(() => cutOff.All(partition => Committed(broker.BootstrapServers, topics.Frames).GetValueOrDefault(partition) > 0),
+        await Poll.UntilAsync(() => cutOff.All(partition => Committed(offsets, topics.Frames).GetValueOrDefault(partition) > 0),
             Deadline, () => $"analysis-1 committed nothing on partitions {string.Join(", ", cutOff)}.\n{first.Output}",
             TimeSpan.FromMilliseconds(500));
+        // ... and cut it off right after its next commit: the worst moment for at least once, when everything it just
+        // committed must already have its result in the topic (results wait up to a second before they are sent).
+        var committedBefore = Committed(offsets, topics.Frames);
+        await Poll.UntilAsync(() => Committed(offsets, topics.Frames) is var now &&
+                cutOff.Any(partition => now.GetValueOrDefault(partition) != committedBefore.GetValueOrDefault(partition)),
+            Deadline, () => $"analysis-1 committed nothing more on partitions {string.Join(", ", cutOff)}.\n{first.Output}",
+            TimeSpan.FromMilliseconds(20));
 
+        var committedSeen = DateTimeOffset.UtcNow;
         await network["analysis-1"].PartitionAsync();
+        output.WriteLine($"cut {(DateTimeOffset.UtcNow - committedSeen).TotalMilliseconds:F0} ms after the commit was seen");
         var outage = Stopwatch.StartNew();
         var cutAt = DateTimeOffset.UtcNow;
         // Cut off, analysis-1 can commit nothing more: what it committed is where the other host starts.
-        var committedAtCut = Committed(broker.BootstrapServers, topics.Frames);
+        var committedAtCut = Committed(offsets, topics.Frames);
         var moved = await Poll.UntilAsync(
             () => cutOff.All(partition => Records(results).Any(record =>
                 record.Instance == "analysis-2" && record.Partition == partition && record.ProcessedTimestamp > cutAt)),
@@ -135,18 +153,9 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         return [.. acknowledged.Select(frame => (frame.Camera, frame.Sequence)).Where(frame => !analysed.Contains(frame))];
     }
 
-    private static Dictionary<int, long> Committed(string bootstrap, string topic)
-    {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = Group,
-            EnableAutoCommit = false,
-        }).Build();
-        return consumer.Committed(Enumerable.Range(0, FramePartitions).Select(partition => new TopicPartition(topic, partition)),
-                TimeSpan.FromSeconds(10))
-            .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? 0 : offset.Offset.Value);
-    }
+    private static Dictionary<int, long> Committed(IConsumer<Ignore, Ignore> offsets, string topic) => offsets
+        .Committed(Enumerable.Range(0, FramePartitions).Select(partition => new TopicPartition(topic, partition)), TimeSpan.FromSeconds(10))
+        .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? 0 : offset.Offset.Value);
 
     private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
         NetworkServices.StartAnalysis(host, bootstrap, topics, Group, new Dictionary<string, string>
@@ -154,6 +163,11 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
             // Results written while cut off time out well within the outage: what the cut-off host analysed then is lost
             // with them, so only the offsets it committed (after each result was acknowledged) may say where the other starts.
             ["Aspire__Confluent__Kafka__Producer__Config__MessageTimeoutMs"] = ResultsTimeoutMs.ToString(CultureInfo.InvariantCulture),
+            // Sent but not acknowledged counts too: without this a request in flight waits 30 s, and TCP delivers it after the heal.
+            ["Aspire__Confluent__Kafka__Producer__Config__RequestTimeoutMs"] = (ResultsTimeoutMs - 1000).ToString(CultureInfo.InvariantCulture),
+            // Results batched for up to a second, as a host across a slow link would send them: it widens the time between
+            // a frame's analysis and its result's acknowledgement, in which a commit must not count the frame as done.
+            ["Aspire__Confluent__Kafka__Producer__Config__LingerMs"] = ResultsLingerMs.ToString(CultureInfo.InvariantCulture),
         });
 
     private static List<AnalysisRecord> Records(TopicReader results) => NetworkServices.Records(results, Group);
