@@ -84,6 +84,7 @@ public static class FrameProcessingExtensions
         services.AddSingleton<FrameProcessingTelemetry>();
         services.AddSingleton<LiveFrameHub>();
         services.AddSingleton<OverlayRenderer>();
+        services.AddSingleton<DeliveredOffsets>();
         services.AddSingleton<FrameProcessor>();
         services.AddHostedService<FrameConsumerService>();
         services.AddHostedService<SummaryReporter>();

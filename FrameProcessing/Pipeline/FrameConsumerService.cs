@@ -24,6 +24,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly KafkaClientMetrics _kafkaMetrics;
     private readonly FrameProcessor _processor;
+    private readonly DeliveredOffsets _offsets;
     private readonly ProcessingStatistics _statistics;
     private readonly FrameProcessingTelemetry _telemetry;
     private readonly ConsumerIdentity _identity;
@@ -40,6 +41,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         IConsumer<byte[], byte[]> consumer,
         IProducer<byte[], byte[]> producer,
         FrameProcessor processor,
+        DeliveredOffsets offsets,
         RebalanceHandlers rebalanceHandlers,
         ProcessingStatistics statistics,
         FrameProcessingTelemetry telemetry,
@@ -53,6 +55,7 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
         _consumer = consumer;
         _producer = producer;
         _processor = processor;
+        _offsets = offsets;
         _statistics = statistics;
         _telemetry = telemetry;
         _identity = identity;
@@ -289,6 +292,11 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
             return;
         }
         var drained = WaitForInFlight(_options.RevokeDrainTimeout);
+        // Their offsets are stored once their results are acknowledged: wait for those too (bounded, as the drain).
+        if (_offsets.Count > 0)
+        {
+            _producer.Flush(_options.RevokeDrainTimeout);
+        }
         try
         {
             _consumer.Commit();
@@ -314,7 +322,9 @@ internal sealed partial class FrameConsumerService : BackgroundService, IRebalan
 
     private void ForgetPartitions(IEnumerable<TopicPartition> partitions)
     {
-        _assignment.ExceptWith(partitions);
+        var forgotten = partitions.ToList();
+        _offsets.Forget(forgotten);
+        _assignment.ExceptWith(forgotten);
         _statistics.SetAssignment(_assignment.Select(partition => partition.Partition.Value));
     }
 

@@ -17,11 +17,12 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 namespace AspirePipeline.FrameProcessing.Pipeline;
 
 /// <summary>
-/// Processes one consumed message: decode, analyse, report (log, metrics, results topic, live view) or dead-letter,
-/// then store its offset. Runs on the single processing loop, so messages of a partition are handled in order.
+/// Processes one consumed message: decode, analyse, report (log, metrics, results topic, live view) or dead-letter;
+/// its offset is stored once what it wrote is acknowledged (<see cref="DeliveredOffsets"/>). Runs on the single
+/// processing loop, so messages of a partition are handled in order.
 /// </summary>
 internal sealed partial class FrameProcessor(
-    IConsumer<byte[], byte[]> consumer,
+    DeliveredOffsets offsets,
     IProducer<byte[], byte[]> producer,
     IFrameAnalyzer analyzer,
     ProcessingStatistics statistics,
@@ -46,24 +47,20 @@ internal sealed partial class FrameProcessor(
     // The offset each partition's next message has if none was passed by unseen (skip-to-newest, another member).
     private readonly Dictionary<int, long> _nextOffsets = [];
     private readonly HashSet<string>? _cameras = options.Value.Cameras is { Count: > 0 } cameras ? [.. cameras] : null;
-    private readonly Action<DeliveryReport<byte[], byte[]>> _onResultDelivered = report =>
-    {
-        if (report.Error.IsError)
-        {
-            LogResultNotDelivered(logger, report.Topic, report.Error.Code, report.Error.Reason);
-        }
-    };
+    // The frame being processed (one at a time, on the processing loop).
+    private DeliveredOffsets.Frame _frame = null!;
 
     public async ValueTask ProcessAsync(ConsumeResult<byte[], byte[]> result, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         var message = result.Message;
+        _frame = offsets.Begin(result.TopicPartition, result.Offset.Value);
         FollowOffsets(result);
         if (_cameras is not null && !_cameras.Contains(CameraOf(result)))
         {
             // Stored in order with the frames around it, so a commit never passes a frame still being analysed.
             statistics.RecordOtherCamera();
-            StoreOffset(result);
+            offsets.Done(_frame);
             return;
         }
 
@@ -164,7 +161,7 @@ internal sealed partial class FrameProcessor(
             }
         }
 
-        StoreOffset(result);
+        offsets.Done(_frame);
         section.End();
     }
 
@@ -215,7 +212,7 @@ internal sealed partial class FrameProcessor(
         }
         statistics.RecordSampledOut();
         telemetry.RecordSampledOut();
-        StoreOffset(result);
+        offsets.Done(_frame);
         return true;
     }
 
@@ -303,14 +300,42 @@ internal sealed partial class FrameProcessor(
             Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.AnalysisRecord),
             Headers = headers,
         };
+        // Not awaited: a result per frame must not wait out the producer's linger; the frame is done once it is acknowledged.
+        Write(_options.ResultsTopic, resultMessage, _frame, onWritten: null);
+    }
+
+    /// <summary>
+    /// Hands <paramref name="message"/> to the producer as one more thing <paramref name="frame"/> waits for. A message
+    /// that timed out (Kafka unreachable for <c>message.timeout.ms</c>) is sent again while the frame's partition is
+    /// still this member's, so its offset is never stored without it; any other failure is final, logged, and lets
+    /// the frame be done.
+    /// </summary>
+    private void Write(string topic, Message<byte[], byte[]> message, DeliveredOffsets.Frame frame,
+        Action<DeliveryReport<byte[], byte[]>>? onWritten)
+    {
+        offsets.Expect(frame);
         try
         {
-            // Not awaited: a result per frame must not wait out the producer's linger; failures arrive in the report.
-            producer.Produce(_options.ResultsTopic, resultMessage, _onResultDelivered);
+            producer.Produce(topic, message, report =>
+            {
+                if (!report.Error.IsError)
+                {
+                    onWritten?.Invoke(report);
+                    offsets.Done(frame);
+                    return;
+                }
+                LogResultNotDelivered(logger, report.Topic, report.Error.Code, report.Error.Reason);
+                if (report.Error.Code == ErrorCode.Local_MsgTimedOut && offsets.IsPending(frame))
+                {
+                    Write(topic, report.Message, frame, onWritten);
+                }
+                offsets.Done(frame);
+            });
         }
         catch (KafkaException exception)
         {
-            LogResultNotDelivered(logger, _options.ResultsTopic, exception.Error.Code, exception.Error.Reason);
+            LogResultNotDelivered(logger, topic, exception.Error.Code, exception.Error.Reason);
+            offsets.Done(frame);
         }
     }
 
@@ -339,28 +364,15 @@ internal sealed partial class FrameProcessor(
             };
             var headers = new Headers();
             KafkaTraceContext.Inject(headers, activity);
-            try
+            // Not awaited, like results.
+            Write(_options.EventsTopic, new Message<byte[], byte[]>
             {
-                // Not awaited, like results: events are rare, and a failed delivery is logged by the report handler.
-                producer.Produce(_options.EventsTopic, new Message<byte[], byte[]>
-                {
-                    Key = Encoding.UTF8.GetBytes(cameraId),
-                    Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.FrameEventRecord),
-                    Headers = headers,
-                }, report =>
-                {
-                    _onResultDelivered(report);
-                    if (!report.Error.IsError)
-                    {
-                        // Where the event now is: the live view links its clip by this position.
-                        recentEvents.Add(new PublishedEvent(type, cameraId, capturedAt, report.Partition.Value, report.Offset.Value));
-                    }
-                });
-            }
-            catch (KafkaException exception)
-            {
-                LogResultNotDelivered(logger, _options.EventsTopic, exception.Error.Code, exception.Error.Reason);
-            }
+                Key = Encoding.UTF8.GetBytes(cameraId),
+                Value = JsonSerializer.SerializeToUtf8Bytes(record, FrameProcessingJsonContext.Default.FrameEventRecord),
+                Headers = headers,
+            }, _frame, report =>
+                // Where the event now is: the live view links its clip by this position.
+                recentEvents.Add(new PublishedEvent(type, cameraId, capturedAt, report.Partition.Value, report.Offset.Value)));
         }
     }
 
@@ -403,20 +415,7 @@ internal sealed partial class FrameProcessor(
             // librdkafka has retried until message.timeout.ms; holding the partition forever would stop every frame behind.
             LogDeadLetterFailed(exception, result.Topic, result.Partition.Value, result.Offset.Value, _options.DeadLetterTopic);
         }
-        StoreOffset(result);
-    }
-
-    private void StoreOffset(ConsumeResult<byte[], byte[]> result)
-    {
-        try
-        {
-            consumer.StoreOffset(result);
-        }
-        catch (KafkaException exception) when (exception.Error.Code == ErrorCode.Local_State)
-        {
-            // The partition was revoked meanwhile: its new owner gets this frame again (at-least-once).
-            LogOffsetNotStored(result.Partition.Value, result.Offset.Value);
-        }
+        offsets.Done(_frame);
     }
 
     /// <summary>The camera a message belongs to, from its header alone (no decoding), else its key, else the topic's.</summary>
@@ -463,8 +462,4 @@ internal sealed partial class FrameProcessor(
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "Could not draw live view frame {CameraId}#{Sequence}")]
     private partial void LogLiveFrameFailed(Exception exception, string cameraId, long? sequence);
-
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Debug,
-        Message = "Offset {Offset} of partition {Partition} not stored: the partition was revoked; its new owner processes it again")]
-    private partial void LogOffsetNotStored(int partition, long offset);
 }
