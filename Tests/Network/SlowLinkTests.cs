@@ -74,9 +74,12 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
         // one waits up to that much longer (63 and 79 ms seen); at most twice the delay (with it on both ways, the round
         // trip, 200 ms was seen), at least a quarter of it, which shows the delay is on the path at all.
         Assert.InRange(rise, Delay.TotalMilliseconds * 0.25, Delay.TotalMilliseconds * 2);
-        // The p99 is reported, not bounded: on a loaded CI run it rose to 826 ms with the delay (12 ms before), a stall
-        // not yet explained (issue 26); the relay's own lateness is reported beside it, to tell the test's relay from the
-        // pipeline.
+        // No stall beyond it either: the p99 rises by at most three times the delay (108 ms seen against 10 to 13). A loaded
+        // CI run once saw 826 ms; that was the relay itself, on a starved thread pool, which its own lateness (reported)
+        // showed at 540 ms until its pumps got threads of their own.
+        Assert.True(after.P99Ms - before.P99Ms <= Delay.TotalMilliseconds * 3,
+            $"the p99 rose from {before.P99Ms:F0} to {after.P99Ms:F0} ms with {Delay.TotalMilliseconds:0} ms of delay (the relay at most " +
+            $"{relayLateness.TotalMilliseconds:0} ms late)");
 
         report.Add("frames analysed per window, before / with the delay", $"{before.Frames} / {after.Frames}");
         report.Add("capture-to-result latency p50 before / with the delay (ms)", $"{before.MedianMs:F0} / {after.MedianMs:F0}");
