@@ -51,6 +51,8 @@ public static class ServiceEnvironment
         public const string EventsTopic = "FrameProcessing__EventsTopic";
         public const string Fps = "FrameProcessing__Fps";
         public const string StartAt = "FrameProcessing__StartAt";
+        /// <summary>The name a replica gives itself in its results (<c>instance</c>) and logs; default: host and pid.</summary>
+        public const string InstanceId = "FrameProcessing__InstanceId";
         public const string HeaderlessCameraId = "HeaderlessFrames__CameraId";
         public const string ClipsUrl = "LiveView__ClipsUrl";
 

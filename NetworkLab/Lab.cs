@@ -131,7 +131,7 @@ internal sealed class Lab : IAsyncDisposable
         environment[ServiceEnvironment.ConsumerGroup.ResultsTopic] = FrameTopics.Analysis;
         environment[ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = FrameTopics.DeadLetter;
         // What the results topic's records carry as Instance: the host's name.
-        environment["FrameProcessing__InstanceId"] = host.Name;
+        environment[ServiceEnvironment.ConsumerGroup.InstanceId] = host.Name;
         // Its own per-second summary line would drown the rebalances in the console; as often as the lab's instead.
         environment["FrameProcessing__SummaryInterval"] = _summaryEvery.ToString("c", CultureInfo.InvariantCulture);
         return environment;

@@ -37,6 +37,7 @@ public sealed class ServiceEnvironmentTests
         { ServiceEnvironment.ConsumerGroup.EventsTopic, Key(FrameProcessingOptions.SectionName, nameof(FrameProcessingOptions.EventsTopic)) },
         { ServiceEnvironment.ConsumerGroup.Fps, Key(FrameProcessingOptions.SectionName, nameof(FrameProcessingOptions.Fps)) },
         { ServiceEnvironment.ConsumerGroup.StartAt, Key(FrameProcessingOptions.SectionName, nameof(FrameProcessingOptions.StartAt)) },
+        { ServiceEnvironment.ConsumerGroup.InstanceId, Key(FrameProcessingOptions.SectionName, nameof(FrameProcessingOptions.InstanceId)) },
         { ServiceEnvironment.ConsumerGroup.Camera(2), Key(FrameProcessingOptions.SectionName, nameof(FrameProcessingOptions.Cameras), "2") },
         { ServiceEnvironment.ConsumerGroup.HeaderlessCameraId, Key(HeaderlessFrameOptions.SectionName, nameof(HeaderlessFrameOptions.CameraId)) },
         { ServiceEnvironment.ConsumerGroup.ClipsUrl, Key(LiveViewOptions.SectionName, nameof(LiveViewOptions.ClipsUrl)) },

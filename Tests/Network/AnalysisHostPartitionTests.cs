@@ -179,7 +179,7 @@ public sealed class AnalysisHostPartitionTests(ITestOutputHelper output)
         .ToDictionary(offset => offset.Partition.Value, offset => offset.Offset.IsSpecial ? 0 : offset.Offset.Value);
 
     private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
-        NetworkServices.StartAnalysis(host, bootstrap, topics, Group, new Dictionary<string, string>
+        PipelineServices.StartGroup("Consumer", bootstrap, topics, Group, host: host, settings: new Dictionary<string, string>
         {
             // Results written while cut off time out well within the outage: what the cut-off host analysed then is lost
             // with them, so only the offsets it committed (after each result was acknowledged) may say where the other starts.

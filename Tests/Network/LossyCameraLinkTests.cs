@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer;
@@ -10,7 +9,6 @@ using AspirePipeline.Tests.Observability;
 using AspirePipeline.Tests.Reliability;
 using AspirePipeline.TestSupport.Network;
 using Xunit.Abstractions;
-using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 
 namespace AspirePipeline.Tests.Network;
@@ -132,25 +130,16 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
         report.Write();
     }
 
-    private static async Task<ServiceProcess> StartProducerAsync(TestNetwork network, string bootstrap, string topic, string cameraUrl,
-        OtlpMetricsReceiver metrics)
-    {
-        var environment = new Dictionary<string, string>
+    /// <summary>The producer on its host, its metrics exported to the test as they are to the dashboard.</summary>
+    private static Task<ServiceProcess> StartProducerAsync(TestNetwork network, string bootstrap, string topic, string cameraUrl,
+        OtlpMetricsReceiver metrics) => NetworkServices.StartProducerListeningAsync(network["producer"], bootstrap, topic, cameraUrl,
+        [CameraId], new Dictionary<string, string>
         {
-            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
-            [ServiceEnvironment.Producer.Topic] = topic,
-            [ServiceEnvironment.Producer.Camera(0, CameraSetting.Id)] = CameraId,
-            [ServiceEnvironment.Producer.Camera(0, CameraSetting.Url)] = cameraUrl,
-            // Listening on its network address, so that the test reads its /stats as an operator would.
-            ["ASPNETCORE_URLS"] = $"http://{network["producer"].Address}:0",
-            // Its metrics exported to the test, as they are to the dashboard.
             ["OTEL_SERVICE_NAME"] = "producer",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = metrics.Endpoint.Replace("/v1/metrics", "", StringComparison.Ordinal),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
-        };
-        return await ServiceProcess.StartListeningAsync("Producer", "producer", environment, host: network["producer"]);
-    }
+        });
 
     /// <summary>A fault of fixed length (the producer left to itself meanwhile), then its counts and mean latency.</summary>
     private async Task<Phase> PhaseAsync(string name, TimeSpan length, HttpClient http, OtlpMetricsReceiver metrics,

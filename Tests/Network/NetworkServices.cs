@@ -3,7 +3,6 @@ using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.TestSupport.Network;
 using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
-using TestTopics = AspirePipeline.Tests.Consumers.TestTopics;
 using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 
 namespace AspirePipeline.Tests.Network;
@@ -18,7 +17,23 @@ internal static class NetworkServices
 
     /// <summary>The producer on <paramref name="host"/>, reading each of <paramref name="cameras"/> from one stream.</summary>
     public static ServiceProcess StartProducer(NetworkHost host, string bootstrap, string topic, string cameraUrl,
+        IReadOnlyList<string> cameras, IReadOnlyDictionary<string, string>? settings = null) =>
+        ServiceProcess.Start("Producer", ProducerEnvironment(bootstrap, topic, cameraUrl, cameras, settings), "producer", host);
+
+    /// <summary>
+    /// The same, listening on the host's network address, so that the test reads its <c>/stats</c> as an operator
+    /// would; ready once it listens (<see cref="ServiceProcess.BaseAddress"/>).
+    /// </summary>
+    public static Task<ServiceProcess> StartProducerListeningAsync(NetworkHost host, string bootstrap, string topic, string cameraUrl,
         IReadOnlyList<string> cameras, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = ProducerEnvironment(bootstrap, topic, cameraUrl, cameras, settings);
+        environment["ASPNETCORE_URLS"] = $"http://{host.Address}:0";
+        return ServiceProcess.StartListeningAsync("Producer", "producer", environment, host: host);
+    }
+
+    private static Dictionary<string, string> ProducerEnvironment(string bootstrap, string topic, string cameraUrl,
+        IReadOnlyList<string> cameras, IReadOnlyDictionary<string, string>? settings)
     {
         var environment = new Dictionary<string, string>
         {
@@ -34,27 +49,7 @@ internal static class NetworkServices
         {
             environment[name] = value;
         }
-        return ServiceProcess.Start("Producer", environment, "producer", host);
-    }
-
-    /// <summary>A replica of <paramref name="group"/> (the Consumer project) on <paramref name="host"/>, named after it.</summary>
-    public static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics, string group,
-        IReadOnlyDictionary<string, string>? settings = null)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = bootstrap,
-            [ServiceEnvironment.ConsumerGroup.GroupId] = group,
-            [ServiceEnvironment.ConsumerGroup.FramesTopic] = topics.Frames,
-            [ServiceEnvironment.ConsumerGroup.ResultsTopic] = topics.Results,
-            [ServiceEnvironment.ConsumerGroup.DeadLetterTopic] = topics.DeadLetter,
-            ["FrameProcessing__InstanceId"] = host.Name,
-        };
-        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
-        {
-            environment[name] = value;
-        }
-        return ServiceProcess.Start("Consumer", environment, host.Name, host);
+        return environment;
     }
 
     /// <summary>The group's results so far (read on to the topic's end).</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using AspirePipeline.Contracts;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer;
@@ -8,7 +7,6 @@ using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Reliability;
 using AspirePipeline.TestSupport.Network;
 using Xunit.Abstractions;
-using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
 
 namespace AspirePipeline.Tests.Network;
@@ -45,20 +43,11 @@ public sealed class ProducerPartitionTests(ITestOutputHelper output)
         var topic = $"frames-{Guid.NewGuid():N}"[..19];
         await FrameTopicsAdmin.CreateAsync(broker.BootstrapServers, topic, partitions: 1);
         await using var camera = await CameraSimulatorProcess.StartAsync(320, 180, 10, host: network["camera"]);
-        var environment = new Dictionary<string, string>
-        {
-            [ServiceEnvironment.ConnectionString(ConnectionNames.Kafka)] = broker.BootstrapServers,
-            [ServiceEnvironment.Producer.Topic] = topic,
-            ["Aspire__Confluent__Kafka__Producer__Config__QueueBufferingMaxKbytes"] = QueueKilobytes.ToString(CultureInfo.InvariantCulture),
-            // Listening on its network address, so that the test reads its /stats as an operator would.
-            ["ASPNETCORE_URLS"] = $"http://{network["producer"].Address}:0",
-        };
-        for (var index = 0; index < Cameras.Length; index++)
-        {
-            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Id)] = Cameras[index];
-            environment[ServiceEnvironment.Producer.Camera(index, CameraSetting.Url)] = camera.Url;
-        }
-        await using var producer = await ServiceProcess.StartListeningAsync("Producer", "producer", environment, host: network["producer"]);
+        await using var producer = await NetworkServices.StartProducerListeningAsync(network["producer"], broker.BootstrapServers, topic,
+            camera.Url, Cameras, new Dictionary<string, string>
+            {
+                ["Aspire__Confluent__Kafka__Producer__Config__QueueBufferingMaxKbytes"] = QueueKilobytes.ToString(CultureInfo.InvariantCulture),
+            });
         using var http = new HttpClient { BaseAddress = producer.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         using var frames = new TopicReader(broker.BootstrapServers, topic);
         await Poll.UntilAsync(() => frames.ReadToEnd(Deadline).Count >= 40, Deadline,

@@ -111,7 +111,7 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
     }
 
     private static ServiceProcess StartAnalysis(NetworkHost host, string bootstrap, TestTopics topics) =>
-        NetworkServices.StartAnalysis(host, bootstrap, topics, Group);
+        PipelineServices.StartGroup("Consumer", bootstrap, topics, Group, host: host);
 
     private static List<AnalysisRecord> Records(TopicReader results) => NetworkServices.Records(results, Group);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
 using AspirePipeline.Tests.Infrastructure;
 using Confluent.Kafka;
@@ -88,7 +89,7 @@ public sealed class ConsumerCrashTests
         report.Write();
     }
 
-    private static Dictionary<string, string> Instance(string instance) => new() { ["FrameProcessing__InstanceId"] = instance };
+    private static Dictionary<string, string> Instance(string instance) => new() { [ServiceEnvironment.ConsumerGroup.InstanceId] = instance };
 
     private static List<AnalysisRecord> Records(TopicReader results, string group) =>
         results.ReadToEnd(Deadline)
