@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using AspirePipeline.Frames;
 using AspirePipeline.KafkaClient;
 using AspirePipeline.Producer;
@@ -32,6 +31,7 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
     private const double Loss = 0.05;
     private const int Fps = 10;
     private const string CameraId = "cam-a";
+    private const string ProducerService = "producer";
     private static readonly TimeSpan FrameInterval = TimeSpan.FromSeconds(1.0 / Fps);
     private static readonly TimeSpan Jitter = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Lossy = TimeSpan.FromSeconds(30);
@@ -135,7 +135,7 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
         OtlpMetricsReceiver metrics) => NetworkServices.StartProducerListeningAsync(network["producer"], bootstrap, topic, cameraUrl,
         [CameraId], new Dictionary<string, string>
         {
-            ["OTEL_SERVICE_NAME"] = "producer",
+            ["OTEL_SERVICE_NAME"] = ProducerService,
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = metrics.Endpoint.Replace("/v1/metrics", "", StringComparison.Ordinal),
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
@@ -159,14 +159,14 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
     }
 
     private static (double Sum, long Count) Latency(OtlpMetricsReceiver metrics) =>
-        metrics.Find("producer", "AspirePipeline.Producer", "producer.capture_to_publish.duration").LastOrDefault() is { } point
+        metrics.Find(ProducerService, ProducerMetrics.MeterName, "producer.capture_to_publish.duration").LastOrDefault() is { } point
             ? (point.Value, point.Count)
             : (0, 0);
 
     /// <summary>The mean capture-to-acknowledgement latency over the last three exports (about 2 s).</summary>
     private static double RecentLatency(OtlpMetricsReceiver metrics)
     {
-        var points = metrics.Find("producer", "AspirePipeline.Producer", "producer.capture_to_publish.duration").TakeLast(3).ToList();
+        var points = metrics.Find(ProducerService, ProducerMetrics.MeterName, "producer.capture_to_publish.duration").TakeLast(3).ToList();
         return points.Count == 3 && points[2].Count > points[0].Count
             ? (points[2].Value - points[0].Value) / (points[2].Count - points[0].Count)
             : double.PositiveInfinity;
@@ -174,8 +174,8 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
 
     /// <summary>The last exported value of a counter, by reason.</summary>
     private static SortedDictionary<string, long> Exported(OtlpMetricsReceiver metrics, string counter) => new(metrics
-        .Find("producer", "AspirePipeline.Producer", counter)
-        .GroupBy(point => point.Attributes["reason"])
+        .Find(ProducerService, ProducerMetrics.MeterName, counter)
+        .GroupBy(point => point.Attributes[ProducerMetrics.ReasonTag])
         .ToDictionary(reason => reason.Key, reason => (long)reason.Last().Value), StringComparer.Ordinal);
 
     /// <summary>Gaps in the capture times (spacings of more than 1.5 frame intervals) and the frames they leave out.</summary>
@@ -187,7 +187,7 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
     }
 
     private static async Task<CameraStats> CameraAsync(HttpClient http) =>
-        (await http.GetFromJsonAsync("/stats", ProducerJsonContext.Default.ProducerStats))!.Cameras.Single(camera => camera.Id == CameraId);
+        (await NetworkServices.ProducerStatsAsync(http)).Single(camera => camera.Id == CameraId);
 
     private static string Describe(IReadOnlyDictionary<string, long> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.Select(pair => $"{pair.Key} {pair.Value}"));

@@ -1,6 +1,8 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using AspirePipeline.Contracts;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Producer;
 using AspirePipeline.TestSupport.Network;
 using CameraSetting = AspirePipeline.Contracts.ServiceEnvironment.Producer.CameraSettings;
 using TopicReader = AspirePipeline.Tests.Consumers.TopicReader;
@@ -51,6 +53,10 @@ internal static class NetworkServices
         }
         return environment;
     }
+
+    /// <summary>The producer's <c>/stats</c> cameras, read with its own contract.</summary>
+    public static async Task<IReadOnlyList<CameraStats>> ProducerStatsAsync(HttpClient http) =>
+        (await http.GetFromJsonAsync("/stats", ProducerJsonContext.Default.ProducerStats))!.Cameras;
 
     /// <summary>The group's results so far (read on to the topic's end).</summary>
     public static List<AnalysisRecord> Records(TopicReader results, string group) =>
