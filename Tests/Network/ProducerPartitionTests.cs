@@ -59,14 +59,16 @@ public sealed class ProducerPartitionTests(ITestOutputHelper output)
         await network["producer"].HealAsync();
         var healedAt = DateTimeOffset.UtcNow;
 
-        var recovered = await Poll.UntilAsync(async () => (await NetworkServices.ProducerStatsAsync(http)).All(camera => camera.LastPublishedAt > healedAt), Deadline,
+        var recovered = await Poll.UntilAsync(
+            async () => (await NetworkServices.ProducerStatsAsync(http)).All(camera => camera.LastPublishedAt > healedAt), Deadline,
             () => $"the producer did not publish again after the heal.\n{producer.Output}", TimeSpan.FromMilliseconds(500));
         output.WriteLine($"publishing again {recovered.TotalSeconds:F1} s after the heal");
         // The camera goes away, so once the producer has seen it go nothing new comes; the counts settle once nothing is in
         // flight: captured = published + dropped.
         await camera.KillAsync();
         await Poll.UntilAsync(
-            async () => (await NetworkServices.ProducerStatsAsync(http)).All(camera => !camera.Connected && camera.Captured == camera.Published + camera.Dropped),
+            async () => (await NetworkServices.ProducerStatsAsync(http))
+                .All(camera => !camera.Connected && camera.Captured == camera.Published + camera.Dropped),
             Deadline, () => "the producer did not see its camera go, or its counts did not settle (captured = published + dropped)",
             TimeSpan.FromMilliseconds(200));
         var stats = await NetworkServices.ProducerStatsAsync(http);
