@@ -88,11 +88,18 @@ public sealed class LossyCameraLinkTests(ITestOutputHelper output)
                 now.LastPublishedAt > dropout.To, Deadline,
             () => $"the producer did not read the camera again after the dropout.\n{producer.Output}", TimeSpan.FromMilliseconds(200));
         await PhaseAsync("after the dropout", Calm, http, metrics, () => Task.CompletedTask, () => Task.CompletedTask);
+        // The camera goes, so the counts settle once nothing is in flight: captured = published + dropped.
+        await camera.KillAsync();
+        await Poll.UntilAsync(async () => (await CameraAsync(http)) is { Connected: false } now && now.Captured == now.Published + now.Dropped,
+            Deadline, () => "the producer did not see its camera go, or its counts did not settle", TimeSpan.FromMilliseconds(200));
 
         var inTopic = frames.ReadToEnd(Deadline).Select(message => FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!)
             .Where(frame => frame.CameraId == CameraId).OrderBy(frame => frame.Sequence).ToList();
         var (gaps, missing) = Gaps(inTopic);
         var final = await CameraAsync(http);
+        // Nothing acknowledged lost: every frame the producer counted as published is in the topic, once.
+        Assert.Equal(final.Published, inTopic.Count);
+        Assert.Equal(inTopic.Count, inTopic.Select(frame => frame.Sequence).Distinct().Count());
         output.WriteLine($"{final.Captured} captured, {final.Published} published, missed {Describe(final.MissedByReason)}, dropped " +
             $"{Describe(final.DroppedByReason)}, {final.Reconnects} reconnects; in the topic {inTopic.Count} frames with {gaps} gaps " +
             $"of {missing} frames");

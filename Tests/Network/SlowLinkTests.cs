@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using AspirePipeline.FrameProcessing.Reporting;
+using AspirePipeline.Frames;
+using AspirePipeline.KafkaClient;
 using AspirePipeline.Tests.Infrastructure;
 using AspirePipeline.Tests.Reliability;
 using AspirePipeline.TestSupport.Network;
@@ -44,7 +46,8 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
         await using var relay = DelayRelay.Start(IPAddress.Parse(network.ObserverAddress), brokerEndpoint);
         var topics = await TestTopics.CreateAsync(broker.BootstrapServers, FramePartitions);
         await using var camera = await CameraSimulatorProcess.StartAsync(320, 180, 10, host: network["camera"]);
-        await using var producer = NetworkServices.StartProducer(network["producer"], broker.BootstrapServers, topics.Frames, camera.Url, Cameras);
+        var producer = NetworkServices.StartProducer(network["producer"], broker.BootstrapServers, topics.Frames, camera.Url, Cameras);
+        await using var stopProducer = new DisposeOnce(producer);
         await network["analysis-1"].RedirectAsync(brokerEndpoint, relay.Endpoint);
         await network["analysis-2"].RedirectAsync(brokerEndpoint, relay.Endpoint);
         await using var first = StartAnalysis(network["analysis-1"], broker.BootstrapServers, topics);
@@ -81,6 +84,20 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
             $"the p99 rose from {before.P99Ms:F0} to {after.P99Ms:F0} ms with {Delay.TotalMilliseconds:0} ms of delay (the relay at most " +
             $"{relayLateness.TotalMilliseconds:0} ms late)");
 
+        // Nothing acknowledged lost, nothing analysed twice beyond a rebalance's: once the frames stop, every frame in the
+        // topic has the group's result.
+        await stopProducer.DisposeAsync();
+        using var frames = new TopicReader(broker.BootstrapServers, topics.Frames, FramePartitions);
+        var acknowledged = frames.ReadToEnd(Deadline)
+            .Select(message => (message.Message.Key, FrameMetadata.ReadHeaders(message.Message.Headers.AsLookup())!.Sequence!.Value))
+            .ToList();
+        await Poll.UntilAsync(() => Unanalysed(acknowledged, results).Count == 0, Deadline,
+            () => $"{Unanalysed(acknowledged, results).Count} of {acknowledged.Count} acknowledged frames have no result",
+            TimeSpan.FromMilliseconds(500));
+        var repeats = Records(results).GroupBy(record => (record.Partition, record.Offset)).Sum(same => same.Count() - 1);
+        output.WriteLine($"{acknowledged.Count} frames, all analysed, {repeats} twice");
+
+        report.Add("frames acknowledged, all analysed / analysed twice", $"{acknowledged.Count} / {repeats}");
         report.Add("frames analysed per window, before / with the delay", $"{before.Frames} / {after.Frames}");
         report.Add("capture-to-result latency p50 before / with the delay (ms)", $"{before.MedianMs:F0} / {after.MedianMs:F0}");
         report.Add("p50 rise (ms)", Math.Round(rise));
@@ -114,4 +131,10 @@ public sealed class SlowLinkTests(ITestOutputHelper output)
         PipelineServices.StartGroup("Consumer", bootstrap, topics, Group, host: host);
 
     private static List<AnalysisRecord> Records(TopicReader results) => NetworkServices.Records(results, Group);
+
+    private static List<(string Camera, long Sequence)> Unanalysed(List<(string Camera, long Sequence)> acknowledged, TopicReader results)
+    {
+        var analysed = Records(results).Select(record => (record.Camera, record.Sequence ?? -1)).ToHashSet();
+        return [.. acknowledged.Where(frame => !analysed.Contains(frame))];
+    }
 }
